@@ -39,6 +39,19 @@ TEST(Rfc6188Section7_2, Aes256KeyDerivation) {
             "fd9c32d39ed5fbb5a9dc96b30818454d1313dc05");
 }
 
+// RFC 6188 §7.4, AES_192_CM_PRF. Not in shared/vectors; the same bytes stand in two public test suites
+// that quote the RFC. Debian's libsrtp 2.5 derives AES-192 keys with the AES-256 PRF instead (libsrtp
+// issue #763, fixed upstream in 2025), so this vector, not libsrtp, is the reference for AES-192.
+TEST(Rfc6188Section7_4, Aes192KeyDerivation) {
+  const std::string key = "73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1";
+  const std::string salt = "c8522f3acd4ce86d5add78edbb11";
+  EXPECT_EQ(prf(key, salt, KdfLabel::srtp_encryption, 24),
+            "31874736a8f1143870c26e4857d8a5b2c4a354407faadabb");
+  EXPECT_EQ(prf(key, salt, KdfLabel::srtp_salt, 14), "2372b82d639b6d8503a47adc0a6c");
+  EXPECT_EQ(prf(key, salt, KdfLabel::srtp_authentication, 20),
+            "355b10973cd95b9eacf4061c7e1a7151e7cfbfcb");
+}
+
 // V8e: libsrtp's srtp_validate_aes_256 packet, through the whole SRTP path.
 TEST(Rfc6188Packets, Aes256CmHmacSha1_80) {
   const auto key = from_hex("f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6");
