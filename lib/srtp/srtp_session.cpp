@@ -242,7 +242,7 @@ void SrtpSession::Impl::count_key_use(MasterKeyState& key, bool rtcp) {
   bool& soft_reported = rtcp ? key.srtcp_soft_limit_reported : key.srtp_soft_limit_reported;
   bool& hard_reported = rtcp ? key.srtcp_hard_limit_reported : key.srtp_hard_limit_reported;
   ++used;
-  if (!soft_reported && lifetime - used <= config.soft_limit_margin) {
+  if (!soft_reported && config.soft_limit_margin > 0 && lifetime - used <= config.soft_limit_margin) {
     soft_reported = true;
     events.push_back({SrtpEvent::Kind::soft_limit, rtcp, key.mki});
   }

@@ -111,7 +111,7 @@ struct SrtpConfig {
   // Lower values may be set by policy or tests; higher ones are clamped.
   uint64_t srtp_key_lifetime = uint64_t{1} << 48;
   uint64_t srtcp_key_lifetime = uint64_t{1} << 31;
-  // A soft_limit event is queued when fewer than this many packets remain for a key.
+  // A soft_limit event is queued once when at most this many packets remain for a key; 0 disables it.
   uint64_t soft_limit_margin = uint64_t{1} << 16;
 };
 
