@@ -1,0 +1,53 @@
+#!/usr/bin/env python3
+"""Counts test results over Meson build dirs and prints the closing line 'N passed, N failed'.
+
+GoogleTest programs count one result per test case (from the JSON report each writes, see
+tests/meson.build); every other Meson test (fuzz runs) counts as one. A program that Meson saw fail
+although its cases passed (a crash at exit, a sanitizer report) adds one failure.
+"""
+import json
+import os
+import sys
+
+
+def count_build(build_dir):
+    passed = failed = 0
+    log_path = os.path.join(build_dir, "meson-logs", "testlog.json")
+    if not os.path.exists(log_path):
+        print(f"count: no test log in {build_dir}", file=sys.stderr)
+        return 0, 1
+    reports = os.path.join(build_dir, "tests", "gtest-reports")
+    with open(log_path) as log:
+        for line in log:
+            entry = json.loads(line)
+            name = entry["name"].split(" / ")[-1]
+            meson_ok = entry["result"] in ("OK", "EXPECTEDFAIL")
+            report = os.path.join(reports, name + ".json")
+            if os.path.exists(report):
+                with open(report) as f:
+                    data = json.load(f)
+                case_failures = data.get("failures", 0) + data.get("errors", 0)
+                passed += data.get("tests", 0) - case_failures
+                failed += case_failures
+                if not meson_ok and case_failures == 0:
+                    failed += 1
+            elif meson_ok:
+                passed += 1
+            else:
+                failed += 1
+    return passed, failed
+
+
+def main():
+    total_passed = total_failed = 0
+    for build_dir in sys.argv[1:]:
+        passed, failed = count_build(build_dir)
+        print(f"count: {build_dir}: {passed} passed, {failed} failed", file=sys.stderr)
+        total_passed += passed
+        total_failed += failed
+    print(f"{total_passed} passed, {total_failed} failed")
+    return 1 if total_failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

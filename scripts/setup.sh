@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs what secmedia needs to build, test and benchmark on Debian 12 (as root, or with sudo).
+# Does nothing when everything is already there.
+set -euo pipefail
+
+packages=(
+  g++ clang libclang-rt-14-dev          # compilers; clang's runtime for libFuzzer and sanitizers
+  meson ninja-build pkg-config python3  # build
+  libssl-dev openssl                    # the core's only dependency; the CLI is a DTLS peer in tests
+  libgtest-dev libbenchmark-dev         # tests and benchmarks
+  libsrtp2-dev                          # test-only oracle and speed reference
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed"; then
+    missing+=("$package")
+  fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+  exit 0
+fi
+
+echo "setup: installing ${missing[*]}"
+sudo_cmd=()
+if [ "$(id -u)" -ne 0 ]; then
+  sudo_cmd=(sudo)
+fi
+export DEBIAN_FRONTEND=noninteractive
+"${sudo_cmd[@]}" apt-get update -q
+"${sudo_cmd[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
