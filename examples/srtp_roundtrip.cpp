@@ -1,5 +1,6 @@
 // Demo: an RTP stream through SRTP protect and unprotect, with the trouble a network brings (loss,
-// reordering, a replayed packet, a tampered packet, a forged SSRC) and what the receiver made of it.
+// reordering, a replayed packet, a tampered packet, a forged SSRC) and what the receiver made of
+// it.
 //
 //   srtp_roundtrip [profile-name] [packet-count]
 #include <openssl/rand.h>
@@ -122,7 +123,8 @@ int main(int argc, char** argv) {
   std::printf("time             %.1f ms for protect + unprotect\n", elapsed_ms);
 
   // Everything the sender sent and the network delivered once must come out; nothing else may.
-  const size_t expected = static_cast<size_t>(packet_count) - static_cast<size_t>(packet_count) / 100;
+  const size_t expected =
+      static_cast<size_t>(packet_count) - static_cast<size_t>(packet_count) / 100;
   const bool good = decrypted == expected &&
                     stats.rtp_drops[static_cast<size_t>(SrtpStatus::auth_failure)] == 2 &&
                     stats.rtp_drops[static_cast<size_t>(SrtpStatus::replay_duplicate)] == 1;

@@ -5,6 +5,7 @@ set -euo pipefail
 
 packages=(
   g++ clang libclang-rt-14-dev          # compilers; clang's runtime for libFuzzer and sanitizers
+  clang-format git                      # the formatting check
   meson ninja-build pkg-config python3  # build
   libssl-dev openssl                    # the core's only dependency; the CLI is a DTLS peer in tests
   libgtest-dev libbenchmark-dev         # tests and benchmarks

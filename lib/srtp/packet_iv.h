@@ -6,8 +6,8 @@
 
 namespace secmedia::detail {
 
-// AES-CM: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16); 16 octets, k_s is the 14-octet session
-// salt and i the 48-bit SRTP index or the 31-bit SRTCP index.
+// AES-CM: IV = (k_s * 2^16) XOR (SSRC * 2^64) XOR (i * 2^16); 16 octets, k_s is the 14-octet
+// session salt and i the 48-bit SRTP index or the 31-bit SRTCP index.
 inline void make_ctr_iv(const uint8_t* salt, uint32_t ssrc, uint64_t index, uint8_t* iv) {
   std::copy_n(salt, 14, iv);
   iv[14] = 0;
@@ -16,7 +16,8 @@ inline void make_ctr_iv(const uint8_t* salt, uint32_t ssrc, uint64_t index, uint
   for (int i = 0; i < 6; ++i) iv[8 + i] ^= static_cast<uint8_t>(index >> (40 - 8 * i));
 }
 
-// AEAD SRTP: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt, 12 octets; ROC || SEQ is the 48-bit index.
+// AEAD SRTP: IV = (0x0000 || SSRC || ROC || SEQ) XOR salt, 12 octets; ROC || SEQ is the 48-bit
+// index.
 inline void make_srtp_gcm_iv(const uint8_t* salt, uint32_t ssrc, uint64_t index, uint8_t* iv) {
   std::copy_n(salt, 12, iv);
   for (int i = 0; i < 4; ++i) iv[2 + i] ^= static_cast<uint8_t>(ssrc >> (24 - 8 * i));

@@ -6,8 +6,8 @@
 namespace secmedia {
 namespace {
 
-// Indexed by SrtpProfile. NULL-cipher profiles keep a 16+14 octet master key: the authentication key is
-// still derived with the AES-128 PRF (RFC 3711 §4.3.3), as libsrtp does.
+// Indexed by SrtpProfile. NULL-cipher profiles keep a 16+14 octet master key: the authentication
+// key is still derived with the AES-128 PRF (RFC 3711 §4.3.3), as libsrtp does.
 constexpr SrtpProfileInfo kProfiles[kSrtpProfileCount] = {
     {"AES_CM_128_HMAC_SHA1_80", 16, 14, 10, true, false},
     {"AES_CM_128_HMAC_SHA1_32", 16, 14, 4, true, false},
@@ -23,9 +23,21 @@ constexpr SrtpProfileInfo kProfiles[kSrtpProfileCount] = {
 };
 
 constexpr const char* kStatusNames[kSrtpStatusCount] = {
-    "ok",           "auth-failure", "replay-old",      "replay-duplicate", "malformed",
-    "key-expired",  "no-key",       "unknown-mki",     "buffer-too-small", "wrong-direction",
-    "bad-key-length", "bad-mki",    "duplicate-mki",   "too-many-keys",    "unknown-stream",
+    "ok",
+    "auth-failure",
+    "replay-old",
+    "replay-duplicate",
+    "malformed",
+    "key-expired",
+    "no-key",
+    "unknown-mki",
+    "buffer-too-small",
+    "wrong-direction",
+    "bad-key-length",
+    "bad-mki",
+    "duplicate-mki",
+    "too-many-keys",
+    "unknown-stream",
 };
 
 }  // namespace

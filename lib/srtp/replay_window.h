@@ -1,6 +1,6 @@
 // Sliding replay window over packet indices (RFC 3711 §3.3.2). The 48-bit SRTP index and the 31-bit
-// SRTCP index both fit in 64 bits. The window also remembers the highest index, which for SRTP is the
-// rollover counter and s_l of RFC 3711 §3.3.1 in one number.
+// SRTCP index both fit in 64 bits. The window also remembers the highest index, which for SRTP is
+// the rollover counter and s_l of RFC 3711 §3.3.1 in one number.
 #pragma once
 
 #include <cstddef>

@@ -6,8 +6,8 @@
 
 namespace secmedia::detail {
 
-// Given the highest authenticated index (ROC << 16 | s_l) and a received sequence number, the index the
-// packet most likely has: the one closest to s_l. nullopt when that would be before index 0.
+// Given the highest authenticated index (ROC << 16 | s_l) and a received sequence number, the index
+// the packet most likely has: the one closest to s_l. nullopt when that would be before index 0.
 inline std::optional<uint64_t> estimate_srtp_index(uint64_t highest, uint16_t sequence) {
   const uint64_t roc = highest >> 16;
   const uint16_t s_l = static_cast<uint16_t>(highest);

@@ -1,5 +1,5 @@
-// Bounds-checked views of RTP (RFC 3550 §5.1) and RTCP (RFC 3550 §6.4) headers. Nothing here reads past
-// the length it is given.
+// Bounds-checked views of RTP (RFC 3550 §5.1) and RTCP (RFC 3550 §6.4) headers. Nothing here reads
+// past the length it is given.
 #pragma once
 
 #include <cstddef>
@@ -16,7 +16,8 @@ struct RtpHeaderView {
 // False when the packet is shorter than its own header says, or is not RTP version 2.
 bool parse_rtp_header(const uint8_t* packet, size_t length, RtpHeaderView& view);
 
-// RTCP: the first 8 octets (V=2, P, count, PT, length, sender SSRC) stay in clear in SRTCP (RFC 3711 §3.4).
+// RTCP: the first 8 octets (V=2, P, count, PT, length, sender SSRC) stay in clear in SRTCP (RFC
+// 3711 §3.4).
 inline constexpr size_t kRtcpHeaderLength = 8;
 bool parse_rtcp_header(const uint8_t* packet, size_t length, uint32_t& ssrc);
 

@@ -24,7 +24,9 @@ bool fail(std::string* why, const char* reason) {
 
 }  // namespace
 
-SessionCrypto::~SessionCrypto() { OPENSSL_cleanse(salt_.data(), salt_.size()); }
+SessionCrypto::~SessionCrypto() {
+  OPENSSL_cleanse(salt_.data(), salt_.size());
+}
 
 bool SessionCrypto::init(SrtpProfile profile, std::span<const uint8_t> master_key,
                          std::span<const uint8_t> master_salt, bool rtcp, bool for_protect,
@@ -116,9 +118,8 @@ bool SessionCrypto::gcm_seal(const uint8_t* iv, std::span<const uint8_t> aad1,
   return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 1) == 1 &&
          EVP_CipherUpdate(ctx, nullptr, &written, aad1.data(), static_cast<int>(aad1.size())) ==
              1 &&
-         (aad2.empty() ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad2.data(), static_cast<int>(aad2.size())) ==
-              1) &&
+         (aad2.empty() || EVP_CipherUpdate(ctx, nullptr, &written, aad2.data(),
+                                           static_cast<int>(aad2.size())) == 1) &&
          (length == 0 ||
           EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
          EVP_CipherFinal_ex(ctx, data + length, &written) == 1 &&
@@ -135,12 +136,12 @@ bool SessionCrypto::gcm_open(const uint8_t* iv, std::span<const uint8_t> aad1,
                              const_cast<uint8_t*>(tag)) == 1 &&
          EVP_CipherUpdate(ctx, nullptr, &written, aad1.data(), static_cast<int>(aad1.size())) ==
              1 &&
-         (aad2.empty() ||
-          EVP_CipherUpdate(ctx, nullptr, &written, aad2.data(), static_cast<int>(aad2.size())) ==
-              1) &&
+         (aad2.empty() || EVP_CipherUpdate(ctx, nullptr, &written, aad2.data(),
+                                           static_cast<int>(aad2.size())) == 1) &&
          (length == 0 ||
           EVP_CipherUpdate(ctx, data, &written, data, static_cast<int>(length)) == 1) &&
-         EVP_CipherFinal_ex(ctx, data + length, &written) == 1;  // verifies the tag in constant time
+         EVP_CipherFinal_ex(ctx, data + length, &written) ==
+             1;  // verifies the tag in constant time
 }
 
 }  // namespace secmedia::detail

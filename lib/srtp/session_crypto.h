@@ -1,5 +1,5 @@
-// The session keys of one half (SRTP or SRTCP) of one master key, derived once (RFC 3711 §4.3), and the
-// OpenSSL contexts that use them, created once and reused for every packet.
+// The session keys of one half (SRTP or SRTCP) of one master key, derived once (RFC 3711 §4.3), and
+// the OpenSSL contexts that use them, created once and reused for every packet.
 #pragma once
 
 #include <openssl/evp.h>
@@ -33,12 +33,13 @@ class SessionCrypto {
   SessionCrypto& operator=(SessionCrypto&&) noexcept = default;
   ~SessionCrypto();
 
-  // `rtcp` selects the SRTCP labels (3, 4, 5) instead of the SRTP ones (0, 1, 2). `for_protect` fixes the
-  // AEAD direction. Returns false with a reason if OpenSSL fails.
+  // `rtcp` selects the SRTCP labels (3, 4, 5) instead of the SRTP ones (0, 1, 2). `for_protect`
+  // fixes the AEAD direction. Returns false with a reason if OpenSSL fails.
   bool init(SrtpProfile profile, std::span<const uint8_t> master_key,
             std::span<const uint8_t> master_salt, bool rtcp, bool for_protect, std::string* why);
-  // Installs session keys as they are, without the KDF: for RFC 7714 §16/§17 vectors, which are given as
-  // session keys. `salt` is 14 octets (AES-CM) or 12 (AEAD); `auth_key` 20 octets or empty.
+  // Installs session keys as they are, without the KDF: for RFC 7714 §16/§17 vectors, which are
+  // given as session keys. `salt` is 14 octets (AES-CM) or 12 (AEAD); `auth_key` 20 octets or
+  // empty.
   bool init_with_session_keys(SrtpProfile profile, std::span<const uint8_t> cipher_key,
                               std::span<const uint8_t> salt, std::span<const uint8_t> auth_key,
                               bool for_protect, std::string* why);
@@ -51,8 +52,9 @@ class SessionCrypto {
   bool ctr_xor(const uint8_t* iv, uint8_t* data, size_t length);
   // HMAC-SHA1 over the concatenation of `first` and `second` (RFC 3711 §4.2.1), full 20 octets.
   bool hmac(std::span<const uint8_t> first, std::span<const uint8_t> second, uint8_t* out);
-  // AEAD (RFC 7714 §5.2): seal encrypts `data` in place and writes the 16-octet tag; open checks the tag
-  // (constant time, inside OpenSSL) and decrypts in place. The AAD is the concatenation of two parts.
+  // AEAD (RFC 7714 §5.2): seal encrypts `data` in place and writes the 16-octet tag; open checks
+  // the tag (constant time, inside OpenSSL) and decrypts in place. The AAD is the concatenation of
+  // two parts.
   bool gcm_seal(const uint8_t* iv, std::span<const uint8_t> aad1, std::span<const uint8_t> aad2,
                 uint8_t* data, size_t length, uint8_t* tag);
   bool gcm_open(const uint8_t* iv, std::span<const uint8_t> aad1, std::span<const uint8_t> aad2,

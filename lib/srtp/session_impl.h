@@ -14,7 +14,8 @@ namespace secmedia {
 
 namespace detail {
 
-// One master key (RFC 3711 §8.1) with the session keys of both halves and its usage counters (§9.2).
+// One master key (RFC 3711 §8.1) with the session keys of both halves and its usage counters
+// (§9.2).
 struct MasterKeyState {
   std::vector<uint8_t> mki;
   SessionCrypto srtp;

@@ -1,8 +1,8 @@
 // SRTCP protect and unprotect (RFC 3711 §3.4, RFC 7714 §9).
 //
 // Packet layouts:
-//   AES-CM / NULL:  8-octet header | encrypted rest | E|index | MKI | tag (HMAC over all before MKI)
-//   AEAD, E=1:      8-octet header | ciphertext | 16-octet tag | E|index | MKI
+//   AES-CM / NULL:  8-octet header | encrypted rest | E|index | MKI | tag (HMAC over all before
+//   MKI) AEAD, E=1:      8-octet header | ciphertext | 16-octet tag | E|index | MKI
 //                   (AAD = 8-octet header || E|index, RFC 7714 §9.2)
 //   AEAD, E=0:      whole packet | 16-octet tag | E|index | MKI  (AAD = packet || E|index, §9.3)
 #include <openssl/crypto.h>
@@ -64,12 +64,11 @@ SrtpStatus SrtpSession::Impl::protect_rtcp(std::span<uint8_t> buffer, size_t& le
   if (rtcp_info.is_aead) {
     std::array<uint8_t, kGcmIvLength> iv;
     detail::make_srtcp_gcm_iv(crypto.salt(), ssrc, index, iv.data());
-    const bool sealed =
-        encrypt ? crypto.gcm_seal(iv.data(), std::span(packet, kRtcpHeaderLength), trailer,
-                                  packet + kRtcpHeaderLength, length - kRtcpHeaderLength,
-                                  packet + length)
-                : crypto.gcm_seal(iv.data(), std::span(packet, length), trailer, packet + length, 0,
-                                  packet + length);
+    const bool sealed = encrypt ? crypto.gcm_seal(iv.data(), std::span(packet, kRtcpHeaderLength),
+                                                  trailer, packet + kRtcpHeaderLength,
+                                                  length - kRtcpHeaderLength, packet + length)
+                                : crypto.gcm_seal(iv.data(), std::span(packet, length), trailer,
+                                                  packet + length, 0, packet + length);
     if (!sealed) return drop(SrtpStatus::malformed);
     out_length += tag_length;
     std::copy(trailer.begin(), trailer.end(), packet + out_length);
@@ -158,12 +157,11 @@ SrtpStatus SrtpSession::Impl::unprotect_rtcp(std::span<uint8_t> buffer, size_t& 
     detail::make_srtcp_gcm_iv(crypto.salt(), ssrc, index, iv.data());
     const std::span<const uint8_t> trailer_bytes(packet + trailer_offset, kTrailerLength);
     const bool opened =
-        encrypted ? crypto.gcm_open(iv.data(), std::span(packet, kRtcpHeaderLength),
-                                    trailer_bytes, packet + kRtcpHeaderLength,
-                                    plain_length - kRtcpHeaderLength, packet + plain_length)
+        encrypted ? crypto.gcm_open(iv.data(), std::span(packet, kRtcpHeaderLength), trailer_bytes,
+                                    packet + kRtcpHeaderLength, plain_length - kRtcpHeaderLength,
+                                    packet + plain_length)
                   : crypto.gcm_open(iv.data(), std::span(packet, plain_length), trailer_bytes,
-                                    packet + plain_length, 0,
-                                    packet + plain_length);
+                                    packet + plain_length, 0, packet + plain_length);
     if (!opened) return drop(SrtpStatus::auth_failure);
   } else {
     plain_length = trailer_offset;

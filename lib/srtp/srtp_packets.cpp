@@ -53,7 +53,8 @@ SrtpStatus SrtpSession::Impl::protect_rtp(std::span<uint8_t> buffer, size_t& len
   if (stream == nullptr || stream->rtp_window.empty()) {
     index = uint64_t{stream ? stream->initial_rollover_counter : 0} << 16 | header.sequence;
   } else {
-    const auto estimate = detail::estimate_srtp_index(stream->rtp_window.highest(), header.sequence);
+    const auto estimate =
+        detail::estimate_srtp_index(stream->rtp_window.highest(), header.sequence);
     if (!estimate) return drop(SrtpStatus::replay_old);
     index = *estimate;
     const ReplayVerdict verdict = stream->rtp_window.check(index);
@@ -140,7 +141,8 @@ SrtpStatus SrtpSession::Impl::unprotect_rtp(std::span<uint8_t> buffer, size_t& l
   if (stream == nullptr || stream->rtp_window.empty()) {
     index = uint64_t{stream ? stream->initial_rollover_counter : 0} << 16 | header.sequence;
   } else {
-    const auto estimate = detail::estimate_srtp_index(stream->rtp_window.highest(), header.sequence);
+    const auto estimate =
+        detail::estimate_srtp_index(stream->rtp_window.highest(), header.sequence);
     if (!estimate) return drop(SrtpStatus::replay_old);
     index = *estimate;
     // Checked before the tag so that replays cost no crypto; committed only after it (§3.3.2).

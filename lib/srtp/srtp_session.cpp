@@ -52,8 +52,7 @@ SrtpSession::Impl::Impl(const SrtpConfig& cfg)
       rtp_info(profile_info(cfg.rtp_profile)),
       rtcp_info(profile_info(cfg.rtcp_profile)),
       send_encrypted_rtcp(cfg.encrypt_rtcp && profile_info(cfg.rtcp_profile).encrypts),
-      streams(cfg.max_streams, cfg.replay_window_size,
-              cfg.direction == SrtpDirection::unprotect) {
+      streams(cfg.max_streams, cfg.replay_window_size, cfg.direction == SrtpDirection::unprotect) {
   config.srtp_key_lifetime = std::min(config.srtp_key_lifetime, uint64_t{1} << 48);
   config.srtcp_key_lifetime = std::min(config.srtcp_key_lifetime, uint64_t{1} << 31);
 }
@@ -70,7 +69,9 @@ std::unique_ptr<SrtpSession> SrtpSession::create(const SrtpConfig& config, std::
 SrtpSession::SrtpSession(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SrtpSession::~SrtpSession() = default;
 
-const SrtpConfig& SrtpSession::config() const { return impl_->config; }
+const SrtpConfig& SrtpSession::config() const {
+  return impl_->config;
+}
 
 SrtpStatus SrtpSession::add_master_key(std::span<const uint8_t> key, std::span<const uint8_t> salt,
                                        std::span<const uint8_t> mki) {
@@ -124,7 +125,9 @@ void SrtpSession::clear_master_keys() {
   impl_->send_key = nullptr;
 }
 
-size_t SrtpSession::master_key_count() const { return impl_->keys.size(); }
+size_t SrtpSession::master_key_count() const {
+  return impl_->keys.size();
+}
 
 SrtpStatus SrtpSession::protect_rtp(std::span<uint8_t> buffer, size_t& length) {
   return impl_->protect_rtp(buffer, length);
@@ -204,8 +207,8 @@ std::vector<SrtpStreamInfo> SrtpSession::streams() const {
     }
     info.rtp_packets = stream.rtp_packets;
     info.rtcp_packets = stream.rtcp_packets;
-    info.srtcp_index = protect ? stream.next_srtcp_index
-                               : static_cast<uint32_t>(stream.srtcp_window.highest());
+    info.srtcp_index =
+        protect ? stream.next_srtcp_index : static_cast<uint32_t>(stream.srtcp_window.highest());
     info.replay_drops = stream.replay_drops;
     result.push_back(info);
   }
@@ -242,7 +245,8 @@ void SrtpSession::Impl::count_key_use(MasterKeyState& key, bool rtcp) {
   bool& soft_reported = rtcp ? key.srtcp_soft_limit_reported : key.srtp_soft_limit_reported;
   bool& hard_reported = rtcp ? key.srtcp_hard_limit_reported : key.srtp_hard_limit_reported;
   ++used;
-  if (!soft_reported && config.soft_limit_margin > 0 && lifetime - used <= config.soft_limit_margin) {
+  if (!soft_reported && config.soft_limit_margin > 0 &&
+      lifetime - used <= config.soft_limit_margin) {
     soft_reported = true;
     events.push_back({SrtpEvent::Kind::soft_limit, rtcp, key.mki});
   }

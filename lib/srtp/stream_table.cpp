@@ -16,8 +16,7 @@ StreamState& StreamTable::insert(uint32_t ssrc) {
     streams_.erase(oldest);
     ++evicted_;
   }
-  auto [it, inserted] =
-      streams_.try_emplace(ssrc, replay_window_size_, track_srtcp_replay_);
+  auto [it, inserted] = streams_.try_emplace(ssrc, replay_window_size_, track_srtcp_replay_);
   touch(it->second);
   return it->second;
 }

@@ -1,6 +1,6 @@
-// Per-SSRC state of one session, capped in number. Lookup is O(1); eviction of the stream idle the longest
-// scans the table, which only happens when a new stream is admitted at the cap (on unprotect that needs
-// an authenticated packet, which an attacker without the key cannot make).
+// Per-SSRC state of one session, capped in number. Lookup is O(1); eviction of the stream idle the
+// longest scans the table, which only happens when a new stream is admitted at the cap (on
+// unprotect that needs an authenticated packet, which an attacker without the key cannot make).
 #pragma once
 
 #include <cstddef>

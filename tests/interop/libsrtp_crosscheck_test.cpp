@@ -1,6 +1,7 @@
-// Interop with libsrtp2: for every profile both implement, packets we protect are unprotected by libsrtp
-// and the reverse, and both produce the same bytes for the same input, over a run that crosses a sequence
-// number wrap, for RTP and RTCP, several SSRCs, with and without MKI (switching the send key mid-run).
+// Interop with libsrtp2: for every profile both implement, packets we protect are unprotected by
+// libsrtp and the reverse, and both produce the same bytes for the same input, over a run that
+// crosses a sequence number wrap, for RTP and RTCP, several SSRCs, with and without MKI (switching
+// the send key mid-run).
 #include <gtest/gtest.h>
 
 #include <string>
@@ -25,7 +26,8 @@ struct CrossCheckCase {
 
 std::string case_name(const CrossCheckCase& c) {
   std::string name(profile_info(c.rtp_profile).name);
-  if (c.rtcp_profile != c.rtp_profile) name += "_rtcp_" + std::string(profile_info(c.rtcp_profile).name);
+  if (c.rtcp_profile != c.rtp_profile)
+    name += "_rtcp_" + std::string(profile_info(c.rtcp_profile).name);
   return name + (c.mki_length ? "_mki" : "");
 }
 
@@ -71,8 +73,8 @@ class LibsrtpCrossCheck : public ::testing::TestWithParam<CrossCheckCase> {
     return session;
   }
 
-  // One packet through all four paths: ours and libsrtp protect the same plain packet to the same bytes;
-  // each side unprotects the other's output back to the plain packet.
+  // One packet through all four paths: ours and libsrtp protect the same plain packet to the same
+  // bytes; each side unprotects the other's output back to the plain packet.
   void check_packet(const std::vector<uint8_t>& plain, bool rtcp, unsigned key_index) {
     if (GetParam().mki_length) {
       ASSERT_EQ(ours_out_->select_send_key(keys_[key_index].mki), SrtpStatus::ok);
@@ -123,7 +125,8 @@ TEST_P(LibsrtpCrossCheck, RtpAcrossSequenceWrap) {
 
 TEST_P(LibsrtpCrossCheck, Rtcp) {
   const uint32_t ssrcs[] = {0x11111111, 0x22222222, 0xdeadbeef};
-  // libsrtp sends its first SRTCP index as 1; RFC 3711 §3.4 would start at 0. Match it to compare bytes.
+  // libsrtp sends its first SRTCP index as 1; RFC 3711 §3.4 would start at 0. Match it to compare
+  // bytes.
   for (uint32_t ssrc : ssrcs) ASSERT_EQ(ours_out_->set_next_srtcp_index(ssrc, 1), SrtpStatus::ok);
   constexpr int kPackets = 40;
   for (int i = 0; i < kPackets; ++i) {
@@ -131,8 +134,8 @@ TEST_P(LibsrtpCrossCheck, Rtcp) {
       const unsigned key_index = GetParam().mki_length && i >= kPackets / 2 ? 1 : 0;
       // Reduced-size (RFC 5506) packets of 0 extra words alternate with compound-sized ones.
       const auto words = static_cast<uint16_t>(i % 5 == 0 ? 0 : 6 + i);
-      ASSERT_NO_FATAL_FAILURE(check_packet(test::make_rtcp(ssrc, words, static_cast<uint8_t>(i)),
-                                           true, key_index))
+      ASSERT_NO_FATAL_FAILURE(
+          check_packet(test::make_rtcp(ssrc, words, static_cast<uint8_t>(i)), true, key_index))
           << "RTCP packet " << i;
     }
   }
@@ -142,8 +145,8 @@ std::vector<CrossCheckCase> all_cases() {
   std::vector<CrossCheckCase> cases;
   for (size_t p = 0; p < kSrtpProfileCount; ++p) {
     const auto profile = static_cast<SrtpProfile>(p);
-    // Debian's libsrtp 2.5 derives AES-192 session keys with the AES-256 PRF (libsrtp issue #763), so
-    // it cannot be the oracle for AES-192; RFC 6188 §7.4 is (rfc6188_vectors_test).
+    // Debian's libsrtp 2.5 derives AES-192 session keys with the AES-256 PRF (libsrtp issue #763),
+    // so it cannot be the oracle for AES-192; RFC 6188 §7.4 is (rfc6188_vectors_test).
     if (profile == SrtpProfile::aes_192_cm_hmac_sha1_80 ||
         profile == SrtpProfile::aes_192_cm_hmac_sha1_32) {
       continue;

@@ -17,10 +17,14 @@ inline std::vector<uint8_t> from_hex(std::string_view text) {
   for (char c : text) {
     if (std::isspace(static_cast<unsigned char>(c))) continue;
     int value;
-    if (c >= '0' && c <= '9') value = c - '0';
-    else if (c >= 'a' && c <= 'f') value = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') value = c - 'A' + 10;
-    else throw std::invalid_argument("bad hex digit");
+    if (c >= '0' && c <= '9')
+      value = c - '0';
+    else if (c >= 'a' && c <= 'f')
+      value = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F')
+      value = c - 'A' + 10;
+    else
+      throw std::invalid_argument("bad hex digit");
     if (high < 0) {
       high = value;
     } else {

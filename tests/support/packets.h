@@ -12,7 +12,8 @@ struct RtpSpec {
   uint32_t timestamp = 0;
   uint8_t payload_type = 96;
   uint8_t csrc_count = 0;
-  uint16_t extension_words = 0;  // 0 = no header extension; otherwise one 0xBEDE block of that many words
+  uint16_t extension_words =
+      0;  // 0 = no header extension; otherwise one 0xBEDE block of that many words
   size_t payload_length = 160;
   uint8_t payload_seed = 0;
 };

@@ -1,4 +1,5 @@
-// RTP/RTCP header parsing (RFC 3550 §5.1, §5.3.1): every length is checked, nothing is read past the end.
+// RTP/RTCP header parsing (RFC 3550 §5.1, §5.3.1): every length is checked, nothing is read past
+// the end.
 #include <gtest/gtest.h>
 
 #include <vector>

@@ -1,6 +1,6 @@
 // Bad input gets a status and changes nothing else: every single-bit flip and every truncation of a
-// protected packet is refused, in every profile, for SRTP and SRTCP, with and without MKI; the session
-// still accepts the genuine packet afterwards. Also: no heap allocation per packet.
+// protected packet is refused, in every profile, for SRTP and SRTCP, with and without MKI; the
+// session still accepts the genuine packet afterwards. Also: no heap allocation per packet.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -23,8 +23,12 @@ void* operator new(size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, size_t) noexcept {
+  std::free(p);
+}
 
 namespace secmedia {
 namespace {
@@ -84,8 +88,12 @@ class SrtpBadInput : public ::testing::TestWithParam<BadInputCase> {
   std::unique_ptr<SrtpSession> sender_, receiver_;
 };
 
-TEST_P(SrtpBadInput, Srtp) { check_every_flip_and_truncation(false); }
-TEST_P(SrtpBadInput, Srtcp) { check_every_flip_and_truncation(true); }
+TEST_P(SrtpBadInput, Srtp) {
+  check_every_flip_and_truncation(false);
+}
+TEST_P(SrtpBadInput, Srtcp) {
+  check_every_flip_and_truncation(true);
+}
 
 std::vector<BadInputCase> bad_input_cases() {
   std::vector<BadInputCase> cases;
@@ -135,10 +143,10 @@ TEST(SrtpHotPath, NoHeapAllocationPerPacket) {
     SCOPED_TRACE(profile_info(profile).name);
     const SrtpProfileInfo& info = profile_info(profile);
     const std::vector<uint8_t> key(info.master_key_length, 7), salt(info.master_salt_length, 9);
-    auto sender = test::make_session(test::config_for(SrtpDirection::protect, profile, profile),
-                                     key, salt);
-    auto receiver = test::make_session(
-        test::config_for(SrtpDirection::unprotect, profile, profile), key, salt);
+    auto sender =
+        test::make_session(test::config_for(SrtpDirection::protect, profile, profile), key, salt);
+    auto receiver =
+        test::make_session(test::config_for(SrtpDirection::unprotect, profile, profile), key, salt);
     std::vector<uint8_t> buffer(1500);
     const auto warm_up = [&](uint16_t seq) {
       test::RtpSpec spec;

@@ -1,5 +1,5 @@
-// SrtpSession behaviour through its public interface: configuration, keys and MKI, rollover counter,
-// replay window, key lifetime, stream cap, statistics.
+// SrtpSession behaviour through its public interface: configuration, keys and MKI, rollover
+// counter, replay window, key lifetime, stream cap, statistics.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -152,10 +152,10 @@ TEST(SrtpKeys, WrongKeyFailsAuthenticationInEveryProfile) {
     const std::vector<uint8_t> key(info.master_key_length, 0x44);
     const std::vector<uint8_t> wrong_key(info.master_key_length, 0x45);
     const std::vector<uint8_t> salt(info.master_salt_length, 0x55);
-    auto sender = test::make_session(test::config_for(SrtpDirection::protect, profile, profile),
-                                     key, salt);
-    auto receiver = test::make_session(
-        test::config_for(SrtpDirection::unprotect, profile, profile), wrong_key, salt);
+    auto sender =
+        test::make_session(test::config_for(SrtpDirection::protect, profile, profile), key, salt);
+    auto receiver = test::make_session(test::config_for(SrtpDirection::unprotect, profile, profile),
+                                       wrong_key, salt);
     std::vector<uint8_t> plain;
     EXPECT_EQ(test::unprotect(*receiver, test::protect(*sender, rtp(7)), plain),
               SrtpStatus::auth_failure);
@@ -167,8 +167,8 @@ TEST(SrtpKeys, WrongKeyFailsAuthenticationInEveryProfile) {
 
 TEST(SrtpKeys, NullNullPassesPacketsUnchanged) {
   const auto profile = SrtpProfile::null_null;
-  auto sender = test::make_session(test::config_for(SrtpDirection::protect, profile, profile),
-                                   kKey, kSalt);
+  auto sender =
+      test::make_session(test::config_for(SrtpDirection::protect, profile, profile), kKey, kSalt);
   const auto packet = test::protect(*sender, rtp(3));
   EXPECT_EQ(packet, rtp(3));
 }
@@ -186,7 +186,8 @@ TEST(SrtpRollover, SequenceWrapWithReorderingAcrossIt) {
   std::vector<size_t> order(packets.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   for (size_t i = 0; i + 8 <= order.size(); i += 8) {
-    std::shuffle(order.begin() + static_cast<long>(i), order.begin() + static_cast<long>(i + 8), rng);
+    std::shuffle(order.begin() + static_cast<long>(i), order.begin() + static_cast<long>(i + 8),
+                 rng);
   }
   std::vector<uint8_t> plain;
   for (size_t i : order) {
@@ -201,7 +202,8 @@ TEST(SrtpRollover, SequenceWrapWithReorderingAcrossIt) {
 }
 
 TEST(SrtpRollover, SenderHandlesBackwardStepAcrossTheWrap) {
-  // A retransmission-like late packet from before the wrap keeps the old ROC on the sender side too.
+  // A retransmission-like late packet from before the wrap keeps the old ROC on the sender side
+  // too.
   SrtpConfig config = sender_config();
   auto sender = test::make_session(config, kKey, kSalt);
   auto receiver = test::make_session(receiver_config(), kKey, kSalt);
@@ -396,7 +398,8 @@ TEST(SrtpStreams, ForgedPacketsCreateNoStateAndTheCapEvictsTheIdlest) {
 
   auto sender = test::make_session(sender_config(), kKey, kSalt);
   for (uint32_t ssrc = 1; ssrc <= 4; ++ssrc) {
-    ASSERT_EQ(test::unprotect(*receiver, test::protect(*sender, rtp(1, ssrc)), plain), SrtpStatus::ok);
+    ASSERT_EQ(test::unprotect(*receiver, test::protect(*sender, rtp(1, ssrc)), plain),
+              SrtpStatus::ok);
   }
   // SSRC 1 is used again, so SSRC 2 is now the one idle the longest.
   ASSERT_EQ(test::unprotect(*receiver, test::protect(*sender, rtp(2, 1)), plain), SrtpStatus::ok);

@@ -79,8 +79,8 @@ TEST_P(Rfc3711Packets, ProtectAndUnprotect) {
       test::config_for(SrtpDirection::protect, v.rtp_profile, v.rtcp_profile), key, salt);
   ASSERT_NE(sender, nullptr);
   if (v.rtcp) {
-    const uint32_t ssrc = uint32_t{plain[4]} << 24 | uint32_t{plain[5]} << 16 |
-                          uint32_t{plain[6]} << 8 | plain[7];
+    const uint32_t ssrc =
+        uint32_t{plain[4]} << 24 | uint32_t{plain[5]} << 16 | uint32_t{plain[6]} << 8 | plain[7];
     ASSERT_EQ(sender->set_next_srtcp_index(ssrc, v.srtcp_index), SrtpStatus::ok);
   }
   EXPECT_EQ(to_hex(test::protect(*sender, plain, v.rtcp)), to_hex(expected));

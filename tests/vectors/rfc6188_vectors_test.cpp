@@ -1,4 +1,5 @@
-// RFC 6188 vectors from shared/vectors/srtp-vectors.txt (V4, V5, V8e): AES-256 counter mode and PRF.
+// RFC 6188 vectors from shared/vectors/srtp-vectors.txt (V4, V5, V8e): AES-256 counter mode and
+// PRF.
 #include <gtest/gtest.h>
 
 #include "hex.h"
@@ -39,9 +40,10 @@ TEST(Rfc6188Section7_2, Aes256KeyDerivation) {
             "fd9c32d39ed5fbb5a9dc96b30818454d1313dc05");
 }
 
-// RFC 6188 §7.4, AES_192_CM_PRF. Not in shared/vectors; the same bytes stand in two public test suites
-// that quote the RFC. Debian's libsrtp 2.5 derives AES-192 keys with the AES-256 PRF instead (libsrtp
-// issue #763, fixed upstream in 2025), so this vector, not libsrtp, is the reference for AES-192.
+// RFC 6188 §7.4, AES_192_CM_PRF. Not in shared/vectors; the same bytes stand in two public test
+// suites that quote the RFC. Debian's libsrtp 2.5 derives AES-192 keys with the AES-256 PRF instead
+// (libsrtp issue #763, fixed upstream in 2025), so this vector, not libsrtp, is the reference for
+// AES-192.
 TEST(Rfc6188Section7_4, Aes192KeyDerivation) {
   const std::string key = "73edc66c4fa15776fb57f9505c17136550ffda71f3e8e5f1";
   const std::string salt = "c8522f3acd4ce86d5add78edbb11";
@@ -57,8 +59,8 @@ TEST(Rfc6188Packets, Aes256CmHmacSha1_80) {
   const auto key = from_hex("f0f04914b513f2763a1b1fa130f10e2998f6f6e43e4309d1e622a0e332b9f1b6");
   const auto salt = from_hex("3b04803de51ee7c96423ab5b78d2");
   const auto plain = from_hex("800f1234decafbadcafebabe abababababababababababababababab");
-  const auto expected = from_hex(
-      "800f1234decafbadcafebabe f1d9de17ff251ff1aa007774b0b4b40d a08d9d9a5b3a55d8873b");
+  const auto expected =
+      from_hex("800f1234decafbadcafebabe f1d9de17ff251ff1aa007774b0b4b40d a08d9d9a5b3a55d8873b");
   const auto profile = SrtpProfile::aes_256_cm_hmac_sha1_80;
   auto sender =
       test::make_session(test::config_for(SrtpDirection::protect, profile, profile), key, salt);

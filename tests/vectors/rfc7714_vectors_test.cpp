@@ -1,6 +1,6 @@
-// RFC 7714 vectors from shared/vectors/srtp-vectors.txt (V6 = §16, V7 = §17, V8c/V8d = libsrtp's GCM
-// reference packets). §16 and §17 give session keys, not master keys, so they drive the AEAD transform
-// directly; V8c/V8d go through the whole session, KDF included.
+// RFC 7714 vectors from shared/vectors/srtp-vectors.txt (V6 = §16, V7 = §17, V8c/V8d = libsrtp's
+// GCM reference packets). §16 and §17 give session keys, not master keys, so they drive the AEAD
+// transform directly; V8c/V8d go through the whole session, KDF included.
 #include <gtest/gtest.h>
 
 #include <array>
@@ -31,8 +31,8 @@ constexpr const char* kRtcp =
 SessionCrypto session_crypto(SrtpProfile profile, const char* key, bool for_protect) {
   SessionCrypto crypto;
   std::string why;
-  EXPECT_TRUE(crypto.init_with_session_keys(profile, from_hex(key), from_hex(kSalt), {}, for_protect,
-                                            &why))
+  EXPECT_TRUE(
+      crypto.init_with_session_keys(profile, from_hex(key), from_hex(kSalt), {}, for_protect, &why))
       << why;
   return crypto;
 }
@@ -50,7 +50,8 @@ struct SrtpGcmCase {
   const char* expected;
 };
 
-// §16.1.1 (AES-128) and §16.2.1 (AES-256): seal gives ciphertext || tag; open gives back the plain text.
+// §16.1.1 (AES-128) and §16.2.1 (AES-256): seal gives ciphertext || tag; open gives back the plain
+// text.
 TEST(Rfc7714Section16, SrtpSealAndOpen) {
   const SrtpGcmCase cases[] = {
       {SrtpProfile::aead_aes_128_gcm, kKey128,
@@ -138,8 +139,8 @@ TEST(Rfc7714Section17, SrtcpSealAndOpen) {
   }
 }
 
-// V8c / V8d: libsrtp's srtp_validate_gcm reference packets through the session (KDF with the 12-octet
-// master salt padded by two zero octets, RFC 7714 §11).
+// V8c / V8d: libsrtp's srtp_validate_gcm reference packets through the session (KDF with the
+// 12-octet master salt padded by two zero octets, RFC 7714 §11).
 TEST(Rfc7714Packets, LibsrtpGcmReference) {
   const auto key = from_hex("000102030405060708090a0b0c0d0e0f");
   const auto salt = from_hex("a0a1a2a3a4a5a6a7a8a9aaab");

@@ -1,17 +1,23 @@
 // secmedia SRTP/SRTCP engine (RFC 3711, RFC 6188, RFC 7714).
 //
 // The contract:
-// - Sans-IO: an SrtpSession transforms packets in place in memory the caller owns. It does no I/O, reads
+// - Sans-IO: an SrtpSession transforms packets in place in memory the caller owns. It does no I/O,
+// reads
 //   no clock, starts no thread, and keeps no process-global state.
-// - One session serves one direction (protect or unprotect) for one set of master keys, with the state of
+// - One session serves one direction (protect or unprotect) for one set of master keys, with the
+// state of
 //   every SSRC it has seen inside it (rollover counter, replay window, SRTCP index).
-// - Per-packet results are an SrtpStatus, never an exception. A packet that is not `ok` has been dropped:
-//   the buffer may hold garbage and must not be forwarded. Every drop is counted in stats() by cause.
-// - Protect grows a packet by at most rtp_overhead() / rtcp_overhead() octets; the buffer passed in must
+// - Per-packet results are an SrtpStatus, never an exception. A packet that is not `ok` has been
+// dropped:
+//   the buffer may hold garbage and must not be forwarded. Every drop is counted in stats() by
+//   cause.
+// - Protect grows a packet by at most rtp_overhead() / rtcp_overhead() octets; the buffer passed in
+// must
 //   have that much room after the packet. Unprotect shrinks it. No allocation happens per packet.
-// - Per-SSRC state is created on protect, and on unprotect only after a packet authenticates, so forged
-//   packets cannot grow memory. The number of streams is capped (SrtpConfig::max_streams); when a new
-//   authenticated stream arrives at the cap, the stream idle the longest is evicted.
+// - Per-SSRC state is created on protect, and on unprotect only after a packet authenticates, so
+// forged
+//   packets cannot grow memory. The number of streams is capped (SrtpConfig::max_streams); when a
+//   new authenticated stream arrives at the cap, the stream idle the longest is evicted.
 // - A session is not thread-safe: callers serialize access to one session.
 #pragma once
 
@@ -27,8 +33,9 @@
 
 namespace secmedia {
 
-// Crypto suites. The RTP and RTCP halves of a session may use different profiles as long as their master
-// key and salt lengths agree (gst-plugins-bad and libsrtp allow e.g. AES-CM for RTP and NULL for RTCP).
+// Crypto suites. The RTP and RTCP halves of a session may use different profiles as long as their
+// master key and salt lengths agree (gst-plugins-bad and libsrtp allow e.g. AES-CM for RTP and NULL
+// for RTCP).
 enum class SrtpProfile : uint8_t {
   aes_cm_128_hmac_sha1_80,  // RFC 3711 / RFC 5764 SRTP_AES128_CM_HMAC_SHA1_80
   aes_cm_128_hmac_sha1_32,  // RFC 5764 SRTP_AES128_CM_HMAC_SHA1_32 (use _80 for its RTCP half)
@@ -65,17 +72,17 @@ enum class SrtpStatus : uint8_t {
   replay_old,        // index older than the replay window
   replay_duplicate,  // index already seen inside the replay window
   malformed,         // not a parsable RTP/RTCP/SRTP/SRTCP packet of the expected shape
-  key_expired,       // master key reached its packet limit (RFC 3711 §9.2) or the index space ran out
-  no_key,            // no master key installed
-  unknown_mki,       // MKI names no installed master key
+  key_expired,  // master key reached its packet limit (RFC 3711 §9.2) or the index space ran out
+  no_key,       // no master key installed
+  unknown_mki,  // MKI names no installed master key
   buffer_too_small,  // not enough room after the packet for the tag/MKI/index
   wrong_direction,   // protect on an unprotect session or the reverse
   // Results of key management calls.
-  bad_key_length,    // key or salt length does not match the profile
-  bad_mki,           // MKI length differs from SrtpConfig::mki_length
-  duplicate_mki,     // a key with that MKI is already installed
-  too_many_keys,     // kSrtpMaxMasterKeys reached, or a second key without MKI
-  unknown_stream,    // no state for that SSRC
+  bad_key_length,  // key or salt length does not match the profile
+  bad_mki,         // MKI length differs from SrtpConfig::mki_length
+  duplicate_mki,   // a key with that MKI is already installed
+  too_many_keys,   // kSrtpMaxMasterKeys reached, or a second key without MKI
+  unknown_stream,  // no state for that SSRC
 };
 
 inline constexpr size_t kSrtpStatusCount = 15;
@@ -92,15 +99,16 @@ struct SrtpConfig {
   SrtpDirection direction = SrtpDirection::protect;
   SrtpProfile rtp_profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
   SrtpProfile rtcp_profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
-  // Send SRTCP with E=1 (encrypted). Ignored when the RTCP profile has no cipher. Unprotect accepts both
-  // E=0 and E=1 since the E flag is authenticated (RFC 3711 §3.4).
+  // Send SRTCP with E=1 (encrypted). Ignored when the RTCP profile has no cipher. Unprotect accepts
+  // both E=0 and E=1 since the E flag is authenticated (RFC 3711 §3.4).
   bool encrypt_rtcp = true;
-  // Octets of MKI carried in every packet; 0 means no MKI and exactly one master key (RFC 3711 §3.1).
+  // Octets of MKI carried in every packet; 0 means no MKI and exactly one master key (RFC 3711
+  // §3.1).
   size_t mki_length = 0;
   // Only 0 is supported (RFC 3711 §4.3.1: session keys derived once). Anything else is refused.
   uint64_t key_derivation_rate = 0;
-  // Replay window in packets, kSrtpMinReplayWindow..kSrtpMaxReplayWindow (RFC 3711 §3.3.2 asks for at
-  // least 64; 1024 keeps NACK retransmissions of the last second of video acceptable).
+  // Replay window in packets, kSrtpMinReplayWindow..kSrtpMaxReplayWindow (RFC 3711 §3.3.2 asks for
+  // at least 64; 1024 keeps NACK retransmissions of the last second of video acceptable).
   size_t replay_window_size = 1024;
   // Protect: allow protecting the same RTP index twice (retransmission of an identical packet), as
   // libsrtp's allow_repeat_tx. Off by default: a repeated index with new content reuses keystream.
@@ -111,7 +119,8 @@ struct SrtpConfig {
   // Lower values may be set by policy or tests; higher ones are clamped.
   uint64_t srtp_key_lifetime = uint64_t{1} << 48;
   uint64_t srtcp_key_lifetime = uint64_t{1} << 31;
-  // A soft_limit event is queued once when at most this many packets remain for a key; 0 disables it.
+  // A soft_limit event is queued once when at most this many packets remain for a key; 0 disables
+  // it.
   uint64_t soft_limit_margin = uint64_t{1} << 16;
 };
 
@@ -126,11 +135,11 @@ struct SrtpEvent {
 };
 
 struct SrtpStats {
-  uint64_t rtp_packets = 0;   // packets that came out ok
+  uint64_t rtp_packets = 0;  // packets that came out ok
   uint64_t rtcp_packets = 0;
-  uint64_t rtp_octets = 0;    // of the packets as passed in
+  uint64_t rtp_octets = 0;  // of the packets as passed in
   uint64_t rtcp_octets = 0;
-  std::array<uint64_t, kSrtpStatusCount> rtp_drops{};   // indexed by SrtpStatus
+  std::array<uint64_t, kSrtpStatusCount> rtp_drops{};  // indexed by SrtpStatus
   std::array<uint64_t, kSrtpStatusCount> rtcp_drops{};
   size_t streams = 0;
   uint64_t streams_evicted = 0;
@@ -148,8 +157,8 @@ struct SrtpStreamInfo {
 
 class SrtpSession {
  public:
-  // Returns nullptr and sets *why when the config is invalid (unsupported key derivation rate, window
-  // size out of range, RTP and RTCP profiles with different master key sizes, ...).
+  // Returns nullptr and sets *why when the config is invalid (unsupported key derivation rate,
+  // window size out of range, RTP and RTCP profiles with different master key sizes, ...).
   static std::unique_ptr<SrtpSession> create(const SrtpConfig& config, std::string* why = nullptr);
   ~SrtpSession();
   SrtpSession(const SrtpSession&) = delete;
@@ -157,8 +166,9 @@ class SrtpSession {
 
   const SrtpConfig& config() const;
 
-  // Master keys. Key and salt lengths must match the profile; `mki` must be mki_length octets. The first
-  // key added becomes the send key. Stream state (ROC, replay, SRTCP index) is kept across key changes.
+  // Master keys. Key and salt lengths must match the profile; `mki` must be mki_length octets. The
+  // first key added becomes the send key. Stream state (ROC, replay, SRTCP index) is kept across
+  // key changes.
   SrtpStatus add_master_key(std::span<const uint8_t> key, std::span<const uint8_t> salt,
                             std::span<const uint8_t> mki = {});
   SrtpStatus remove_master_key(std::span<const uint8_t> mki);
@@ -180,12 +190,12 @@ class SrtpSession {
   size_t rtp_overhead() const;
   size_t rtcp_overhead() const;
 
-  // RFC 3711 §3.3.1: the ROC is signalled out of band when a receiver joins late. Setting it for an SSRC
-  // with no state creates that state (a trusted call, unlike a packet).
+  // RFC 3711 §3.3.1: the ROC is signalled out of band when a receiver joins late. Setting it for an
+  // SSRC with no state creates that state (a trusted call, unlike a packet).
   std::optional<uint32_t> rollover_counter(uint32_t ssrc) const;
   SrtpStatus set_rollover_counter(uint32_t ssrc, uint32_t roc);
-  // Protect only: the SRTCP index the next packet of `ssrc` carries (RFC 3711 §3.4 starts at 0; libsrtp
-  // starts at 1).
+  // Protect only: the SRTCP index the next packet of `ssrc` carries (RFC 3711 §3.4 starts at 0;
+  // libsrtp starts at 1).
   SrtpStatus set_next_srtcp_index(uint32_t ssrc, uint32_t index);
 
   // Events (key soft/hard limits) in the order they happened; nullopt when none is pending.
