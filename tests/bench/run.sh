@@ -18,10 +18,10 @@ else
 fi
 ninja -C "$build_dir" tests/bench/srtp_core_bench >/dev/null
 
-# Three repetitions of at least 0.5 s each, compared by their median: a small shared machine has bursts
+# Three repetitions of at least 0.4 s each, compared by their median: a small shared machine has bursts
 # of noise that a single run would turn into a wrong ratio.
 exec "$build_dir/tests/bench/srtp_core_bench" \
-  --benchmark_min_time=0.5 \
+  --benchmark_min_time=0.4 \
   --benchmark_repetitions=3 \
   --benchmark_display_aggregates_only=true \
   "$@"

@@ -4,8 +4,8 @@
 //             OpenSSL has to pay at least.
 //   libsrtp2  the library gst-plugins-bad's srtpenc/srtpdec use (whatever crypto backend the system
 //             build has; Debian's uses NSS).
-// After the Google Benchmark table it prints one RATIO line per case (ours / reference, in CPU time per
-// packet, lower is better for us) and a STATE line with the heap one more SSRC costs a session.
+// After the Google Benchmark table it prints one RATIO line per case (ours / reference, CPU time
+// per packet, lower is better for us) and a STATE line with the heap one more SSRC costs a session.
 // Entry point: tests/bench/run.sh.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
@@ -51,8 +51,8 @@ constexpr int kRtpHeaderLength = 12;  // the packets here carry no CSRC and no e
 constexpr size_t kRoom = SRTP_MAX_TRAILER_LEN;
 // Same window for both libraries, so neither pays for a bigger one in time or in STATE.
 constexpr size_t kReplayWindow = 1024;
-// Unprotect replays a ring of packets protected beforehand with consecutive sequence numbers, with no
-// wrap inside it, so the receiver never sees a replay or an index it would have to guess a ROC for.
+// Unprotect replays a ring of packets protected beforehand with consecutive sequence numbers and no
+// wrap, so the receiver never sees a replay nor an index it would have to guess a ROC for.
 constexpr size_t kRingPackets = 4096;
 constexpr uint16_t kRingFirstSequence = 1;
 // Streams added to one session to measure the heap each costs.
@@ -93,7 +93,7 @@ void set_sequence(uint8_t* packet, uint16_t sequence) {
   packet[3] = static_cast<uint8_t>(sequence);
 }
 
-// The three implementations share one shape so that the measuring loops are literally the same code:
+// The three implementations share one shape so that the measuring loops are the same code:
 //   reset()    fresh state for the direction (a new session), master key installed;
 //   process()  protect or unprotect in place, false with error() set on failure.
 
@@ -152,8 +152,8 @@ struct MacFree {
   void operator()(EVP_MAC* mac) const { EVP_MAC_free(mac); }
 };
 
-// The crypto of RFC 3711 §3.3 / RFC 7714 §8 and nothing else. The only state besides the contexts is a
-// ROC advanced when the sequence number goes backwards, enough for the in-order packets used here.
+// The crypto of RFC 3711 §3.3 / RFC 7714 §8 and nothing else. Besides the contexts the only state
+// is a ROC advanced when the sequence number goes backwards: enough for in-order packets.
 class Floor {
  public:
   Floor(SrtpProfile profile, SrtpDirection direction)
@@ -332,8 +332,7 @@ class Libsrtp {
     srtp_policy_t policy{};
     set_libsrtp_crypto(profile_, policy.rtp);
     set_libsrtp_crypto(profile_, policy.rtcp);
-    policy.ssrc.type =
-        direction_ == SrtpDirection::protect ? ssrc_any_outbound : ssrc_any_inbound;
+    policy.ssrc.type = direction_ == SrtpDirection::protect ? ssrc_any_outbound : ssrc_any_inbound;
     policy.key = key_.data();
     policy.window_size = kReplayWindow;
     policy.allow_repeat_tx = 0;
@@ -352,8 +351,7 @@ class Libsrtp {
                                          ? srtp_protect(session_, packet, &srtp_length)
                                          : srtp_unprotect(session_, packet, &srtp_length);
     if (status != srtp_err_status_ok) [[unlikely]] {
-      return fail(direction_ == SrtpDirection::protect ? "srtp_protect" : "srtp_unprotect",
-                  status);
+      return fail(direction_ == SrtpDirection::protect ? "srtp_protect" : "srtp_unprotect", status);
     }
     length = static_cast<size_t>(srtp_length);
     return true;
@@ -379,8 +377,8 @@ class Libsrtp {
   std::string error_;
 };
 
-// Packets protected once (by secmedia, which the self-check shows to agree byte for byte with the other
-// two) and unprotected by every implementation.
+// Packets protected once (by secmedia, which the self-check shows to agree byte for byte with the
+// other two) and unprotected by every implementation.
 struct Ring {
   std::vector<uint8_t> bytes;
   size_t stride = 0;  // every packet has the same protected length
@@ -423,8 +421,8 @@ void count_packets(benchmark::State& state, size_t payload) {
   state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(payload));
 }
 
-// One SSRC, sequence numbers counting up from 0 (the ROC advances every 65536 packets), the plain packet
-// copied back into the reused buffer before each protect.
+// One SSRC, sequence numbers counting up from 0 (the ROC advances every 65536 packets), the plain
+// packet copied back into the reused buffer before each protect.
 template <class Impl>
 void bm_protect(benchmark::State& state, SrtpProfile profile, size_t payload) {
   Impl impl(profile, SrtpDirection::protect);
@@ -497,19 +495,18 @@ template <class Impl>
 void register_case(SrtpDirection direction, SrtpProfile profile, size_t payload,
                    const char* impl_name) {
   const std::string name = case_name(direction, profile, payload, impl_name);
-  benchmark::RegisterBenchmark(name.c_str(),
-                               [direction, profile, payload](benchmark::State& state) {
-                                 if (direction == SrtpDirection::protect) {
-                                   bm_protect<Impl>(state, profile, payload);
-                                 } else {
-                                   bm_unprotect<Impl>(state, profile, payload);
-                                 }
-                               })
-      ->Unit(benchmark::kNanosecond);
+  auto run = [direction, profile, payload](benchmark::State& state) {
+    if (direction == SrtpDirection::protect) {
+      bm_protect<Impl>(state, profile, payload);
+    } else {
+      bm_unprotect<Impl>(state, profile, payload);
+    }
+  };
+  benchmark::RegisterBenchmark(name.c_str(), run)->Unit(benchmark::kNanosecond);
 }
 
-// The three implementations of a case run back to back, so the table reads case by case and slow drift
-// of the machine affects them alike.
+// The three implementations of a case run back to back, so the table reads case by case and slow
+// drift of the machine affects them alike.
 void register_benchmarks() {
   for (SrtpDirection direction : kDirections) {
     for (SrtpProfile profile : kProfiles) {
@@ -654,10 +651,14 @@ class RatioReporter : public benchmark::BenchmarkReporter {
   static double nanoseconds(const Run& run) {
     const double time = run.GetAdjustedCPUTime();
     switch (run.time_unit) {
-      case benchmark::kSecond: return time * 1e9;
-      case benchmark::kMillisecond: return time * 1e6;
-      case benchmark::kMicrosecond: return time * 1e3;
-      case benchmark::kNanosecond: break;
+      case benchmark::kSecond:
+        return time * 1e9;
+      case benchmark::kMillisecond:
+        return time * 1e6;
+      case benchmark::kMicrosecond:
+        return time * 1e3;
+      case benchmark::kNanosecond:
+        break;
     }
     return time;
   }
@@ -686,8 +687,8 @@ void print_ratios(const RatioReporter& reporter) {
   }
 }
 
-// Bytes the allocator hands out; allocation by allocation this counts what a new stream costs,
-// including the containers' growth.
+// glibc's count of heap bytes in use, chunk overhead included: a delta catches every allocation a
+// new stream causes, the growth of the containers holding it too.
 std::optional<long long> heap_in_use() {
 #if defined(__GLIBC__) && (__GLIBC__ > 2 || (__GLIBC__ == 2 && __GLIBC_MINOR__ >= 33))
   return static_cast<long long>(mallinfo2().uordblks);
@@ -706,8 +707,8 @@ std::vector<std::vector<uint8_t>> state_packets() {
   return packets;
 }
 
-// Each stream announced by protecting one packet with its SSRC: the same usage for both libraries (one
-// master key, streams learnt from traffic; libsrtp clones its ssrc_any_outbound template per SSRC).
+// Each stream announced by protecting one packet with its SSRC: the same usage for both libraries
+// (one master key, streams learnt from traffic; libsrtp clones its ssrc_any_outbound template).
 template <class Impl>
 std::optional<long long> bytes_per_stream() {
   Impl impl(SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpDirection::protect);
@@ -724,8 +725,8 @@ std::optional<long long> bytes_per_stream() {
   return (*after - *before) / static_cast<long long>(kStateStreams);
 }
 
-// For reference: libsrtp2 with one ssrc_specific policy per stream (srtp_add_stream), as srtpdec does,
-// where each stream carries its own crypto contexts.
+// For reference: libsrtp2 with one ssrc_specific policy per stream (srtp_add_stream), as srtpdec
+// does, where each stream carries its own crypto contexts.
 std::optional<long long> libsrtp_bytes_per_specific_stream() {
   srtp_t session = nullptr;
   if (srtp_create(&session, nullptr) != srtp_err_status_ok) return std::nullopt;
