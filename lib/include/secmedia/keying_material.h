@@ -1,0 +1,47 @@
+// The one value a DTLS-SRTP handshake ends in (RFC 5764 §4.2): the negotiated profile and each
+// direction's master key and salt, seen from one endpoint. It travels from the DTLS elements to the
+// SRTP elements, and can be made by hand for manual keying.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "secmedia/srtp.h"
+
+namespace secmedia {
+
+enum class DtlsRole : uint8_t { client, server };
+
+struct SrtpKeyingMaterial {
+  SrtpProfile profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
+  DtlsRole role = DtlsRole::client;  // of the endpoint this value belongs to
+  uint32_t generation = 0;           // increases with every new handshake or key update
+  std::vector<uint8_t> local_key;    // what this endpoint protects with
+  std::vector<uint8_t> local_salt;
+  std::vector<uint8_t> remote_key;  // what this endpoint unprotects with (the peer's write key)
+  std::vector<uint8_t> remote_salt;
+
+  SrtpKeyingMaterial() = default;
+  SrtpKeyingMaterial(const SrtpKeyingMaterial&) = default;
+  SrtpKeyingMaterial(SrtpKeyingMaterial&&) noexcept = default;
+  SrtpKeyingMaterial& operator=(const SrtpKeyingMaterial&) = default;
+  SrtpKeyingMaterial& operator=(SrtpKeyingMaterial&&) noexcept = default;
+  ~SrtpKeyingMaterial();  // wipes the keys
+
+  // Octets of exporter output a profile needs: 2 * (key + salt), RFC 5764 §4.2.
+  static size_t exporter_length(SrtpProfile profile);
+  // Splits exporter output laid out as client key | server key | client salt | server salt.
+  static std::optional<SrtpKeyingMaterial> from_exporter(SrtpProfile profile,
+                                                         std::span<const uint8_t> exported,
+                                                         DtlsRole role, uint32_t generation);
+  // Both directions keyed alike: one master key for a sender and its receivers (manual keying).
+  static std::optional<SrtpKeyingMaterial> symmetric(SrtpProfile profile,
+                                                     std::span<const uint8_t> key,
+                                                     std::span<const uint8_t> salt,
+                                                     uint32_t generation);
+  bool valid() const;
+};
+
+}  // namespace secmedia
