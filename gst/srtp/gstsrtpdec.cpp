@@ -1,0 +1,705 @@
+// srtpdec. Locking: `lock` guards keys, sessions and counters; it is never held while pushing or
+// emitting a signal (request-key, soft-limit, hard-limit), so handlers may read `stats` or call
+// clear-keys.
+#include "gstsrtpdec.h"
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "rate_limited_log.h"
+#include "srtp_buffer.h"
+#include "srtp_caps.h"
+#include "srtp_cipher_settings.h"
+#include "srtp_key_event.h"
+
+GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_dec_debug);
+#define GST_CAT_DEFAULT secmedia_srtp_dec_debug
+
+using secmedia::SrtpConfig;
+using secmedia::SrtpProfile;
+using secmedia::SrtpSession;
+using secmedia::SrtpStatus;
+using namespace secmedia::gst;
+
+namespace {
+
+constexpr guint kDefaultReplayWindow = 1024;
+// SSRCs for which request-key gave nothing are not asked again until keys change; the set is
+// bounded.
+constexpr size_t kMaxRefusedSsrcs = 4096;
+
+enum { PROP_0, PROP_REPLAY_WINDOW_SIZE, PROP_STATS };
+
+enum {
+  SIGNAL_REQUEST_KEY,
+  SIGNAL_SOFT_LIMIT,
+  SIGNAL_HARD_LIMIT,
+  SIGNAL_CLEAR_KEYS,
+  SIGNAL_REMOVE_KEY,
+  SIGNAL_LAST
+};
+guint signals[SIGNAL_LAST];
+
+GstStaticPadTemplate rtp_sink_template = GST_STATIC_PAD_TEMPLATE(
+    "rtp_sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-srtp"));
+GstStaticPadTemplate rtp_src_template = GST_STATIC_PAD_TEMPLATE(
+    "rtp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
+    "rtcp_sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-srtcp"));
+GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
+    "rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtcp"));
+
+// Keys given for one SSRC (caps or a signal), with the session that uses them.
+struct SsrcKeys {
+  CapsKeys keys;
+  bool passthrough = false;  // all four ciphers and auths null: packets pass unchanged
+  std::unique_ptr<SrtpSession> session;
+};
+
+struct DecoderState {
+  std::mutex lock;
+  guint replay_window_size = kDefaultReplayWindow;
+
+  // Keys from the key event (dtlsdec): any SSRC.
+  std::optional<KeyEventValue> event_keys;
+  std::unique_ptr<SrtpSession> event_session;
+  // Keys per SSRC from caps or signals; they take precedence over the event's.
+  std::unordered_map<uint32_t, SsrcKeys> ssrc_keys;
+  std::unordered_set<uint32_t> refused_ssrcs;
+
+  // Drops that happen before a session is chosen (no key, too short to name an SSRC).
+  uint64_t dropped_no_key = 0;
+  uint64_t dropped_malformed = 0;
+  uint64_t passed_through = 0;
+  // Totals of sessions that were replaced, so stats do not go backwards on a rekey.
+  secmedia::SrtpStats retired;
+  bool rtcp_src_started_by_mux = false;
+  RateLimitedLog drop_log;
+};
+
+}  // namespace
+
+struct _SecmediaSrtpDec {
+  GstElement parent;
+  GstPad* rtp_sink;
+  GstPad* rtp_src;
+  GstPad* rtcp_sink;
+  GstPad* rtcp_src;
+  DecoderState* state;
+};
+
+G_DEFINE_TYPE(SecmediaSrtpDec, secmedia_srtp_dec, GST_TYPE_ELEMENT)
+
+namespace {
+
+DecoderState& state_of(gpointer element) {
+  return *SECMEDIA_SRTP_DEC(element)->state;
+}
+
+void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
+  into.rtp_packets += from.rtp_packets;
+  into.rtcp_packets += from.rtcp_packets;
+  into.rtp_octets += from.rtp_octets;
+  into.rtcp_octets += from.rtcp_octets;
+  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
+    into.rtp_drops[i] += from.rtp_drops[i];
+    into.rtcp_drops[i] += from.rtcp_drops[i];
+  }
+}
+
+void retire(DecoderState& state, std::unique_ptr<SrtpSession>& session) {
+  if (session) add_stats(state.retired, session->stats());
+  session.reset();
+}
+
+// A new session for `rtp`/`rtcp` profiles that continues the stream state of `previous` (if any).
+std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
+                                         size_t mki_length, SrtpSession* previous,
+                                         std::string* why) {
+  SrtpConfig config;
+  config.direction = secmedia::SrtpDirection::unprotect;
+  config.rtp_profile = rtp;
+  config.rtcp_profile = rtcp;
+  config.mki_length = mki_length;
+  config.replay_window_size = state.replay_window_size;
+  auto session = SrtpSession::create(config, why);
+  if (session && previous) {
+    for (const auto& stream : previous->streams()) {
+      session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
+    }
+  }
+  return session;
+}
+
+bool can_rekey_in_place(const SrtpSession* session, SrtpProfile rtp, SrtpProfile rtcp,
+                        size_t mki_length, guint window) {
+  if (!session) return false;
+  const SrtpConfig& c = session->config();
+  return c.rtp_profile == rtp && c.rtcp_profile == rtcp && c.mki_length == mki_length &&
+         c.replay_window_size == window;
+}
+
+// Installs keys for one SSRC (lock held). Same keys: nothing changes. New keys: the session is
+// rekeyed, keeping the ROC and replay state; a ROC in the caps applies to an SSRC the session has
+// not seen.
+bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
+  DecoderState& state = state_of(self);
+  auto existing = state.ssrc_keys.find(ssrc);
+  if (existing != state.ssrc_keys.end() && existing->second.keys.same_as(keys)) return true;
+  state.refused_ssrcs.erase(ssrc);
+
+  SsrcKeys entry;
+  entry.passthrough = keys.keys.empty();
+  if (!entry.passthrough) {
+    const size_t mki_length = keys.keys.front().mki.size();
+    std::unique_ptr<SrtpSession> previous;
+    if (existing != state.ssrc_keys.end()) previous = std::move(existing->second.session);
+    if (can_rekey_in_place(previous.get(), keys.rtp_profile, keys.rtcp_profile, mki_length,
+                           state.replay_window_size)) {
+      entry.session = std::move(previous);
+      entry.session->clear_master_keys();
+    } else {
+      std::string why;
+      entry.session =
+          new_session(state, keys.rtp_profile, keys.rtcp_profile, mki_length, previous.get(), &why);
+      retire(state, previous);
+      if (!entry.session) {
+        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
+        return false;
+      }
+    }
+    for (const auto& key : keys.keys) {
+      const SrtpStatus status = entry.session->add_master_key(key.key, key.salt, key.mki);
+      if (status != SrtpStatus::ok) {
+        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc,
+                           secmedia::to_string(status));
+        return false;
+      }
+    }
+    if (keys.roc && !entry.session->rollover_counter(ssrc)) {
+      entry.session->set_rollover_counter(ssrc, *keys.roc);
+    }
+  }
+  entry.keys = std::move(keys);
+  GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc,
+                  entry.passthrough
+                      ? "pass-through"
+                      : std::string(secmedia::profile_info(entry.keys.rtp_profile).name).c_str());
+  state.ssrc_keys.insert_or_assign(ssrc, std::move(entry));
+  return true;
+}
+
+// Installs keys for every SSRC from the key event (lock held).
+void install_event_keys(SecmediaSrtpDec* self, const KeyEventValue& value) {
+  DecoderState& state = state_of(self);
+  const secmedia::SrtpKeyingMaterial& m = value.material;
+  // RFC 5764 §4.1.2: the _32 profiles keep an 80-bit tag for SRTCP.
+  SrtpProfile rtcp = m.profile;
+  if (m.profile == SrtpProfile::aes_cm_128_hmac_sha1_32)
+    rtcp = SrtpProfile::aes_cm_128_hmac_sha1_80;
+  if (m.profile == SrtpProfile::aes_256_cm_hmac_sha1_32)
+    rtcp = SrtpProfile::aes_256_cm_hmac_sha1_80;
+  if (can_rekey_in_place(state.event_session.get(), m.profile, rtcp, 0, state.replay_window_size)) {
+    state.event_session->clear_master_keys();
+  } else {
+    std::string why;
+    auto session = new_session(state, m.profile, rtcp, 0, state.event_session.get(), &why);
+    if (!session) {
+      GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Keys from upstream refused"),
+                          ("%s", why.c_str()));
+      return;
+    }
+    retire(state, state.event_session);
+    state.event_session = std::move(session);
+  }
+  // The peer protects with its own write key: this endpoint's remote key.
+  state.event_session->add_master_key(m.remote_key, m.remote_salt);
+  state.event_keys = value;
+  state.refused_ssrcs.clear();
+  GST_INFO_OBJECT(self, "keyed by upstream: %s (generation %u)",
+                  std::string(secmedia::profile_info(m.profile).name).c_str(), m.generation);
+}
+
+// RFC 5761 §4: with RTP and RTCP on one flow, the second octet of RTCP (the packet type) is
+// 192-223.
+bool looks_like_rtcp(const uint8_t* data, gsize size) {
+  return size >= 2 && data[1] >= 192 && data[1] <= 223;
+}
+
+struct Classified {
+  bool ok = false;
+  PacketKind kind = PacketKind::rtp;
+  uint32_t ssrc = 0;
+};
+
+Classified classify(GstBuffer* buffer) {
+  Classified c;
+  uint8_t head[12];
+  const gsize got = gst_buffer_extract(buffer, 0, head, sizeof head);
+  c.kind = looks_like_rtcp(head, got) ? PacketKind::rtcp : PacketKind::rtp;
+  const gsize ssrc_offset = c.kind == PacketKind::rtcp ? 4 : 8;
+  if (got < ssrc_offset + 4) return c;
+  c.ssrc = uint32_t{head[ssrc_offset]} << 24 | uint32_t{head[ssrc_offset + 1]} << 16 |
+           uint32_t{head[ssrc_offset + 2]} << 8 | head[ssrc_offset + 3];
+  c.ok = true;
+  return c;
+}
+
+struct Outcome {
+  GstBuffer* out = nullptr;
+  SrtpStatus status = SrtpStatus::ok;
+  bool needs_key = false;  // no keys for this SSRC: ask the application
+  bool soft_limit = false;
+  bool hard_limit = false;
+};
+
+// One unprotect attempt, lock held. Consumes `buffer` unless needs_key is set.
+Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified& c, bool may_ask) {
+  DecoderState& state = state_of(self);
+  Outcome outcome;
+  SrtpSession* session = nullptr;
+  if (auto it = state.ssrc_keys.find(c.ssrc); it != state.ssrc_keys.end()) {
+    if (it->second.passthrough) {
+      ++state.passed_through;
+      outcome.out = buffer;
+      return outcome;
+    }
+    session = it->second.session.get();
+  } else if (state.event_session) {
+    session = state.event_session.get();
+  }
+  if (!session) {
+    if (may_ask && !state.refused_ssrcs.count(c.ssrc)) {
+      outcome.needs_key = true;
+      return outcome;
+    }
+    ++state.dropped_no_key;
+    outcome.status = SrtpStatus::no_key;
+    gst_buffer_unref(buffer);
+    return outcome;
+  }
+  outcome.out = unprotect_buffer(*session, buffer, c.kind, outcome.status);
+  while (auto event = session->poll_event()) {
+    if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
+    if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
+  }
+  if (!outcome.out && state.drop_log.should_log(g_get_monotonic_time())) {
+    GST_DEBUG_OBJECT(self, "dropped a packet of SSRC %08x: %s", c.ssrc,
+                     secmedia::to_string(outcome.status));
+  }
+  return outcome;
+}
+
+// Emits a key signal (request-key, soft-limit or hard-limit) with no lock held and installs what
+// the handler returned. True when new keys were installed.
+bool ask_application(SecmediaSrtpDec* self, guint signal, uint32_t ssrc) {
+  GstCaps* caps = nullptr;
+  g_signal_emit(self, signals[signal], 0, ssrc, &caps);
+  DecoderState& state = state_of(self);
+  std::lock_guard guard(state.lock);
+  bool installed = false;
+  if (caps && !gst_caps_is_empty(caps)) {
+    std::string why;
+    if (auto keys = parse_caps_keys(gst_caps_get_structure(caps, 0), &why)) {
+      installed = install_ssrc_keys(self, ssrc, std::move(*keys));
+    } else {
+      GST_WARNING_OBJECT(self, "keys for SSRC %08x from %s refused: %s", ssrc,
+                         g_signal_name(signals[signal]), why.c_str());
+    }
+  }
+  if (caps) gst_caps_unref(caps);
+  if (!installed && signal == SIGNAL_REQUEST_KEY) {
+    if (state.refused_ssrcs.size() >= kMaxRefusedSsrcs) state.refused_ssrcs.clear();
+    state.refused_ssrcs.insert(ssrc);
+  }
+  return installed;
+}
+
+// Makes sure rtcp_src has stream-start, caps and segment before SRTCP that arrived muxed on
+// rtp_sink.
+void start_rtcp_src_for_mux(SecmediaSrtpDec* self) {
+  if (gst_pad_has_current_caps(self->rtcp_src)) return;
+  gchar* rtp_stream_id = gst_pad_get_stream_id(self->rtp_sink);
+  gchar* stream_id = g_strdup_printf("%s/rtcp", rtp_stream_id ? rtp_stream_id : "srtpdec");
+  gst_pad_push_event(self->rtcp_src, gst_event_new_stream_start(stream_id));
+  g_free(stream_id);
+  g_free(rtp_stream_id);
+  GstCaps* caps = gst_caps_new_empty_simple("application/x-rtcp");
+  gst_pad_push_event(self->rtcp_src, gst_event_new_caps(caps));
+  gst_caps_unref(caps);
+  GstEvent* segment = gst_pad_get_sticky_event(self->rtp_sink, GST_EVENT_SEGMENT, 0);
+  if (!segment) {
+    GstSegment time_segment;
+    gst_segment_init(&time_segment, GST_FORMAT_TIME);
+    segment = gst_event_new_segment(&time_segment);
+  }
+  gst_pad_push_event(self->rtcp_src, segment);
+  std::lock_guard guard(state_of(self).lock);
+  state_of(self).rtcp_src_started_by_mux = true;
+}
+
+// Decrypts one buffer: picks keys, asks the application when needed (signals outside the lock).
+GstBuffer* decrypt(SecmediaSrtpDec* self, GstBuffer* buffer, PacketKind& kind) {
+  DecoderState& state = state_of(self);
+  const Classified c = classify(buffer);
+  kind = c.kind;
+  if (!c.ok) {
+    std::lock_guard guard(state.lock);
+    ++state.dropped_malformed;
+    gst_buffer_unref(buffer);
+    return nullptr;
+  }
+  Outcome outcome;
+  {
+    std::lock_guard guard(state.lock);
+    outcome = try_unprotect(self, buffer, c, true);
+  }
+  if (outcome.needs_key) {
+    ask_application(self, SIGNAL_REQUEST_KEY, c.ssrc);
+    std::lock_guard guard(state.lock);
+    outcome = try_unprotect(self, buffer, c, false);
+  }
+  if (outcome.soft_limit) ask_application(self, SIGNAL_SOFT_LIMIT, c.ssrc);
+  if (outcome.hard_limit && ask_application(self, SIGNAL_HARD_LIMIT, c.ssrc) && !outcome.out) {
+    GST_INFO_OBJECT(self, "SSRC %08x rekeyed after its hard limit", c.ssrc);
+  }
+  return outcome.out;
+}
+
+GstFlowReturn push_decrypted(SecmediaSrtpDec* self, GstBuffer* buffer, PacketKind kind) {
+  if (kind == PacketKind::rtcp) {
+    start_rtcp_src_for_mux(self);
+    return gst_pad_push(self->rtcp_src, buffer);
+  }
+  return gst_pad_push(self->rtp_src, buffer);
+}
+
+GstFlowReturn combine(GstFlowReturn a, GstFlowReturn b) {
+  // An unlinked RTCP branch must not stop the RTP one.
+  if (a == GST_FLOW_NOT_LINKED) return b;
+  if (b == GST_FLOW_NOT_LINKED) return a;
+  return a < b ? a : b;
+}
+
+GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
+  PacketKind kind;
+  GstBuffer* out = decrypt(self, buffer, kind);
+  if (!out) return GST_FLOW_OK;
+  return push_decrypted(self, out, kind);
+}
+
+// Each buffer of a list is checked on its own; the decrypted ones leave as lists again.
+GstFlowReturn chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
+  SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
+  const guint count = gst_buffer_list_length(list);
+  GstBufferList* rtp = gst_buffer_list_new_sized(count);
+  GstBufferList* rtcp = nullptr;
+  for (guint i = 0; i < count; ++i) {
+    PacketKind kind;
+    GstBuffer* out = decrypt(self, gst_buffer_ref(gst_buffer_list_get(list, i)), kind);
+    if (!out) continue;
+    if (kind == PacketKind::rtcp) {
+      if (!rtcp) rtcp = gst_buffer_list_new();
+      gst_buffer_list_add(rtcp, out);
+    } else {
+      gst_buffer_list_add(rtp, out);
+    }
+  }
+  gst_buffer_list_unref(list);
+  GstFlowReturn ret = GST_FLOW_OK;
+  if (gst_buffer_list_length(rtp) > 0) {
+    ret = gst_pad_push_list(self->rtp_src, rtp);
+  } else {
+    gst_buffer_list_unref(rtp);
+  }
+  if (rtcp) {
+    start_rtcp_src_for_mux(self);
+    ret = combine(ret, gst_pad_push_list(self->rtcp_src, rtcp));
+  }
+  return ret;
+}
+
+gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
+  DecoderState& state = state_of(self);
+  const bool rtcp_pad = pad == self->rtcp_sink;
+  GstPad* src = rtcp_pad ? self->rtcp_src : self->rtp_src;
+  if (auto value = parse_srtp_keys_event(event)) {
+    {
+      std::lock_guard guard(state.lock);
+      if (!state.event_keys ||
+          state.event_keys->material.generation != value->material.generation ||
+          state.event_keys->material.profile != value->material.profile) {
+        install_event_keys(self, *value);
+      }
+    }
+    gst_event_unref(event);
+    return true;
+  }
+  switch (GST_EVENT_TYPE(event)) {
+    case GST_EVENT_CAPS: {
+      GstCaps* caps;
+      gst_event_parse_caps(event, &caps);
+      const GstStructure* s = gst_caps_get_structure(caps, 0);
+      guint ssrc = 0;
+      // Keys in caps (gst-plugins-bad's way) need srtp-key, or all four ciphers and auths "null"
+      // for pass-through; the descriptive fields our srtpenc adds alone configure nothing.
+      if (s && gst_structure_get_uint(s, "ssrc", &ssrc) && caps_carry_keys(s)) {
+        std::string why;
+        auto keys = parse_caps_keys(s, &why);
+        std::lock_guard guard(state.lock);
+        if (!keys || !install_ssrc_keys(self, ssrc, std::move(*keys))) {
+          // The reason names fields, never their values: the caps hold the key.
+          GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Could not use the keys in the caps"),
+                              ("SSRC %08x: %s", ssrc, why.c_str()));
+        }
+      }
+      GstCaps* out = rename_caps(caps, rtcp_pad ? PacketKind::rtcp : PacketKind::rtp, false);
+      gst_event_unref(event);
+      const bool ok = gst_pad_push_event(src, gst_event_new_caps(out));
+      gst_caps_unref(out);
+      return ok;
+    }
+    case GST_EVENT_EOS:
+    case GST_EVENT_FLUSH_START:
+    case GST_EVENT_FLUSH_STOP: {
+      bool mux_started;
+      {
+        std::lock_guard guard(state.lock);
+        mux_started = state.rtcp_src_started_by_mux;
+      }
+      // With rtcp-mux the RTCP branch is fed from rtp_sink: it ends and flushes with it.
+      if (!rtcp_pad && mux_started && !gst_pad_is_linked(self->rtcp_sink)) {
+        gst_pad_push_event(self->rtcp_src, gst_event_ref(event));
+      }
+      return gst_pad_push_event(src, event);
+    }
+    default:
+      return gst_pad_push_event(src, event);
+  }
+}
+
+gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
+  SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
+  const bool rtcp = pad == self->rtcp_sink;
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    return answer_caps_query(pad, query, rtcp ? self->rtcp_src : self->rtp_src,
+                             rtcp ? PacketKind::rtcp : PacketKind::rtp, true);
+  }
+  return gst_pad_query_default(pad, parent, query);
+}
+
+gboolean src_query(GstPad* pad, GstObject* parent, GstQuery* query) {
+  SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
+  const bool rtcp = pad == self->rtcp_src;
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    return answer_caps_query(pad, query, rtcp ? self->rtcp_sink : self->rtp_sink,
+                             rtcp ? PacketKind::rtcp : PacketKind::rtp, false);
+  }
+  return gst_pad_query_default(pad, parent, query);
+}
+
+GstIterator* iterate_internal_links(GstPad* pad, GstObject* parent) {
+  SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
+  GstPad* other = pad == self->rtp_sink    ? self->rtp_src
+                  : pad == self->rtp_src   ? self->rtp_sink
+                  : pad == self->rtcp_sink ? self->rtcp_src
+                                           : self->rtcp_sink;
+  GValue value = G_VALUE_INIT;
+  g_value_init(&value, GST_TYPE_PAD);
+  g_value_set_object(&value, other);
+  GstIterator* it = gst_iterator_new_single(GST_TYPE_PAD, &value);
+  g_value_unset(&value);
+  return it;
+}
+
+GstStructure* make_stats(DecoderState& state) {
+  std::lock_guard guard(state.lock);
+  GstStructure* stats = gst_structure_new_empty("application/x-srtp-decoder-stats");
+  GValue streams = G_VALUE_INIT;
+  gst_value_array_init(&streams, 0);
+  secmedia::SrtpStats totals = state.retired;
+  std::vector<SrtpSession*> sessions;
+  if (state.event_session) sessions.push_back(state.event_session.get());
+  for (auto& [ssrc, entry] : state.ssrc_keys) {
+    if (entry.session) sessions.push_back(entry.session.get());
+  }
+  for (SrtpSession* session : sessions) {
+    add_stats(totals, session->stats());
+    for (const auto& info : session->streams()) {
+      GValue value = G_VALUE_INIT;
+      g_value_init(&value, GST_TYPE_STRUCTURE);
+      GstStructure* s = gst_structure_new(
+          "application/x-srtp-stream", "ssrc", G_TYPE_UINT, info.ssrc, "roc", G_TYPE_UINT,
+          info.rollover_counter, "recv-count", G_TYPE_UINT,
+          static_cast<guint>(info.rtp_packets + info.rtcp_packets + info.replay_drops),
+          "recv-drop-count", G_TYPE_UINT, static_cast<guint>(info.replay_drops), nullptr);
+      gst_value_set_structure(&value, s);
+      gst_structure_free(s);
+      gst_value_array_append_and_take_value(&streams, &value);
+    }
+  }
+  gst_structure_take_value(stats, "streams", &streams);
+  uint64_t dropped = state.dropped_no_key + state.dropped_malformed;
+  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+    dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
+  }
+  const uint64_t received = totals.rtp_packets + totals.rtcp_packets + dropped;
+  gst_structure_set(stats, "recv-count", G_TYPE_UINT, static_cast<guint>(received),
+                    "recv-drop-count", G_TYPE_UINT, static_cast<guint>(dropped), "rtp-packets",
+                    G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
+                    totals.rtcp_packets, "passed-through", G_TYPE_UINT64, state.passed_through,
+                    nullptr);
+  GstStructure* drops = gst_structure_new_empty("drops");
+  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+    uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
+    if (static_cast<SrtpStatus>(i) == SrtpStatus::no_key) count += state.dropped_no_key;
+    if (static_cast<SrtpStatus>(i) == SrtpStatus::malformed) count += state.dropped_malformed;
+    gst_structure_set(drops, secmedia::to_string(static_cast<SrtpStatus>(i)), G_TYPE_UINT64, count,
+                      nullptr);
+  }
+  gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
+  gst_structure_free(drops);
+  return stats;
+}
+
+void clear_keys(SecmediaSrtpDec* self) {
+  DecoderState& state = state_of(self);
+  std::lock_guard guard(state.lock);
+  for (auto& [ssrc, entry] : state.ssrc_keys) retire(state, entry.session);
+  state.ssrc_keys.clear();
+  state.refused_ssrcs.clear();
+  retire(state, state.event_session);
+  state.event_keys.reset();
+}
+
+void remove_key(SecmediaSrtpDec* self, guint ssrc) {
+  DecoderState& state = state_of(self);
+  std::lock_guard guard(state.lock);
+  if (auto it = state.ssrc_keys.find(ssrc); it != state.ssrc_keys.end()) {
+    retire(state, it->second.session);
+    state.ssrc_keys.erase(it);
+  }
+  state.refused_ssrcs.erase(ssrc);
+}
+
+void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  DecoderState& state = state_of(object);
+  std::lock_guard guard(state.lock);
+  if (id == PROP_REPLAY_WINDOW_SIZE) {
+    state.replay_window_size = g_value_get_uint(value);
+  } else {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  DecoderState& state = state_of(object);
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(state));
+  } else if (id == PROP_REPLAY_WINDOW_SIZE) {
+    std::lock_guard guard(state.lock);
+    g_value_set_uint(value, state.replay_window_size);
+  } else {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(element);
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(secmedia_srtp_dec_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    clear_keys(self);
+    std::lock_guard guard(state_of(self).lock);
+    state_of(self).rtcp_src_started_by_mux = false;
+  }
+  return ret;
+}
+
+void finalize(GObject* object) {
+  delete SECMEDIA_SRTP_DEC(object)->state;
+  G_OBJECT_CLASS(secmedia_srtp_dec_parent_class)->finalize(object);
+}
+
+GstPad* add_pad(SecmediaSrtpDec* self, GstStaticPadTemplate* templ, bool sink) {
+  GstPad* pad = gst_pad_new_from_static_template(templ, templ->name_template);
+  gst_pad_set_iterate_internal_links_function(pad, iterate_internal_links);
+  if (sink) {
+    gst_pad_set_chain_function(pad, chain);
+    gst_pad_set_chain_list_function(pad, chain_list);
+    gst_pad_set_event_function(pad, sink_event);
+    gst_pad_set_query_function(pad, sink_query);
+  } else {
+    gst_pad_set_query_function(pad, src_query);
+    gst_pad_use_fixed_caps(pad);
+  }
+  gst_element_add_pad(GST_ELEMENT(self), pad);
+  return pad;
+}
+
+}  // namespace
+
+static void secmedia_srtp_dec_init(SecmediaSrtpDec* self) {
+  self->state = new DecoderState();
+  self->rtp_sink = add_pad(self, &rtp_sink_template, true);
+  self->rtp_src = add_pad(self, &rtp_src_template, false);
+  self->rtcp_sink = add_pad(self, &rtcp_sink_template, true);
+  self->rtcp_src = add_pad(self, &rtcp_src_template, false);
+}
+
+static void secmedia_srtp_dec_class_init(SecmediaSrtpDecClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  GST_DEBUG_CATEGORY_INIT(secmedia_srtp_dec_debug, "srtpdec", 0, "secmedia SRTP decoder");
+
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+  element_class->change_state = change_state;
+
+  gst_element_class_add_static_pad_template(element_class, &rtp_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &rtp_src_template);
+  gst_element_class_add_static_pad_template(element_class, &rtcp_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &rtcp_src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "SRTP decoder", "Filter/Network/SRTP",
+      "A SRTP and SRTCP decoder (secmedia: keyed by caps, signals or the DTLS key event)",
+      "secmedia developers");
+
+  g_object_class_install_property(
+      gobject_class, PROP_REPLAY_WINDOW_SIZE,
+      g_param_spec_uint("replay-window-size", "Replay window size",
+                        "Size of the replay protection window in packets, for keys installed "
+                        "afterwards (gst-plugins-bad's default is 128; 1024 keeps a second of NACK "
+                        "retransmissions)",
+                        64, 32768, kDefaultReplayWindow,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Various statistics: per-stream ssrc, roc, recv-count, recv-drop-count; "
+                         "totals; drops by cause",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  const GType type = G_TYPE_FROM_CLASS(klass);
+  signals[SIGNAL_REQUEST_KEY] = g_signal_new("request-key", type, G_SIGNAL_RUN_LAST, 0, nullptr,
+                                             nullptr, nullptr, GST_TYPE_CAPS, 1, G_TYPE_UINT);
+  signals[SIGNAL_SOFT_LIMIT] = g_signal_new("soft-limit", type, G_SIGNAL_RUN_LAST, 0, nullptr,
+                                            nullptr, nullptr, GST_TYPE_CAPS, 1, G_TYPE_UINT);
+  signals[SIGNAL_HARD_LIMIT] = g_signal_new("hard-limit", type, G_SIGNAL_RUN_LAST, 0, nullptr,
+                                            nullptr, nullptr, GST_TYPE_CAPS, 1, G_TYPE_UINT);
+  signals[SIGNAL_CLEAR_KEYS] = g_signal_new_class_handler(
+      "clear-keys", type, static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK(clear_keys), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
+  signals[SIGNAL_REMOVE_KEY] = g_signal_new_class_handler(
+      "remove-key", type, static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+      G_CALLBACK(remove_key), nullptr, nullptr, nullptr, G_TYPE_NONE, 1, G_TYPE_UINT);
+}

@@ -1,0 +1,835 @@
+// srtpenc. Locking: `lock` guards the configuration, the session and the pad table; it is never
+// held while pushing, querying peers or emitting signals, so handlers may read any property.
+#include "gstsrtpenc.h"
+
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "rate_limited_log.h"
+#include "secmedia/keying_material.h"
+#include "srtp_buffer.h"
+#include "srtp_caps.h"
+#include "srtp_cipher_settings.h"
+#include "srtp_key_event.h"
+
+GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_enc_debug);
+#define GST_CAT_DEFAULT secmedia_srtp_enc_debug
+
+using secmedia::SrtpConfig;
+using secmedia::SrtpProfile;
+using secmedia::SrtpSession;
+using secmedia::SrtpStatus;
+using namespace secmedia::gst;
+
+namespace {
+
+constexpr guint kDefaultReplayWindow = 1024;
+constexpr gint64 kKeyQueryIntervalUs = 100 * G_TIME_SPAN_MILLISECOND;
+
+enum {
+  PROP_0,
+  PROP_KEY,
+  PROP_RTP_CIPHER,
+  PROP_RTP_AUTH,
+  PROP_RTCP_CIPHER,
+  PROP_RTCP_AUTH,
+  PROP_RANDOM_KEY,
+  PROP_REPLAY_WINDOW_SIZE,
+  PROP_ALLOW_REPEAT_TX,
+  PROP_MKI,
+  PROP_STATS,
+};
+
+enum { SIGNAL_SOFT_LIMIT, SIGNAL_LAST };
+guint signals[SIGNAL_LAST];
+
+GstStaticPadTemplate rtp_sink_template = GST_STATIC_PAD_TEMPLATE(
+    "rtp_sink_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("application/x-rtp"));
+GstStaticPadTemplate rtp_src_template = GST_STATIC_PAD_TEMPLATE(
+    "rtp_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("application/x-srtp"));
+GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
+    "rtcp_sink_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS("application/x-rtcp"));
+GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
+    "rtcp_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("application/x-srtcp"));
+
+// One request sink pad and the src pad that mirrors it.
+struct PadPair {
+  GstPad* sink = nullptr;
+  GstPad* src = nullptr;
+  PacketKind kind = PacketKind::rtp;
+  guint index = 0;
+  bool key_event_pending = false;  // the manual key event still has to go out on `src`
+};
+
+// What the session is keyed with, in order of precedence.
+struct ActiveKeys {
+  KeyEventValue value;
+  SrtpProfile rtcp_profile;
+  std::vector<uint8_t> mki;
+};
+
+struct EncoderState {
+  std::mutex lock;
+
+  // Properties.
+  GstBuffer* key = nullptr;
+  GstBuffer* mki = nullptr;
+  SrtpCipher rtp_cipher = kCipherAes128Icm;
+  SrtpAuth rtp_auth = kAuthHmacSha1_80;
+  SrtpCipher rtcp_cipher = kCipherAes128Icm;
+  SrtpAuth rtcp_auth = kAuthHmacSha1_80;
+  bool random_key = false;
+  guint replay_window_size = kDefaultReplayWindow;
+  bool allow_repeat_tx = false;
+
+  // Keys from downstream (dtlsenc), which take precedence over the properties.
+  std::optional<KeyEventValue> event_keys;
+  bool rekey_needed = true;
+  uint32_t manual_generation = 0;
+  std::string key_problem;  // why there is no session, for the error message
+  bool key_problem_reported = false;
+
+  std::unique_ptr<SrtpSession> session;
+  std::optional<KeyEventValue> manual_event;  // sent downstream so srtpdec is keyed without caps
+  std::vector<std::unique_ptr<PadPair>> pads;
+  uint64_t dropped_before_key = 0;
+  gint64 last_key_query_us = 0;
+  RateLimitedLog drop_log;
+
+  ~EncoderState() {
+    if (key) gst_buffer_unref(key);
+    if (mki) gst_buffer_unref(mki);
+  }
+};
+
+}  // namespace
+
+struct _SecmediaSrtpEnc {
+  GstElement parent;
+  EncoderState* state;
+};
+
+G_DEFINE_TYPE(SecmediaSrtpEnc, secmedia_srtp_enc, GST_TYPE_ELEMENT)
+
+namespace {
+
+EncoderState& state_of(gpointer element) {
+  return *SECMEDIA_SRTP_ENC(element)->state;
+}
+
+std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
+  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
+  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
+  return bytes;
+}
+
+// RFC 5764 §4.1.2: SRTP_AES128_CM_HMAC_SHA1_32 keeps an 80-bit tag for SRTCP.
+SrtpProfile dtls_rtcp_profile(SrtpProfile profile) {
+  if (profile == SrtpProfile::aes_cm_128_hmac_sha1_32) return SrtpProfile::aes_cm_128_hmac_sha1_80;
+  if (profile == SrtpProfile::aes_256_cm_hmac_sha1_32) return SrtpProfile::aes_256_cm_hmac_sha1_80;
+  return profile;
+}
+
+// Works out the keys the session should have, from the key event or the properties. Called with the
+// lock held. nullopt with state.key_problem set when there are none.
+std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
+  if (state.event_keys) {
+    ActiveKeys active{*state.event_keys, dtls_rtcp_profile(state.event_keys->material.profile), {}};
+    return active;
+  }
+  std::string why;
+  const auto rtp_profile = profile_for(state.rtp_cipher, state.rtp_auth, &why);
+  const auto rtcp_profile =
+      rtp_profile ? profile_for(state.rtcp_cipher, state.rtcp_auth, &why) : std::nullopt;
+  if (!rtp_profile || !rtcp_profile) {
+    state.key_problem = why;
+    return std::nullopt;
+  }
+  const secmedia::SrtpProfileInfo& info = secmedia::profile_info(*rtp_profile);
+  const secmedia::SrtpProfileInfo& rtcp_info = secmedia::profile_info(*rtcp_profile);
+  if (info.master_key_length != rtcp_info.master_key_length ||
+      info.master_salt_length != rtcp_info.master_salt_length) {
+    state.key_problem = "rtp-cipher and rtcp-cipher need master keys of different sizes";
+    return std::nullopt;
+  }
+  const size_t needed = info.master_key_length + info.master_salt_length;
+  if (!state.key && state.random_key) {
+    // Keys come from OpenSSL's CSPRNG (gst-plugins-bad used g_random_int, which is not one).
+    std::vector<uint8_t> random(needed);
+    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
+      state.key_problem = "OpenSSL could not generate a random key";
+      return std::nullopt;
+    }
+    state.key = gst_buffer_new_memdup(random.data(), random.size());
+    OPENSSL_cleanse(random.data(), random.size());
+  }
+  if (!state.key) {
+    state.key_problem = "no key: set the key property, random-key, or link a DTLS element";
+    return std::nullopt;
+  }
+  std::vector<uint8_t> bytes = buffer_bytes(state.key);
+  if (bytes.size() != needed) {
+    state.key_problem = "the key has " + std::to_string(bytes.size()) + " bytes; " +
+                        std::string(info.name) + " needs " + std::to_string(needed) +
+                        " (master key and salt)";
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    return std::nullopt;
+  }
+  const std::span<const uint8_t> all(bytes);
+  auto material = secmedia::SrtpKeyingMaterial::symmetric(
+      *rtp_profile, all.first(info.master_key_length), all.subspan(info.master_key_length),
+      state.manual_generation);
+  OPENSSL_cleanse(bytes.data(), bytes.size());
+  ActiveKeys active{{std::move(*material), KeyOrigin::manual}, *rtcp_profile, {}};
+  if (state.mki) active.mki = buffer_bytes(state.mki);
+  return active;
+}
+
+// (Re)keys the session if something changed. The ROC and replay state of every stream survive: the
+// session is kept when only the key changes, and carried over when the profile changes.
+void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
+  if (!state.rekey_needed) return;
+  state.rekey_needed = false;
+  state.key_problem.clear();
+  const auto active = wanted_keys(state);
+  if (!active) {
+    state.session.reset();
+    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
+    return;
+  }
+  const secmedia::SrtpKeyingMaterial& material = active->value.material;
+  SrtpConfig config;
+  config.direction = secmedia::SrtpDirection::protect;
+  config.rtp_profile = material.profile;
+  config.rtcp_profile = active->rtcp_profile;
+  config.mki_length = active->mki.size();
+  config.replay_window_size = state.replay_window_size;
+  config.allow_repeat_tx = state.allow_repeat_tx;
+
+  const SrtpConfig* old = state.session ? &state.session->config() : nullptr;
+  const bool reuse = old && old->rtp_profile == config.rtp_profile &&
+                     old->rtcp_profile == config.rtcp_profile &&
+                     old->mki_length == config.mki_length &&
+                     old->replay_window_size == config.replay_window_size &&
+                     old->allow_repeat_tx == config.allow_repeat_tx;
+  if (reuse) {
+    state.session->clear_master_keys();
+  } else {
+    std::string why;
+    auto session = SrtpSession::create(config, &why);
+    if (!session) {
+      state.key_problem = why;
+      state.session.reset();
+      return;
+    }
+    if (state.session) {
+      for (const auto& stream : state.session->streams()) {
+        session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
+        session->set_next_srtcp_index(stream.ssrc, stream.srtcp_index);
+      }
+    }
+    state.session = std::move(session);
+  }
+  if (state.session->add_master_key(material.local_key, material.local_salt, active->mki) !=
+      SrtpStatus::ok) {
+    state.key_problem = "the key does not fit the profile";
+    state.session.reset();
+    return;
+  }
+  GST_INFO_OBJECT(self, "keyed: %s (%s, generation %u)",
+                  std::string(secmedia::profile_info(material.profile).name).c_str(),
+                  active->value.origin == KeyOrigin::dtls ? "from DTLS" : "manual",
+                  material.generation);
+  if (active->value.origin == KeyOrigin::manual) {
+    state.manual_event = active->value;
+    for (auto& pair : state.pads) pair->key_event_pending = true;
+  } else {
+    state.manual_event.reset();
+  }
+}
+
+PadPair* pair_of(GstPad* pad) {
+  return static_cast<PadPair*>(gst_pad_get_element_private(pad));
+}
+
+// Asks downstream (dtlsenc) for keys: srtpenc may be linked or started after the handshake ended.
+void query_keys_downstream(SecmediaSrtpEnc* self) {
+  EncoderState& state = state_of(self);
+  std::vector<GstPad*> src_pads;
+  {
+    std::lock_guard guard(state.lock);
+    const gint64 now = g_get_monotonic_time();
+    if (state.event_keys || now - state.last_key_query_us < kKeyQueryIntervalUs) return;
+    state.last_key_query_us = now;
+    for (auto& pair : state.pads) src_pads.push_back(GST_PAD(gst_object_ref(pair->src)));
+  }
+  for (GstPad* src : src_pads) {
+    GstQuery* query = make_srtp_keys_query();
+    if (gst_pad_peer_query(src, query)) {
+      if (auto value = parse_srtp_keys_query(query)) {
+        std::lock_guard guard(state.lock);
+        if (!state.event_keys ||
+            state.event_keys->material.generation != value->material.generation) {
+          state.event_keys = std::move(value);
+          state.rekey_needed = true;
+        }
+      }
+    }
+    gst_query_unref(query);
+    gst_object_unref(src);
+  }
+}
+
+struct SessionOutcome {
+  bool soft_limit = false;
+  bool hard_limit = false;
+};
+
+// Drains the core's events (with the lock held); signals and errors go out after the lock is
+// released.
+SessionOutcome drain_events(SrtpSession& session) {
+  SessionOutcome outcome;
+  while (auto event = session.poll_event()) {
+    if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
+    if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
+  }
+  return outcome;
+}
+
+// Protects a buffer list or a single buffer (when `list` is null). Returns what to push.
+GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
+                      GstBufferList* list) {
+  EncoderState& state = state_of(self);
+  PadPair* pair = pair_of(sinkpad);
+  bool keyed;
+  {
+    std::lock_guard guard(state.lock);
+    rekey_if_needed(self, state);
+    keyed = state.session != nullptr;
+  }
+  if (!keyed) {
+    query_keys_downstream(self);
+  }
+
+  GstEvent* key_event = nullptr;
+  GstBufferList* out_list = nullptr;
+  GstBuffer* out_single = nullptr;
+  SessionOutcome outcome;
+  GstPad* src = nullptr;
+  SrtpStatus last_failure = SrtpStatus::ok;
+  {
+    std::lock_guard guard(state.lock);
+    rekey_if_needed(self, state);
+    src = GST_PAD(gst_object_ref(pair->src));
+    const guint count = list ? gst_buffer_list_length(list) : 1;
+    if (!state.session) {
+      // Never send under a throw-away key: drop and count until keys exist.
+      state.dropped_before_key += count;
+      if (state.drop_log.should_log(g_get_monotonic_time())) {
+        GST_WARNING_OBJECT(self, "dropping RTP/RTCP until keyed (%" G_GUINT64_FORMAT " so far): %s",
+                           state.dropped_before_key, state.key_problem.c_str());
+      }
+    } else {
+      if (pair->key_event_pending && state.manual_event) {
+        key_event = make_srtp_keys_event(*state.manual_event, true);
+        pair->key_event_pending = false;
+      }
+      if (list) {
+        out_list = gst_buffer_list_new_sized(count);
+        for (guint i = 0; i < count; ++i) {
+          GstBuffer* in = gst_buffer_ref(gst_buffer_list_get(list, i));
+          SrtpStatus status;
+          if (GstBuffer* out = protect_buffer(*state.session, in, pair->kind, status)) {
+            gst_buffer_list_add(out_list, out);
+          } else {
+            last_failure = status;
+          }
+        }
+      } else {
+        SrtpStatus status;
+        out_single = protect_buffer(*state.session, gst_buffer_ref(single), pair->kind, status);
+        if (!out_single) last_failure = status;
+      }
+      outcome = drain_events(*state.session);
+      if (last_failure != SrtpStatus::ok && state.drop_log.should_log(g_get_monotonic_time())) {
+        GST_WARNING_OBJECT(self, "dropped a packet: %s (see the stats property for counts)",
+                           secmedia::to_string(last_failure));
+      }
+    }
+  }
+  if (list) gst_buffer_list_unref(list);
+  if (single) gst_buffer_unref(single);
+
+  if (key_event) gst_pad_push_event(src, key_event);
+  if (outcome.soft_limit) g_signal_emit(self, signals[SIGNAL_SOFT_LIMIT], 0);
+  GstFlowReturn ret = GST_FLOW_OK;
+  if (last_failure == SrtpStatus::key_expired || outcome.hard_limit) {
+    // RFC 3711 §9.2: the key may protect no more packets; without a new key the stream is over.
+    GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("Key usage limit has been reached"),
+                      ("the master key protected its maximum number of packets; set a new key"));
+    ret = GST_FLOW_ERROR;
+    if (out_list) gst_buffer_list_unref(out_list);
+    if (out_single) gst_buffer_unref(out_single);
+  } else if (out_list) {
+    ret = gst_buffer_list_length(out_list) ? gst_pad_push_list(src, out_list)
+                                           : (gst_buffer_list_unref(out_list), GST_FLOW_OK);
+  } else if (out_single) {
+    ret = gst_pad_push(src, out_single);
+  }
+  gst_object_unref(src);
+  return ret;
+}
+
+GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
+  return process(SECMEDIA_SRTP_ENC(parent), pad, buffer, nullptr);
+}
+
+GstFlowReturn chain_list(GstPad* pad, GstObject* parent, GstBufferList* list) {
+  return process(SECMEDIA_SRTP_ENC(parent), pad, nullptr, list);
+}
+
+gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  SecmediaSrtpEnc* self = SECMEDIA_SRTP_ENC(parent);
+  PadPair* pair = pair_of(pad);
+  if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+    GstCaps* caps;
+    gst_event_parse_caps(event, &caps);
+    GstCaps* out = rename_caps(caps, pair->kind, true);
+    {
+      EncoderState& state = state_of(self);
+      std::lock_guard guard(state.lock);
+      rekey_if_needed(self, state);
+      if (state.session) {
+        add_cipher_fields(out, state.session->config().rtp_profile,
+                          state.session->config().rtcp_profile, state.mki);
+      }
+    }
+    gst_event_unref(event);
+    const bool ok = gst_pad_push_event(pair->src, gst_event_new_caps(out));
+    gst_caps_unref(out);
+    return ok;
+  }
+  return gst_pad_push_event(pair->src, event);
+}
+
+gboolean src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
+  SecmediaSrtpEnc* self = SECMEDIA_SRTP_ENC(parent);
+  if (auto value = parse_srtp_keys_event(event)) {
+    EncoderState& state = state_of(self);
+    std::lock_guard guard(state.lock);
+    if (!state.event_keys || state.event_keys->material.generation != value->material.generation ||
+        state.event_keys->material.profile != value->material.profile) {
+      state.event_keys = std::move(value);
+      state.rekey_needed = true;
+    }
+    gst_event_unref(event);
+    return true;
+  }
+  return gst_pad_push_event(pair_of(pad)->sink, event);
+}
+
+gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
+  PadPair* pair = pair_of(pad);
+  switch (GST_QUERY_TYPE(query)) {
+    case GST_QUERY_CAPS:
+      return answer_caps_query(pad, query, pair->src, pair->kind, false);
+    case GST_QUERY_ACCEPT_CAPS: {
+      GstCaps* caps;
+      gst_query_parse_accept_caps(query, &caps);
+      GstCaps* templ = gst_pad_get_pad_template_caps(pad);
+      gst_query_set_accept_caps_result(query, gst_caps_can_intersect(caps, templ));
+      gst_caps_unref(templ);
+      return true;
+    }
+    case GST_QUERY_ALLOCATION: {
+      // Ask upstream for the tail room protect needs, so the packet is protected in place. What
+      // downstream answers (if anything) is kept and only widened.
+      gst_pad_peer_query(pair->src, query);
+      EncoderState& state = state_of(parent);
+      gsize overhead = secmedia::srtcp_max_overhead(SrtpProfile::aead_aes_256_gcm, 0);
+      {
+        std::lock_guard guard(state.lock);
+        if (state.session) {
+          overhead = pair->kind == PacketKind::rtcp ? state.session->rtcp_overhead()
+                                                    : state.session->rtp_overhead();
+        }
+      }
+      GstAllocationParams params;
+      gst_allocation_params_init(&params);
+      params.padding = overhead;
+      if (gst_query_get_n_allocation_params(query) > 0) {
+        GstAllocator* allocator = nullptr;
+        GstAllocationParams existing;
+        gst_query_parse_nth_allocation_param(query, 0, &allocator, &existing);
+        existing.padding = MAX(existing.padding, overhead);
+        gst_query_set_nth_allocation_param(query, 0, allocator, &existing);
+        if (allocator) gst_object_unref(allocator);
+      } else {
+        gst_query_add_allocation_param(query, nullptr, &params);
+      }
+      return true;
+    }
+    default:
+      return gst_pad_query_default(pad, parent, query);
+  }
+}
+
+gboolean src_query(GstPad* pad, GstObject* parent, GstQuery* query) {
+  PadPair* pair = pair_of(pad);
+  if (GST_QUERY_TYPE(query) == GST_QUERY_CAPS) {
+    return answer_caps_query(pad, query, pair->sink, pair->kind, true);
+  }
+  return gst_pad_query_default(pad, parent, query);
+}
+
+GstIterator* iterate_internal_links(GstPad* pad, GstObject*) {
+  PadPair* pair = pair_of(pad);
+  GstPad* other = pad == pair->sink ? pair->src : pair->sink;
+  GValue value = G_VALUE_INIT;
+  g_value_init(&value, GST_TYPE_PAD);
+  g_value_set_object(&value, other);
+  GstIterator* it = gst_iterator_new_single(GST_TYPE_PAD, &value);
+  g_value_unset(&value);
+  return it;
+}
+
+GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar* name,
+                        const GstCaps*) {
+  SecmediaSrtpEnc* self = SECMEDIA_SRTP_ENC(element);
+  EncoderState& state = state_of(self);
+  GstElementClass* klass = GST_ELEMENT_GET_CLASS(element);
+  const bool rtcp = templ == gst_element_class_get_pad_template(klass, "rtcp_sink_%u");
+  const char* prefix = rtcp ? "rtcp_sink_" : "rtp_sink_";
+  auto pair = std::make_unique<PadPair>();
+  pair->kind = rtcp ? PacketKind::rtcp : PacketKind::rtp;
+  {
+    std::lock_guard guard(state.lock);
+    // gst-plugins-bad 1.22 names a pad requested by template "pad0"; we number it like its
+    // template.
+    guint index = 0;
+    bool explicit_index = false;
+    if (name && g_str_has_prefix(name, prefix) && name[strlen(prefix)] != '%') {
+      index = static_cast<guint>(g_ascii_strtoull(name + strlen(prefix), nullptr, 10));
+      explicit_index = true;
+    }
+    for (bool taken = true; taken;) {
+      taken = false;
+      for (const auto& existing : state.pads) {
+        if (existing->kind == pair->kind && existing->index == index) taken = true;
+      }
+      if (taken) {
+        if (explicit_index) {
+          GST_WARNING_OBJECT(self, "pad %s already exists", name);
+          return nullptr;
+        }
+        ++index;
+      }
+    }
+    pair->index = index;
+    pair->key_event_pending = state.manual_event.has_value();
+  }
+  gchar* sink_name = g_strdup_printf("%s%u", prefix, pair->index);
+  gchar* src_name = g_strdup_printf("%s%u", rtcp ? "rtcp_src_" : "rtp_src_", pair->index);
+  pair->sink = gst_pad_new_from_template(templ, sink_name);
+  pair->src = gst_pad_new_from_template(
+      gst_element_class_get_pad_template(klass, rtcp ? "rtcp_src_%u" : "rtp_src_%u"), src_name);
+  g_free(sink_name);
+  g_free(src_name);
+  for (GstPad* pad : {pair->sink, pair->src}) {
+    gst_pad_set_element_private(pad, pair.get());
+    gst_pad_set_iterate_internal_links_function(pad, iterate_internal_links);
+  }
+  gst_pad_set_chain_function(pair->sink, chain);
+  gst_pad_set_chain_list_function(pair->sink, chain_list);
+  gst_pad_set_event_function(pair->sink, sink_event);
+  gst_pad_set_query_function(pair->sink, sink_query);
+  gst_pad_set_event_function(pair->src, src_event);
+  gst_pad_set_query_function(pair->src, src_query);
+  GstPad* sink = pair->sink;
+  GstPad* src = pair->src;
+  {
+    std::lock_guard guard(state.lock);
+    state.pads.push_back(std::move(pair));
+  }
+  gst_pad_set_active(src, TRUE);
+  gst_element_add_pad(element, src);
+  gst_pad_set_active(sink, TRUE);
+  gst_element_add_pad(element, sink);
+  return sink;
+}
+
+void release_pad(GstElement* element, GstPad* pad) {
+  EncoderState& state = state_of(element);
+  std::unique_ptr<PadPair> removed;
+  {
+    std::lock_guard guard(state.lock);
+    for (auto it = state.pads.begin(); it != state.pads.end(); ++it) {
+      if ((*it)->sink == pad) {
+        removed = std::move(*it);
+        state.pads.erase(it);
+        break;
+      }
+    }
+  }
+  if (!removed) return;
+  gst_pad_set_active(removed->src, FALSE);
+  gst_pad_set_active(removed->sink, FALSE);
+  gst_element_remove_pad(element, removed->src);
+  gst_element_remove_pad(element, removed->sink);
+}
+
+GstStructure* make_stats(EncoderState& state) {
+  std::lock_guard guard(state.lock);
+  GstStructure* stats = gst_structure_new_empty("application/x-srtp-encoder-stats");
+  GValue streams = G_VALUE_INIT;
+  gst_value_array_init(&streams, 0);
+  secmedia::SrtpStats totals;
+  if (state.session) {
+    totals = state.session->stats();
+    for (const auto& info : state.session->streams()) {
+      GValue entry = G_VALUE_INIT;
+      g_value_init(&entry, GST_TYPE_STRUCTURE);
+      GstStructure* s = gst_structure_new(
+          "application/x-srtp-stream", "ssrc", G_TYPE_UINT, info.ssrc, "roc", G_TYPE_UINT,
+          info.rollover_counter, "rtp-packets", G_TYPE_UINT64, info.rtp_packets, "rtcp-packets",
+          G_TYPE_UINT64, info.rtcp_packets, "srtcp-index", G_TYPE_UINT, info.srtcp_index, nullptr);
+      gst_value_set_structure(&entry, s);
+      gst_structure_free(s);
+      gst_value_array_append_and_take_value(&streams, &entry);
+    }
+  }
+  gst_structure_take_value(stats, "streams", &streams);
+  uint64_t dropped = state.dropped_before_key;
+  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+    dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
+  }
+  gst_structure_set(stats, "keyed", G_TYPE_BOOLEAN, state.session != nullptr, "rtp-packets",
+                    G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
+                    totals.rtcp_packets, "dropped", G_TYPE_UINT64, dropped, "dropped-no-key",
+                    G_TYPE_UINT64, state.dropped_before_key, nullptr);
+  GstStructure* drops = gst_structure_new_empty("drops");
+  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+    const uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
+    gst_structure_set(drops, secmedia::to_string(static_cast<SrtpStatus>(i)), G_TYPE_UINT64, count,
+                      nullptr);
+  }
+  gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
+  gst_structure_free(drops);
+  return stats;
+}
+
+void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  EncoderState& state = state_of(object);
+  std::lock_guard guard(state.lock);
+  switch (id) {
+    case PROP_KEY:
+      if (state.key) gst_buffer_unref(state.key);
+      state.key = static_cast<GstBuffer*>(g_value_dup_boxed(value));
+      ++state.manual_generation;
+      break;
+    case PROP_MKI:
+      if (state.mki) gst_buffer_unref(state.mki);
+      state.mki = static_cast<GstBuffer*>(g_value_dup_boxed(value));
+      break;
+    case PROP_RTP_CIPHER:
+      state.rtp_cipher = static_cast<SrtpCipher>(g_value_get_enum(value));
+      break;
+    case PROP_RTP_AUTH:
+      state.rtp_auth = static_cast<SrtpAuth>(g_value_get_enum(value));
+      break;
+    case PROP_RTCP_CIPHER:
+      state.rtcp_cipher = static_cast<SrtpCipher>(g_value_get_enum(value));
+      break;
+    case PROP_RTCP_AUTH:
+      state.rtcp_auth = static_cast<SrtpAuth>(g_value_get_enum(value));
+      break;
+    case PROP_RANDOM_KEY:
+      state.random_key = g_value_get_boolean(value);
+      break;
+    case PROP_REPLAY_WINDOW_SIZE:
+      state.replay_window_size = g_value_get_uint(value);
+      break;
+    case PROP_ALLOW_REPEAT_TX:
+      state.allow_repeat_tx = g_value_get_boolean(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      return;
+  }
+  state.rekey_needed = true;
+}
+
+void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  EncoderState& state = state_of(object);
+  if (id == PROP_STATS) {
+    g_value_take_boxed(value, make_stats(state));
+    return;
+  }
+  std::lock_guard guard(state.lock);
+  switch (id) {
+    case PROP_KEY:
+      g_value_set_boxed(value, state.key);
+      break;
+    case PROP_MKI:
+      g_value_set_boxed(value, state.mki);
+      break;
+    case PROP_RTP_CIPHER:
+      g_value_set_enum(value, state.rtp_cipher);
+      break;
+    case PROP_RTP_AUTH:
+      g_value_set_enum(value, state.rtp_auth);
+      break;
+    case PROP_RTCP_CIPHER:
+      g_value_set_enum(value, state.rtcp_cipher);
+      break;
+    case PROP_RTCP_AUTH:
+      g_value_set_enum(value, state.rtcp_auth);
+      break;
+    case PROP_RANDOM_KEY:
+      g_value_set_boolean(value, state.random_key);
+      break;
+    case PROP_REPLAY_WINDOW_SIZE:
+      g_value_set_uint(value, state.replay_window_size);
+      break;
+    case PROP_ALLOW_REPEAT_TX:
+      g_value_set_boolean(value, state.allow_repeat_tx);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      break;
+  }
+}
+
+GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  SecmediaSrtpEnc* self = SECMEDIA_SRTP_ENC(element);
+  EncoderState& state = state_of(self);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    std::lock_guard guard(state.lock);
+    // A configuration that can never work is refused now, with the reason; a missing key is not,
+    // since a DTLS element may still deliver one.
+    rekey_if_needed(self, state);
+    if (!state.session && state.key && !state.event_keys) {
+      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),
+                        ("%s", state.key_problem.c_str()));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+  }
+  GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(secmedia_srtp_enc_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    std::lock_guard guard(state.lock);
+    // The DTLS association ends with the stream; a manual key and its stream state are kept, so a
+    // restart does not reuse keystream under the same key.
+    if (state.event_keys) {
+      state.event_keys.reset();
+      state.session.reset();
+      state.rekey_needed = true;
+    }
+  }
+  return ret;
+}
+
+void finalize(GObject* object) {
+  delete SECMEDIA_SRTP_ENC(object)->state;
+  G_OBJECT_CLASS(secmedia_srtp_enc_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void secmedia_srtp_enc_init(SecmediaSrtpEnc* self) {
+  self->state = new EncoderState();
+}
+
+static void secmedia_srtp_enc_class_init(SecmediaSrtpEncClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  GST_DEBUG_CATEGORY_INIT(secmedia_srtp_enc_debug, "srtpenc", 0, "secmedia SRTP encoder");
+
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+  element_class->request_new_pad = request_new_pad;
+  element_class->release_pad = release_pad;
+  element_class->change_state = change_state;
+
+  gst_element_class_add_static_pad_template(element_class, &rtp_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &rtp_src_template);
+  gst_element_class_add_static_pad_template(element_class, &rtcp_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &rtcp_src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "SRTP encoder", "Filter/Network/SRTP",
+      "A SRTP and SRTCP encoder (secmedia: keyed by properties or by the DTLS key event)",
+      "secmedia developers");
+
+  const auto mutable_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                      GST_PARAM_MUTABLE_PLAYING);
+  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_KEY,
+      g_param_spec_boxed(
+          "key", "Key",
+          "Master key and salt (30 bytes for AES-128-ICM, 38 for AES-192-ICM, 46 for "
+          "AES-256-ICM, 28 for AES-128-GCM, 44 for AES-256-GCM). Ignored while a "
+          "DTLS element downstream provides keys. Never shown in caps or logs.",
+          GST_TYPE_BUFFER, mutable_flags));
+  g_object_class_install_property(
+      gobject_class, PROP_RTP_CIPHER,
+      g_param_spec_enum("rtp-cipher", "RTP Cipher", "RTP Cipher", srtp_cipher_get_type(),
+                        kCipherAes128Icm, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_RTP_AUTH,
+      g_param_spec_enum("rtp-auth", "RTP Authentication",
+                        "RTP Authentication (ignored with AES-GCM, which has its own tag)",
+                        srtp_auth_get_type(), kAuthHmacSha1_80, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_RTCP_CIPHER,
+      g_param_spec_enum("rtcp-cipher", "RTCP Cipher", "RTCP Cipher", srtp_cipher_get_type(),
+                        kCipherAes128Icm, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_RTCP_AUTH,
+      g_param_spec_enum("rtcp-auth", "RTCP Authentication",
+                        "RTCP Authentication (ignored with AES-GCM, which has its own tag)",
+                        srtp_auth_get_type(), kAuthHmacSha1_80, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_RANDOM_KEY,
+      g_param_spec_boolean("random-key", "Generate random key",
+                           "Generate a random key from OpenSSL's CSPRNG if no key is set", FALSE,
+                           flags));
+  g_object_class_install_property(
+      gobject_class, PROP_REPLAY_WINDOW_SIZE,
+      g_param_spec_uint("replay-window-size", "Replay window size",
+                        "Size of the replay protection window in packets (gst-plugins-bad's "
+                        "default is 128; 1024 keeps a second of NACK retransmissions)",
+                        64, 32768, kDefaultReplayWindow, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_ALLOW_REPEAT_TX,
+      g_param_spec_boolean("allow-repeat-tx", "Allow repeat packets transmission",
+                           "Whether retransmissions of packets with the same sequence number are "
+                           "allowed (Note that such repeated transmissions must have the same RTP "
+                           "payload, or a severe security weakness is introduced!)",
+                           FALSE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MKI,
+      g_param_spec_boxed("mki", "MKI", "Master key Identifier (NULL means no MKI)", GST_TYPE_BUFFER,
+                         mutable_flags));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "Various statistics: per-stream ssrc and roc, packets protected, drops by "
+                         "cause",
+                         GST_TYPE_STRUCTURE,
+                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  signals[SIGNAL_SOFT_LIMIT] =
+      g_signal_new("soft-limit", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                   nullptr, G_TYPE_NONE, 0);
+
+  gst_type_mark_as_plugin_api(srtp_cipher_get_type(), static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(srtp_auth_get_type(), static_cast<GstPluginAPIFlags>(0));
+}

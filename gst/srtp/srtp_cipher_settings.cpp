@@ -1,0 +1,154 @@
+#include "srtp_cipher_settings.h"
+
+#include <cstring>
+
+namespace secmedia::gst {
+
+namespace {
+
+const GEnumValue kCipherValues[] = {
+    {kCipherNull, "GST_SRTP_CIPHER_NULL", "null"},
+    {kCipherAes128Icm, "GST_SRTP_CIPHER_AES_128_ICM", "aes-128-icm"},
+    {kCipherAes256Icm, "GST_SRTP_CIPHER_AES_256_ICM", "aes-256-icm"},
+    {kCipherAes128Gcm, "GST_SRTP_CIPHER_AES_128_GCM", "aes-128-gcm"},
+    {kCipherAes256Gcm, "GST_SRTP_CIPHER_AES_256_GCM", "aes-256-gcm"},
+    {kCipherAes192Icm, "GST_SRTP_CIPHER_AES_192_ICM", "aes-192-icm"},
+    {0, nullptr, nullptr},
+};
+
+const GEnumValue kAuthValues[] = {
+    {kAuthNull, "GST_SRTP_AUTH_NULL", "null"},
+    {kAuthHmacSha1_32, "GST_SRTP_AUTH_HMAC_SHA1_32", "hmac-sha1-32"},
+    {kAuthHmacSha1_80, "GST_SRTP_AUTH_HMAC_SHA1_80", "hmac-sha1-80"},
+    {0, nullptr, nullptr},
+};
+
+template <typename T>
+std::optional<T> value_from_nick(const GEnumValue* values, const char* nick) {
+  if (!nick) return std::nullopt;
+  for (const GEnumValue* v = values; v->value_nick; ++v) {
+    if (std::strcmp(v->value_nick, nick) == 0) return static_cast<T>(v->value);
+  }
+  return std::nullopt;
+}
+
+const char* nick_of(const GEnumValue* values, int value) {
+  for (const GEnumValue* v = values; v->value_nick; ++v) {
+    if (v->value == value) return v->value_nick;
+  }
+  return "null";
+}
+
+}  // namespace
+
+GType srtp_cipher_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    g_once_init_leave(&type, g_enum_register_static("SecmediaSrtpCipherType", kCipherValues));
+  }
+  return type;
+}
+
+GType srtp_auth_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    g_once_init_leave(&type, g_enum_register_static("SecmediaSrtpAuthType", kAuthValues));
+  }
+  return type;
+}
+
+const char* cipher_nick(SrtpCipher cipher) {
+  return nick_of(kCipherValues, cipher);
+}
+const char* auth_nick(SrtpAuth auth) {
+  return nick_of(kAuthValues, auth);
+}
+std::optional<SrtpCipher> cipher_from_nick(const char* nick) {
+  return value_from_nick<SrtpCipher>(kCipherValues, nick);
+}
+std::optional<SrtpAuth> auth_from_nick(const char* nick) {
+  return value_from_nick<SrtpAuth>(kAuthValues, nick);
+}
+
+std::optional<SrtpProfile> profile_for(SrtpCipher cipher, SrtpAuth auth, std::string* why) {
+  const bool short_tag = auth == kAuthHmacSha1_32;
+  switch (cipher) {
+    case kCipherAes128Gcm:
+      return SrtpProfile::aead_aes_128_gcm;
+    case kCipherAes256Gcm:
+      return SrtpProfile::aead_aes_256_gcm;
+    case kCipherNull:
+      if (auth == kAuthNull) return SrtpProfile::null_null;
+      return short_tag ? SrtpProfile::null_hmac_sha1_32 : SrtpProfile::null_hmac_sha1_80;
+    case kCipherAes128Icm:
+    case kCipherAes192Icm:
+    case kCipherAes256Icm:
+      break;
+  }
+  if (auth == kAuthNull) {
+    if (why) {
+      *why = std::string(cipher_nick(cipher)) +
+             " without authentication is refused: unauthenticated counter-mode packets can be "
+             "altered undetected (use hmac-sha1-80)";
+    }
+    return std::nullopt;
+  }
+  if (cipher == kCipherAes128Icm) {
+    return short_tag ? SrtpProfile::aes_cm_128_hmac_sha1_32 : SrtpProfile::aes_cm_128_hmac_sha1_80;
+  }
+  if (cipher == kCipherAes192Icm) {
+    return short_tag ? SrtpProfile::aes_192_cm_hmac_sha1_32 : SrtpProfile::aes_192_cm_hmac_sha1_80;
+  }
+  return short_tag ? SrtpProfile::aes_256_cm_hmac_sha1_32 : SrtpProfile::aes_256_cm_hmac_sha1_80;
+}
+
+void cipher_auth_for(SrtpProfile profile, SrtpCipher& cipher, SrtpAuth& auth) {
+  switch (profile) {
+    case SrtpProfile::aes_cm_128_hmac_sha1_80:
+      cipher = kCipherAes128Icm;
+      auth = kAuthHmacSha1_80;
+      break;
+    case SrtpProfile::aes_cm_128_hmac_sha1_32:
+      cipher = kCipherAes128Icm;
+      auth = kAuthHmacSha1_32;
+      break;
+    case SrtpProfile::aes_192_cm_hmac_sha1_80:
+      cipher = kCipherAes192Icm;
+      auth = kAuthHmacSha1_80;
+      break;
+    case SrtpProfile::aes_192_cm_hmac_sha1_32:
+      cipher = kCipherAes192Icm;
+      auth = kAuthHmacSha1_32;
+      break;
+    case SrtpProfile::aes_256_cm_hmac_sha1_80:
+      cipher = kCipherAes256Icm;
+      auth = kAuthHmacSha1_80;
+      break;
+    case SrtpProfile::aes_256_cm_hmac_sha1_32:
+      cipher = kCipherAes256Icm;
+      auth = kAuthHmacSha1_32;
+      break;
+    case SrtpProfile::aead_aes_128_gcm:
+      cipher = kCipherAes128Gcm;
+      auth = kAuthNull;
+      break;
+    case SrtpProfile::aead_aes_256_gcm:
+      cipher = kCipherAes256Gcm;
+      auth = kAuthNull;
+      break;
+    case SrtpProfile::null_hmac_sha1_80:
+      cipher = kCipherNull;
+      auth = kAuthHmacSha1_80;
+      break;
+    case SrtpProfile::null_hmac_sha1_32:
+      cipher = kCipherNull;
+      auth = kAuthHmacSha1_32;
+      break;
+    case SrtpProfile::null_null:
+      cipher = kCipherNull;
+      auth = kAuthNull;
+      break;
+  }
+}
+
+}  // namespace secmedia::gst

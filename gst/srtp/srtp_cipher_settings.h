@@ -1,0 +1,44 @@
+// gst-plugins-bad's cipher/auth vocabulary (enum nicks and values kept, GType names our own so both
+// plugin sets can live in one process) and its translation to secmedia profiles.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <optional>
+#include <string>
+
+#include "secmedia/srtp.h"
+
+namespace secmedia::gst {
+
+// Values 0-4 are gst-plugins-bad 1.22's GstSrtpCipherType; 5 is our addition (RFC 6188).
+enum SrtpCipher : int {
+  kCipherNull = 0,
+  kCipherAes128Icm = 1,
+  kCipherAes256Icm = 2,
+  kCipherAes128Gcm = 3,
+  kCipherAes256Gcm = 4,
+  kCipherAes192Icm = 5,
+};
+enum SrtpAuth : int {
+  kAuthNull = 0,
+  kAuthHmacSha1_32 = 1,
+  kAuthHmacSha1_80 = 2,
+};
+
+GType srtp_cipher_get_type();  // "SecmediaSrtpCipherType"
+GType srtp_auth_get_type();    // "SecmediaSrtpAuthType"
+
+const char* cipher_nick(SrtpCipher cipher);
+const char* auth_nick(SrtpAuth auth);
+std::optional<SrtpCipher> cipher_from_nick(const char* nick);
+std::optional<SrtpAuth> auth_from_nick(const char* nick);
+
+// The profile for one half (RTP or RTCP). AES-GCM carries its own 16-octet tag, so `auth` is
+// ignored with it. Encryption without authentication is refused (an AES-CM packet without a tag is
+// malleable): nullopt and a reason.
+std::optional<SrtpProfile> profile_for(SrtpCipher cipher, SrtpAuth auth, std::string* why);
+// The reverse, for caps and properties.
+void cipher_auth_for(SrtpProfile profile, SrtpCipher& cipher, SrtpAuth& auth);
+
+}  // namespace secmedia::gst
