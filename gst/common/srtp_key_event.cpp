@@ -45,7 +45,12 @@ std::optional<KeyEventValue> parse_structure(const GstStructure* s) {
 GType srtp_keys_boxed_get_type() {
   static GType type = 0;
   if (g_once_init_enter(&type)) {
-    GType registered = g_boxed_type_register_static("SecmediaSrtpKeys", copy_keys, free_keys);
+    // Each secmedia plugin (and a test program) carries its own copy of this code: the first copy
+    // registers the type, the others use it. The copies are identical, so either's functions serve.
+    GType registered = g_type_from_name("SecmediaSrtpKeys");
+    if (registered == 0) {
+      registered = g_boxed_type_register_static("SecmediaSrtpKeys", copy_keys, free_keys);
+    }
     g_once_init_leave(&type, registered);
   }
   return type;

@@ -3,6 +3,7 @@
 // clear-keys.
 #include "gstsrtpdec.h"
 
+#include <algorithm>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,7 +34,7 @@ constexpr guint kDefaultReplayWindow = 1024;
 // bounded.
 constexpr size_t kMaxRefusedSsrcs = 4096;
 
-enum { PROP_0, PROP_REPLAY_WINDOW_SIZE, PROP_STATS };
+enum { PROP_0, PROP_REPLAY_WINDOW_SIZE, PROP_STATS, PROP_KEY_LIFETIME };
 
 enum {
   SIGNAL_REQUEST_KEY,
@@ -64,6 +65,7 @@ struct SsrcKeys {
 struct DecoderState {
   std::mutex lock;
   guint replay_window_size = kDefaultReplayWindow;
+  guint64 key_lifetime = guint64{1} << 48;
 
   // Keys from the key event (dtlsdec): any SSRC.
   std::optional<KeyEventValue> event_keys;
@@ -127,6 +129,7 @@ std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, S
   config.rtcp_profile = rtcp;
   config.mki_length = mki_length;
   config.replay_window_size = state.replay_window_size;
+  apply_key_lifetime(config, state.key_lifetime);
   auto session = SrtpSession::create(config, why);
   if (session && previous) {
     for (const auto& stream : previous->streams()) {
@@ -136,12 +139,13 @@ std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, S
   return session;
 }
 
-bool can_rekey_in_place(const SrtpSession* session, SrtpProfile rtp, SrtpProfile rtcp,
-                        size_t mki_length, guint window) {
+bool can_rekey_in_place(const DecoderState& state, const SrtpSession* session, SrtpProfile rtp,
+                        SrtpProfile rtcp, size_t mki_length) {
   if (!session) return false;
   const SrtpConfig& c = session->config();
   return c.rtp_profile == rtp && c.rtcp_profile == rtcp && c.mki_length == mki_length &&
-         c.replay_window_size == window;
+         c.replay_window_size == state.replay_window_size &&
+         c.srtp_key_lifetime == std::min<guint64>(state.key_lifetime, guint64{1} << 48);
 }
 
 // Installs keys for one SSRC (lock held). Same keys: nothing changes. New keys: the session is
@@ -159,8 +163,8 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
     const size_t mki_length = keys.keys.front().mki.size();
     std::unique_ptr<SrtpSession> previous;
     if (existing != state.ssrc_keys.end()) previous = std::move(existing->second.session);
-    if (can_rekey_in_place(previous.get(), keys.rtp_profile, keys.rtcp_profile, mki_length,
-                           state.replay_window_size)) {
+    if (can_rekey_in_place(state, previous.get(), keys.rtp_profile, keys.rtcp_profile,
+                           mki_length)) {
       entry.session = std::move(previous);
       entry.session->clear_master_keys();
     } else {
@@ -204,7 +208,7 @@ void install_event_keys(SecmediaSrtpDec* self, const KeyEventValue& value) {
     rtcp = SrtpProfile::aes_cm_128_hmac_sha1_80;
   if (m.profile == SrtpProfile::aes_256_cm_hmac_sha1_32)
     rtcp = SrtpProfile::aes_256_cm_hmac_sha1_80;
-  if (can_rekey_in_place(state.event_session.get(), m.profile, rtcp, 0, state.replay_window_size)) {
+  if (can_rekey_in_place(state, state.event_session.get(), m.profile, rtcp, 0)) {
     state.event_session->clear_master_keys();
   } else {
     std::string why;
@@ -394,24 +398,38 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   return push_decrypted(self, out, kind);
 }
 
+struct ListDecryption {
+  SecmediaSrtpDec* self;
+  GstBufferList* rtp;
+  GstBufferList* rtcp;
+};
+
+gboolean decrypt_list_item(GstBuffer** buffer, guint, gpointer data) {
+  auto& work = *static_cast<ListDecryption*>(data);
+  PacketKind kind;
+  GstBuffer* out = decrypt(work.self, *buffer, kind);
+  *buffer = nullptr;  // taken: removed from the list without an unref
+  if (!out) return TRUE;
+  if (kind == PacketKind::rtcp) {
+    if (!work.rtcp) work.rtcp = gst_buffer_list_new();
+    gst_buffer_list_add(work.rtcp, out);
+  } else {
+    gst_buffer_list_add(work.rtp, out);
+  }
+  return TRUE;
+}
+
 // Each buffer of a list is checked on its own; the decrypted ones leave as lists again.
 GstFlowReturn chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
   SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
-  const guint count = gst_buffer_list_length(list);
-  GstBufferList* rtp = gst_buffer_list_new_sized(count);
-  GstBufferList* rtcp = nullptr;
-  for (guint i = 0; i < count; ++i) {
-    PacketKind kind;
-    GstBuffer* out = decrypt(self, gst_buffer_ref(gst_buffer_list_get(list, i)), kind);
-    if (!out) continue;
-    if (kind == PacketKind::rtcp) {
-      if (!rtcp) rtcp = gst_buffer_list_new();
-      gst_buffer_list_add(rtcp, out);
-    } else {
-      gst_buffer_list_add(rtp, out);
-    }
-  }
+  ListDecryption work{self, gst_buffer_list_new_sized(gst_buffer_list_length(list)), nullptr};
+  // Each buffer is taken out of the (writable) list so that it can be decrypted in place; a list
+  // shared with another owner is copied first and its buffers are then copied on write.
+  list = gst_buffer_list_make_writable(list);
+  gst_buffer_list_foreach(list, decrypt_list_item, &work);
   gst_buffer_list_unref(list);
+  GstBufferList* rtp = work.rtp;
+  GstBufferList* rtcp = work.rtcp;
   GstFlowReturn ret = GST_FLOW_OK;
   if (gst_buffer_list_length(rtp) > 0) {
     ret = gst_pad_push_list(self->rtp_src, rtp);
@@ -594,6 +612,8 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
   std::lock_guard guard(state.lock);
   if (id == PROP_REPLAY_WINDOW_SIZE) {
     state.replay_window_size = g_value_get_uint(value);
+  } else if (id == PROP_KEY_LIFETIME) {
+    state.key_lifetime = g_value_get_uint64(value);
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -606,6 +626,9 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   } else if (id == PROP_REPLAY_WINDOW_SIZE) {
     std::lock_guard guard(state.lock);
     g_value_set_uint(value, state.replay_window_size);
+  } else if (id == PROP_KEY_LIFETIME) {
+    std::lock_guard guard(state.lock);
+    g_value_set_uint64(value, state.key_lifetime);
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -688,6 +711,8 @@ static void secmedia_srtp_dec_class_init(SecmediaSrtpDecClass* klass) {
                          "totals; drops by cause",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  g_object_class_install_property(gobject_class, PROP_KEY_LIFETIME, key_lifetime_pspec());
 
   const GType type = G_TYPE_FROM_CLASS(klass);
   signals[SIGNAL_REQUEST_KEY] = g_signal_new("request-key", type, G_SIGNAL_RUN_LAST, 0, nullptr,

@@ -30,6 +30,7 @@ using namespace secmedia::gst;
 namespace {
 
 constexpr guint kDefaultReplayWindow = 1024;
+constexpr guint64 kMaxKeyLifetime = guint64{1} << 48;  // RFC 3711 §9.2
 constexpr gint64 kKeyQueryIntervalUs = 100 * G_TIME_SPAN_MILLISECOND;
 
 enum {
@@ -44,6 +45,7 @@ enum {
   PROP_ALLOW_REPEAT_TX,
   PROP_MKI,
   PROP_STATS,
+  PROP_KEY_LIFETIME,
 };
 
 enum { SIGNAL_SOFT_LIMIT, SIGNAL_LAST };
@@ -65,6 +67,7 @@ struct PadPair {
   PacketKind kind = PacketKind::rtp;
   guint index = 0;
   bool key_event_pending = false;  // the manual key event still has to go out on `src`
+  bool caps_pending = false;       // the output caps must be sent again (new profile or first key)
 };
 
 // What the session is keyed with, in order of precedence.
@@ -87,6 +90,7 @@ struct EncoderState {
   bool random_key = false;
   guint replay_window_size = kDefaultReplayWindow;
   bool allow_repeat_tx = false;
+  guint64 key_lifetime = kMaxKeyLifetime;
 
   // Keys from downstream (dtlsenc), which take precedence over the properties.
   std::optional<KeyEventValue> event_keys;
@@ -211,13 +215,15 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   config.mki_length = active->mki.size();
   config.replay_window_size = state.replay_window_size;
   config.allow_repeat_tx = state.allow_repeat_tx;
+  apply_key_lifetime(config, state.key_lifetime);
 
   const SrtpConfig* old = state.session ? &state.session->config() : nullptr;
   const bool reuse = old && old->rtp_profile == config.rtp_profile &&
                      old->rtcp_profile == config.rtcp_profile &&
                      old->mki_length == config.mki_length &&
                      old->replay_window_size == config.replay_window_size &&
-                     old->allow_repeat_tx == config.allow_repeat_tx;
+                     old->allow_repeat_tx == config.allow_repeat_tx &&
+                     old->srtp_key_lifetime == config.srtp_key_lifetime;
   if (reuse) {
     state.session->clear_master_keys();
   } else {
@@ -246,12 +252,23 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
                   std::string(secmedia::profile_info(material.profile).name).c_str(),
                   active->value.origin == KeyOrigin::dtls ? "from DTLS" : "manual",
                   material.generation);
+  for (auto& pair : state.pads) pair->caps_pending = true;
   if (active->value.origin == KeyOrigin::manual) {
     state.manual_event = active->value;
     for (auto& pair : state.pads) pair->key_event_pending = true;
   } else {
     state.manual_event.reset();
   }
+}
+
+// The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added (lock held).
+GstCaps* output_caps(EncoderState& state, GstCaps* input, PacketKind kind) {
+  GstCaps* out = rename_caps(input, kind, true);
+  if (state.session) {
+    add_cipher_fields(out, state.session->config().rtp_profile,
+                      state.session->config().rtcp_profile, state.mki);
+  }
+  return out;
 }
 
 PadPair* pair_of(GstPad* pad) {
@@ -302,6 +319,25 @@ SessionOutcome drain_events(SrtpSession& session) {
   return outcome;
 }
 
+struct ListProtection {
+  SrtpSession& session;
+  PacketKind kind;
+  GstBufferList* out;
+  SrtpStatus last_failure;
+};
+
+gboolean protect_list_item(GstBuffer** buffer, guint, gpointer data) {
+  auto& work = *static_cast<ListProtection*>(data);
+  SrtpStatus status;
+  if (GstBuffer* out = protect_buffer(work.session, *buffer, work.kind, status)) {
+    gst_buffer_list_add(work.out, out);
+  } else {
+    work.last_failure = status;
+  }
+  *buffer = nullptr;  // taken: removed from the list without an unref
+  return TRUE;
+}
+
 // Protects a buffer list or a single buffer (when `list` is null). Returns what to push.
 GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
                       GstBufferList* list) {
@@ -317,6 +353,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
     query_keys_downstream(self);
   }
 
+  GstEvent* caps_event = nullptr;
   GstEvent* key_event = nullptr;
   GstBufferList* out_list = nullptr;
   GstBuffer* out_single = nullptr;
@@ -336,24 +373,28 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
                            state.dropped_before_key, state.key_problem.c_str());
       }
     } else {
+      if (pair->caps_pending) {
+        pair->caps_pending = false;
+        if (GstCaps* caps = gst_pad_get_current_caps(pair->sink)) {
+          caps_event = gst_event_new_caps(output_caps(state, caps, pair->kind));
+          gst_caps_unref(caps);
+        }
+      }
       if (pair->key_event_pending && state.manual_event) {
         key_event = make_srtp_keys_event(*state.manual_event, true);
         pair->key_event_pending = false;
       }
       if (list) {
         out_list = gst_buffer_list_new_sized(count);
-        for (guint i = 0; i < count; ++i) {
-          GstBuffer* in = gst_buffer_ref(gst_buffer_list_get(list, i));
-          SrtpStatus status;
-          if (GstBuffer* out = protect_buffer(*state.session, in, pair->kind, status)) {
-            gst_buffer_list_add(out_list, out);
-          } else {
-            last_failure = status;
-          }
-        }
+        ListProtection work{*state.session, pair->kind, out_list, SrtpStatus::ok};
+        // Each buffer is taken out of the (writable) list so that it can be protected in place.
+        list = gst_buffer_list_make_writable(list);
+        gst_buffer_list_foreach(list, protect_list_item, &work);
+        last_failure = work.last_failure;
       } else {
         SrtpStatus status;
-        out_single = protect_buffer(*state.session, gst_buffer_ref(single), pair->kind, status);
+        out_single = protect_buffer(*state.session, single, pair->kind, status);
+        single = nullptr;
         if (!out_single) last_failure = status;
       }
       outcome = drain_events(*state.session);
@@ -366,6 +407,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
   if (list) gst_buffer_list_unref(list);
   if (single) gst_buffer_unref(single);
 
+  if (caps_event) gst_pad_push_event(src, caps_event);
   if (key_event) gst_pad_push_event(src, key_event);
   if (outcome.soft_limit) g_signal_emit(self, signals[SIGNAL_SOFT_LIMIT], 0);
   GstFlowReturn ret = GST_FLOW_OK;
@@ -400,15 +442,13 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
     GstCaps* caps;
     gst_event_parse_caps(event, &caps);
-    GstCaps* out = rename_caps(caps, pair->kind, true);
+    GstCaps* out;
     {
       EncoderState& state = state_of(self);
       std::lock_guard guard(state.lock);
       rekey_if_needed(self, state);
-      if (state.session) {
-        add_cipher_fields(out, state.session->config().rtp_profile,
-                          state.session->config().rtcp_profile, state.mki);
-      }
+      out = output_caps(state, caps, pair->kind);
+      pair->caps_pending = false;
     }
     gst_event_unref(event);
     const bool ok = gst_pad_push_event(pair->src, gst_event_new_caps(out));
@@ -658,6 +698,9 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_ALLOW_REPEAT_TX:
       state.allow_repeat_tx = g_value_get_boolean(value);
       break;
+    case PROP_KEY_LIFETIME:
+      state.key_lifetime = g_value_get_uint64(value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       return;
@@ -699,6 +742,9 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
       break;
     case PROP_ALLOW_REPEAT_TX:
       g_value_set_boolean(value, state.allow_repeat_tx);
+      break;
+    case PROP_KEY_LIFETIME:
+      g_value_set_uint64(value, state.key_lifetime);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -825,6 +871,8 @@ static void secmedia_srtp_enc_class_init(SecmediaSrtpEncClass* klass) {
                          "cause",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+
+  g_object_class_install_property(gobject_class, PROP_KEY_LIFETIME, key_lifetime_pspec());
 
   signals[SIGNAL_SOFT_LIMIT] =
       g_signal_new("soft-limit", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,

@@ -1,5 +1,6 @@
 #include "srtp_cipher_settings.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace secmedia::gst {
@@ -149,6 +150,22 @@ void cipher_auth_for(SrtpProfile profile, SrtpCipher& cipher, SrtpAuth& auth) {
       auth = kAuthNull;
       break;
   }
+}
+
+GParamSpec* key_lifetime_pspec() {
+  constexpr guint64 kMax = guint64{1} << 48;
+  return g_param_spec_uint64(
+      "key-lifetime", "Key lifetime",
+      "Packets a master key may protect or unprotect before it expires (RFC 3711 section 9.2); "
+      "SRTCP is also capped at 2^31. soft-limit is signalled when a quarter (at most 65536) "
+      "remains; at the limit the key stops working. For keys installed afterwards.",
+      1, kMax, kMax, static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+}
+
+void apply_key_lifetime(SrtpConfig& config, guint64 lifetime) {
+  config.srtp_key_lifetime = lifetime;
+  config.srtcp_key_lifetime = std::min<guint64>(lifetime, guint64{1} << 31);
+  config.soft_limit_margin = std::min<guint64>(lifetime / 4, guint64{1} << 16);
 }
 
 }  // namespace secmedia::gst

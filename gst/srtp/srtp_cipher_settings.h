@@ -41,4 +41,10 @@ std::optional<SrtpProfile> profile_for(SrtpCipher cipher, SrtpAuth auth, std::st
 // The reverse, for caps and properties.
 void cipher_auth_for(SrtpProfile profile, SrtpCipher& cipher, SrtpAuth& auth);
 
+// The key-lifetime property both elements share (RFC 3711 §9.2: at most 2^48 SRTP and 2^31 SRTCP
+// packets per master key), and its effect on a session config: SRTCP gets min(lifetime, 2^31), and
+// the soft-limit warning comes when a quarter of the lifetime (at most 2^16 packets) remains.
+GParamSpec* key_lifetime_pspec();
+void apply_key_lifetime(SrtpConfig& config, guint64 lifetime);
+
 }  // namespace secmedia::gst

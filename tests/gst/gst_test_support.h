@@ -1,0 +1,77 @@
+// Helpers for element tests: GStreamer set-up, buffers from byte vectors and back, key events.
+#pragma once
+
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "secmedia/keying_material.h"
+#include "srtp_key_event.h"
+
+namespace secmedia::test {
+
+inline GstBuffer* to_buffer(const std::vector<uint8_t>& bytes) {
+  return gst_buffer_new_memdup(bytes.data(), bytes.size());
+}
+
+inline std::vector<uint8_t> to_bytes(GstBuffer* buffer) {
+  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
+  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
+  return bytes;
+}
+
+// Pulls one buffer if there is one; empty vector otherwise.
+inline std::vector<uint8_t> pull_bytes(GstHarness* h) {
+  GstBuffer* buffer = gst_harness_try_pull(h);
+  if (!buffer) return {};
+  std::vector<uint8_t> bytes = to_bytes(buffer);
+  gst_buffer_unref(buffer);
+  return bytes;
+}
+
+inline std::string key_hex(const std::vector<uint8_t>& key) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (uint8_t b : key) {
+    out.push_back(kDigits[b >> 4]);
+    out.push_back(kDigits[b & 15]);
+  }
+  return out;
+}
+
+inline GstBuffer* key_buffer(const std::vector<uint8_t>& key) {
+  return to_buffer(key);
+}
+
+inline gst::KeyEventValue dtls_keys(SrtpProfile profile, DtlsRole role, uint8_t seed,
+                                    uint32_t generation = 1) {
+  std::vector<uint8_t> exported(SrtpKeyingMaterial::exporter_length(profile));
+  for (size_t i = 0; i < exported.size(); ++i) exported[i] = static_cast<uint8_t>(seed + 7 * i);
+  gst::KeyEventValue value;
+  value.material = *SrtpKeyingMaterial::from_exporter(profile, exported, role, generation);
+  value.origin = gst::KeyOrigin::dtls;
+  return value;
+}
+
+inline GstStructure* stats_of(GstElement* element) {
+  GstStructure* stats = nullptr;
+  g_object_get(element, "stats", &stats, nullptr);
+  return stats;
+}
+
+inline guint64 drop_count(GstElement* element, const char* cause) {
+  GstStructure* stats = stats_of(element);
+  const GstStructure* drops = nullptr;
+  guint64 count = 0;
+  if (stats && gst_structure_get(stats, "drops", GST_TYPE_STRUCTURE, &drops, nullptr)) {
+    gst_structure_get_uint64(drops, cause, &count);
+    gst_structure_free(const_cast<GstStructure*>(drops));
+  }
+  if (stats) gst_structure_free(stats);
+  return count;
+}
+
+}  // namespace secmedia::test

@@ -1,0 +1,524 @@
+// srtpenc and srtpdec driven through their pads (GstHarness): keys from properties, caps, signals
+// and the key event; drops counted by cause; RTCP mux; buffer lists; late keys; ROC across a key
+// change.
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "gst_test_support.h"
+#include "packets.h"
+#include "secmedia/srtp.h"
+
+namespace secmedia {
+namespace {
+
+using test::make_rtcp;
+using test::make_rtp;
+using test::pull_bytes;
+using test::RtpSpec;
+using test::to_buffer;
+
+const std::vector<uint8_t> kKey30 = [] {
+  std::vector<uint8_t> key(30);
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(0x10 + i);
+  return key;
+}();
+
+std::vector<uint8_t> rtp_packet(uint16_t seq, uint32_t ssrc = 0x1234, size_t payload = 200) {
+  RtpSpec spec;
+  spec.sequence = seq;
+  spec.ssrc = ssrc;
+  spec.payload_length = payload;
+  return make_rtp(spec);
+}
+
+void set_key(GstElement* element, const std::vector<uint8_t>& key) {
+  GstBuffer* buffer = test::key_buffer(key);
+  g_object_set(element, "key", buffer, nullptr);
+  gst_buffer_unref(buffer);
+}
+
+// srtpenc harness on rtp_sink_0 -> srtpdec harness on rtp_sink -> rtp_src.
+struct EncDecChain {
+  GstHarness* enc;
+  GstHarness* dec;
+  EncDecChain() {
+    enc = gst_harness_new_with_padnames("srtpenc", "rtp_sink_0", "rtp_src_0");
+    dec = gst_harness_new_with_padnames("srtpdec", "rtp_sink", "rtp_src");
+    gst_harness_set_src_caps_str(enc, "application/x-rtp, ssrc=(uint)4660");
+  }
+  ~EncDecChain() {
+    gst_harness_teardown(enc);
+    gst_harness_teardown(dec);
+  }
+  // Moves what srtpenc produced (events first, then buffers) into srtpdec.
+  void forward() {
+    while (GstEvent* event = gst_harness_try_pull_event(enc)) gst_harness_push_event(dec, event);
+    while (GstBuffer* buffer = gst_harness_try_pull(enc)) {
+      EXPECT_EQ(gst_harness_push(dec, buffer), GST_FLOW_OK);
+    }
+  }
+};
+
+struct CipherCase {
+  const char* cipher;
+  const char* auth;
+  size_t key_length;
+};
+
+class SrtpElementRoundTrip : public ::testing::TestWithParam<CipherCase> {};
+
+// srtpenc keyed by properties; srtpdec keyed by the key event srtpenc sends: no decoder
+// configuration.
+TEST_P(SrtpElementRoundTrip, EncoderToDecoderWithoutConfiguringTheDecoder) {
+  const CipherCase& c = GetParam();
+  EncDecChain chain;
+  std::vector<uint8_t> key(c.key_length);
+  for (size_t i = 0; i < key.size(); ++i) key[i] = static_cast<uint8_t>(3 * i + 1);
+  gst_util_set_object_arg(G_OBJECT(chain.enc->element), "rtp-cipher", c.cipher);
+  gst_util_set_object_arg(G_OBJECT(chain.enc->element), "rtcp-cipher", c.cipher);
+  gst_util_set_object_arg(G_OBJECT(chain.enc->element), "rtp-auth", c.auth);
+  gst_util_set_object_arg(G_OBJECT(chain.enc->element), "rtcp-auth", c.auth);
+  set_key(chain.enc->element, key);
+  for (uint16_t seq = 65500; seq != 40; ++seq) {
+    ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(seq))), GST_FLOW_OK);
+  }
+  chain.forward();
+  for (uint16_t seq = 65500; seq != 40; ++seq) {
+    EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(seq)) << seq;
+  }
+  EXPECT_EQ(test::drop_count(chain.dec->element, "auth-failure"), 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Ciphers, SrtpElementRoundTrip,
+    ::testing::Values(CipherCase{"aes-128-icm", "hmac-sha1-80", 30},
+                      CipherCase{"aes-128-icm", "hmac-sha1-32", 30},
+                      CipherCase{"aes-192-icm", "hmac-sha1-80", 38},
+                      CipherCase{"aes-256-icm", "hmac-sha1-80", 46},
+                      CipherCase{"aes-256-icm", "hmac-sha1-32", 46},
+                      CipherCase{"aes-128-gcm", "null", 28}, CipherCase{"aes-256-gcm", "null", 44},
+                      CipherCase{"null", "hmac-sha1-80", 30}, CipherCase{"null", "null", 30}),
+    [](const auto& info) {
+      std::string name = std::string(info.param.cipher) + "_" + info.param.auth;
+      for (char& ch : name) {
+        if (ch == '-') ch = '_';
+      }
+      return name;
+    });
+
+TEST(SrtpEnc, ProtectedOutputCarriesNoKeyInCaps) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(1))), GST_FLOW_OK);
+  GstCaps* caps = gst_pad_get_current_caps(chain.enc->sinkpad);
+  ASSERT_NE(caps, nullptr);
+  gchar* text = gst_caps_to_string(caps);
+  EXPECT_EQ(std::string(text).find("srtp-key"), std::string::npos) << text;
+  EXPECT_EQ(std::string(text).find(test::key_hex(kKey30).substr(0, 16)), std::string::npos);
+  EXPECT_NE(std::string(text).find("application/x-srtp"), std::string::npos) << text;
+  EXPECT_NE(std::string(text).find("srtp-cipher=(string)aes-128-icm"), std::string::npos) << text;
+  g_free(text);
+  gst_caps_unref(caps);
+  // The protected packet differs from the plain one and carries the 10-octet tag.
+  const auto out = pull_bytes(chain.enc);
+  const auto plain = rtp_packet(1);
+  ASSERT_EQ(out.size(), plain.size() + 10);
+  EXPECT_NE(std::vector<uint8_t>(out.begin() + 12, out.end() - 10),
+            std::vector<uint8_t>(plain.begin() + 12, plain.end()));
+}
+
+// Never send under a throw-away key: without keys srtpenc drops and counts; keys from a DTLS
+// element (the upstream key event) start the flow.
+TEST(SrtpEnc, DropsAndCountsUntilKeyedByTheKeyEvent) {
+  EncDecChain chain;
+  for (uint16_t seq = 0; seq < 5; ++seq) {
+    EXPECT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(seq))), GST_FLOW_OK);
+  }
+  EXPECT_EQ(gst_harness_buffers_received(chain.enc), 0u);
+  GstStructure* stats = test::stats_of(chain.enc->element);
+  guint64 dropped = 0;
+  gboolean keyed = TRUE;
+  gst_structure_get_uint64(stats, "dropped-no-key", &dropped);
+  gst_structure_get_boolean(stats, "keyed", &keyed);
+  gst_structure_free(stats);
+  EXPECT_EQ(dropped, 5u);
+  EXPECT_FALSE(keyed);
+
+  const auto keys = test::dtls_keys(SrtpProfile::aead_aes_128_gcm, DtlsRole::client, 9);
+  ASSERT_TRUE(gst_harness_push_upstream_event(chain.enc, gst::make_srtp_keys_event(keys, false)));
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(5))), GST_FLOW_OK);
+  // The peer (server role) unprotects with its remote key, which is our local key.
+  const auto peer = test::dtls_keys(SrtpProfile::aead_aes_128_gcm, DtlsRole::server, 9);
+  ASSERT_TRUE(gst_harness_push_event(chain.dec, gst::make_srtp_keys_event(peer, true)));
+  chain.forward();
+  EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(5));
+}
+
+// srtpenc started after the handshake: it asks downstream for keys with the key query.
+TEST(SrtpEnc, LateLinkedEncoderAsksDownstreamForKeys) {
+  EncDecChain chain;
+  static gst::KeyEventValue keys =
+      test::dtls_keys(SrtpProfile::aes_cm_128_hmac_sha1_80, DtlsRole::server, 77);
+  static std::atomic<int> queries{0};
+  gst_pad_add_probe(
+      chain.enc->sinkpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer) -> GstPadProbeReturn {
+        GstQuery* query = GST_PAD_PROBE_INFO_QUERY(info);
+        if (!gst::is_srtp_keys_query(query)) return GST_PAD_PROBE_OK;
+        ++queries;
+        gst::answer_srtp_keys_query(query, keys);
+        return GST_PAD_PROBE_HANDLED;
+      },
+      nullptr, nullptr);
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(100))), GST_FLOW_OK);
+  EXPECT_GE(queries.load(), 1);
+  const auto peer = test::dtls_keys(SrtpProfile::aes_cm_128_hmac_sha1_80, DtlsRole::client, 77);
+  ASSERT_TRUE(gst_harness_push_event(chain.dec, gst::make_srtp_keys_event(peer, true)));
+  chain.forward();
+  EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(100));
+}
+
+TEST(SrtpEnc, WrongKeyLengthFailsWithAReason) {
+  GstElement* pipeline = gst_parse_launch("fakesrc ! srtpenc name=enc ! fakesink", nullptr);
+  ASSERT_NE(pipeline, nullptr);
+  GstElement* enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
+  set_key(enc, std::vector<uint8_t>(16, 1));
+  EXPECT_EQ(gst_element_set_state(pipeline, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GstMessage* message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(message, nullptr);
+  GError* error = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(message, &error, &debug);
+  EXPECT_NE(std::string(debug).find("needs 30"), std::string::npos) << debug;
+  g_error_free(error);
+  g_free(debug);
+  gst_message_unref(message);
+  gst_object_unref(bus);
+  gst_object_unref(enc);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+TEST(SrtpEnc, RandomKeyComesFromTheCsprngAndIsReadable) {
+  GstElement* a = gst_element_factory_make("srtpenc", nullptr);
+  GstElement* b = gst_element_factory_make("srtpenc", nullptr);
+  g_object_set(a, "random-key", TRUE, nullptr);
+  g_object_set(b, "random-key", TRUE, nullptr);
+  ASSERT_EQ(gst_element_set_state(a, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  ASSERT_EQ(gst_element_set_state(b, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  GstBuffer* key_a = nullptr;
+  GstBuffer* key_b = nullptr;
+  g_object_get(a, "key", &key_a, nullptr);
+  g_object_get(b, "key", &key_b, nullptr);
+  ASSERT_NE(key_a, nullptr);
+  ASSERT_NE(key_b, nullptr);
+  EXPECT_EQ(gst_buffer_get_size(key_a), 30u);
+  EXPECT_NE(test::to_bytes(key_a), test::to_bytes(key_b));
+  gst_buffer_unref(key_a);
+  gst_buffer_unref(key_b);
+  for (GstElement* e : {a, b}) {
+    gst_element_set_state(e, GST_STATE_NULL);
+    gst_object_unref(e);
+  }
+}
+
+// A new key keeps the rollover counter (gst-plugins-bad 1.22 restarts it at 0, reusing keystream).
+TEST(SrtpEnc, RolloverCounterSurvivesAKeyChange) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  for (uint16_t seq = 65530; seq != 5; ++seq) {
+    ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(seq))), GST_FLOW_OK);
+  }
+  chain.forward();  // the first key's event and packets
+  std::vector<uint8_t> second_key(kKey30.rbegin(), kKey30.rend());
+  set_key(chain.enc->element, second_key);
+  for (uint16_t seq = 5; seq < 10; ++seq) {
+    ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(seq))), GST_FLOW_OK);
+  }
+  GstStructure* stats = test::stats_of(chain.enc->element);
+  const GValue* streams = gst_structure_get_value(stats, "streams");
+  ASSERT_EQ(gst_value_array_get_size(streams), 1u);
+  const GstStructure* stream = gst_value_get_structure(gst_value_array_get_value(streams, 0));
+  guint roc = 0;
+  gst_structure_get_uint(stream, "roc", &roc);
+  EXPECT_EQ(roc, 1u);
+  gst_structure_free(stats);
+  // The decoder follows both keys through the key events srtpenc sends before each key's packets.
+  chain.forward();
+  for (uint16_t seq = 65530; seq != 10; ++seq) EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(seq));
+}
+
+// Regression (gst-plugins-bad 1.22: `rtpvrawpay ! srtpenc ! srtpdec` corrupts refcounts): lists
+// pass as lists, each buffer checked on its own, the input list untouched for its other owners.
+TEST(SrtpElements, BufferListsPassAsListsAndKeepRefcountsRight) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  GstBufferList* list = gst_buffer_list_new();
+  for (uint16_t seq = 0; seq < 20; ++seq) gst_buffer_list_add(list, to_buffer(rtp_packet(seq)));
+  GstBufferList* kept = gst_buffer_list_ref(list);  // another owner, as a tee would be
+  // Make sure caps/segment exist first (the harness sends them with the first push).
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(65535))), GST_FLOW_OK);
+  ASSERT_EQ(gst_pad_push_list(chain.enc->srcpad, list), GST_FLOW_OK);
+  EXPECT_EQ(gst_buffer_list_length(kept), 20u);
+  EXPECT_EQ(test::to_bytes(gst_buffer_list_get(kept, 3)), rtp_packet(3)) << "input modified";
+  gst_buffer_list_unref(kept);
+
+  std::vector<GstBuffer*> protected_buffers;
+  while (GstBuffer* b = gst_harness_try_pull(chain.enc)) protected_buffers.push_back(b);
+  ASSERT_EQ(protected_buffers.size(), 21u);
+  while (GstEvent* event = gst_harness_try_pull_event(chain.enc)) {
+    gst_harness_push_event(chain.dec, event);
+  }
+  GstBufferList* srtp_list = gst_buffer_list_new();
+  for (size_t i = 1; i < protected_buffers.size(); ++i) {
+    gst_buffer_list_add(srtp_list, protected_buffers[i]);
+  }
+  // A tampered buffer in the middle is dropped on its own; the rest go through.
+  GstBuffer* tampered = gst_buffer_make_writable(gst_buffer_list_get_writable(srtp_list, 7));
+  gst_buffer_memset(tampered, 20, 0xff, 4);
+  ASSERT_EQ(gst_harness_push(chain.dec, protected_buffers[0]), GST_FLOW_OK);
+  ASSERT_EQ(gst_pad_push_list(chain.dec->srcpad, srtp_list), GST_FLOW_OK);
+  EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(65535));
+  for (uint16_t seq = 0; seq < 20; ++seq) {
+    if (seq == 7) continue;
+    EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(seq)) << seq;
+  }
+  EXPECT_EQ(test::drop_count(chain.dec->element, "auth-failure"), 1u);
+}
+
+// The decoder with gst-plugins-bad's caps keying (shared/PEERS.md §3), including RTCP and MKI.
+TEST(SrtpDec, KeysFromCapsAsGstPluginsBadWritesThem) {
+  EncDecChain chain;
+  GstBuffer* mki = test::to_buffer({0xaa, 0xbb});
+  g_object_set(chain.enc->element, "mki", mki, nullptr);
+  gst_buffer_unref(mki);
+  set_key(chain.enc->element, kKey30);
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(1))), GST_FLOW_OK);
+  const auto packet = pull_bytes(chain.enc);
+
+  GstHarness* dec = gst_harness_new_with_padnames("srtpdec", "rtp_sink", "rtp_src");
+  const std::string caps =
+      "application/x-srtp, ssrc=(uint)4660, srtp-key=(buffer)" + test::key_hex(kKey30) +
+      ", srtp-cipher=(string)aes-128-icm, srtp-auth=(string)hmac-sha1-80, "
+      "srtcp-cipher=(string)aes-128-icm, srtcp-auth=(string)hmac-sha1-80, mki=(buffer)aabb";
+  gst_harness_set_src_caps_str(dec, caps.c_str());
+  ASSERT_EQ(gst_harness_push(dec, to_buffer(packet)), GST_FLOW_OK);
+  EXPECT_EQ(pull_bytes(dec), rtp_packet(1));
+  // Output caps are plain RTP without any key field.
+  GstCaps* out_caps = gst_pad_get_current_caps(dec->sinkpad);
+  gchar* text = gst_caps_to_string(out_caps);
+  EXPECT_EQ(std::string(text).find("srtp"), std::string::npos) << text;
+  EXPECT_NE(std::string(text).find("application/x-rtp"), std::string::npos) << text;
+  g_free(text);
+  gst_caps_unref(out_caps);
+  gst_harness_teardown(dec);
+}
+
+GstCaps* caps_for_key(uint32_t ssrc, const std::vector<uint8_t>& key) {
+  const std::string text = "application/x-srtp, ssrc=(uint)" + std::to_string(ssrc) +
+                           ", srtp-key=(buffer)" + test::key_hex(key) +
+                           ", srtp-cipher=(string)aes-128-icm, srtp-auth=(string)hmac-sha1-80, "
+                           "srtcp-cipher=(string)aes-128-icm, srtcp-auth=(string)hmac-sha1-80";
+  return gst_caps_from_string(text.c_str());
+}
+
+struct RequestKeyLog {
+  std::vector<guint> ssrcs;
+  bool answer = true;
+  GstElement* element = nullptr;
+};
+
+// request-key is emitted for an unknown SSRC with no lock held (the handler reads `stats`); a NULL
+// answer is remembered, so a flood of packets from that SSRC does not flood the application.
+TEST(SrtpDec, RequestKeySignalAndItsNegativeAnswer) {
+  GstHarness* enc = gst_harness_new_with_padnames("srtpenc", "rtp_sink_0", "rtp_src_0");
+  gst_harness_set_src_caps_str(enc, "application/x-rtp");
+  set_key(enc->element, kKey30);
+  GstHarness* dec = gst_harness_new_with_padnames("srtpdec", "rtp_sink", "rtp_src");
+  gst_harness_set_src_caps_str(dec, "application/x-srtp");
+  RequestKeyLog log;
+  log.element = dec->element;
+  g_signal_connect(dec->element, "request-key",
+                   G_CALLBACK(+[](GstElement*, guint ssrc, RequestKeyLog* l) -> GstCaps* {
+                     l->ssrcs.push_back(ssrc);
+                     GstStructure* stats = test::stats_of(l->element);  // must not deadlock
+                     gst_structure_free(stats);
+                     return l->answer && ssrc == 0x1234 ? caps_for_key(ssrc, kKey30) : nullptr;
+                   }),
+                   &log);
+  for (uint32_t ssrc : {0x1234u, 0x5678u}) {
+    for (uint16_t seq = 0; seq < 3; ++seq) {
+      ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(seq, ssrc))), GST_FLOW_OK);
+      ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
+    }
+  }
+  EXPECT_EQ(log.ssrcs, (std::vector<guint>{0x1234, 0x5678}));
+  EXPECT_EQ(gst_harness_buffers_received(dec), 3u);
+  EXPECT_EQ(test::drop_count(dec->element, "no-key"), 3u);
+
+  // remove-key forgets the SSRC: its next packet asks again.
+  g_signal_emit_by_name(dec->element, "remove-key", 0x1234u);
+  ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(3, 0x1234))), GST_FLOW_OK);
+  ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
+  EXPECT_EQ(log.ssrcs.size(), 3u);
+  // clear-keys forgets everything, including the refusal for 0x5678.
+  g_signal_emit_by_name(dec->element, "clear-keys");
+  ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(4, 0x5678))), GST_FLOW_OK);
+  ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
+  EXPECT_EQ(log.ssrcs.back(), 0x5678u);
+  gst_harness_teardown(enc);
+  gst_harness_teardown(dec);
+}
+
+struct LimitLog {
+  int soft = 0;
+  int hard = 0;
+};
+
+// key-lifetime brings the RFC 3711 §9.2 limits into reach: soft-limit at three quarters, and at the
+// limit hard-limit, whose answer (new caps) keeps the stream going.
+TEST(SrtpDec, SoftAndHardLimitSignalsRekey) {
+  GstHarness* enc = gst_harness_new_with_padnames("srtpenc", "rtp_sink_0", "rtp_src_0");
+  gst_harness_set_src_caps_str(enc, "application/x-rtp");
+  set_key(enc->element, kKey30);
+  GstHarness* dec = gst_harness_new_with_padnames("srtpdec", "rtp_sink", "rtp_src");
+  g_object_set(dec->element, "key-lifetime", G_GUINT64_CONSTANT(8), nullptr);
+  const std::string caps = "application/x-srtp, ssrc=(uint)4660, srtp-key=(buffer)" +
+                           test::key_hex(kKey30) +
+                           ", srtp-cipher=(string)aes-128-icm, srtp-auth=(string)hmac-sha1-80, "
+                           "srtcp-cipher=(string)aes-128-icm, srtcp-auth=(string)hmac-sha1-80";
+  gst_harness_set_src_caps_str(dec, caps.c_str());
+  LimitLog log;
+  g_signal_connect(dec->element, "soft-limit",
+                   G_CALLBACK(+[](GstElement*, guint, LimitLog* l) -> GstCaps* {
+                     ++l->soft;
+                     return nullptr;
+                   }),
+                   &log);
+  g_signal_connect(dec->element, "hard-limit",
+                   G_CALLBACK(+[](GstElement*, guint ssrc, LimitLog* l) -> GstCaps* {
+                     ++l->hard;
+                     // The same key again: a real application would hand over a new one.
+                     return caps_for_key(ssrc, kKey30);
+                   }),
+                   &log);
+  for (uint16_t seq = 0; seq < 8; ++seq) {
+    ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(seq))), GST_FLOW_OK);
+    ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
+  }
+  EXPECT_EQ(log.soft, 1);
+  EXPECT_EQ(log.hard, 1);
+  EXPECT_EQ(gst_harness_buffers_received(dec), 8u);
+  gst_harness_teardown(enc);
+  gst_harness_teardown(dec);
+}
+
+// RFC 5761 rtcp-mux: SRTCP that arrives on rtp_sink leaves decrypted on rtcp_src, which gets its
+// stream-start, caps and segment first.
+TEST(SrtpDec, MuxedSrtcpLeavesOnRtcpSrc) {
+  GstHarness* enc = gst_harness_new_with_padnames("srtpenc", "rtcp_sink_0", "rtcp_src_0");
+  gst_harness_set_src_caps_str(enc, "application/x-rtcp");
+  set_key(enc->element, kKey30);
+  GstHarness* dec = gst_harness_new_with_padnames("srtpdec", "rtp_sink", "rtp_src");
+  GstHarness* rtcp_out = gst_harness_new_with_element(dec->element, nullptr, "rtcp_src");
+  const auto keys = test::dtls_keys(SrtpProfile::aes_cm_128_hmac_sha1_80, DtlsRole::client, 5);
+  gst_harness_set_src_caps_str(dec, "application/x-srtp");
+  auto symmetric = keys;
+  symmetric.material.local_key = symmetric.material.remote_key =
+      std::vector<uint8_t>(kKey30.begin(), kKey30.begin() + 16);
+  symmetric.material.local_salt = symmetric.material.remote_salt =
+      std::vector<uint8_t>(kKey30.begin() + 16, kKey30.end());
+  ASSERT_TRUE(gst_harness_push_event(dec, gst::make_srtp_keys_event(symmetric, true)));
+
+  ASSERT_EQ(gst_harness_push(enc, to_buffer(make_rtcp(0x4242))), GST_FLOW_OK);
+  ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
+  EXPECT_EQ(gst_harness_buffers_received(dec), 0u);
+  EXPECT_EQ(pull_bytes(rtcp_out), make_rtcp(0x4242));
+  GstCaps* caps = gst_pad_get_current_caps(rtcp_out->sinkpad);
+  ASSERT_NE(caps, nullptr);
+  EXPECT_TRUE(gst_structure_has_name(gst_caps_get_structure(caps, 0), "application/x-rtcp"));
+  gst_caps_unref(caps);
+  gst_harness_teardown(rtcp_out);
+  gst_harness_teardown(enc);
+  gst_harness_teardown(dec);
+}
+
+// Replays, tampering and garbage are dropped and counted by cause; nothing else is lost.
+TEST(SrtpDec, BadPacketsAreCountedByCause) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  for (uint16_t seq = 0; seq < 3; ++seq) {
+    ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(seq))), GST_FLOW_OK);
+  }
+  while (GstEvent* event = gst_harness_try_pull_event(chain.enc)) {
+    gst_harness_push_event(chain.dec, event);
+  }
+  const auto p0 = pull_bytes(chain.enc);
+  const auto p1 = pull_bytes(chain.enc);
+  const auto p2 = pull_bytes(chain.enc);
+  auto tampered = p2;
+  tampered[15] ^= 1;
+  for (const auto& packet : {p0, p1, p1, tampered, std::vector<uint8_t>{0x80, 0x00}, p2}) {
+    ASSERT_EQ(gst_harness_push(chain.dec, to_buffer(packet)), GST_FLOW_OK);
+  }
+  EXPECT_EQ(gst_harness_buffers_received(chain.dec), 3u);
+  EXPECT_EQ(test::drop_count(chain.dec->element, "replay-duplicate"), 1u);
+  EXPECT_EQ(test::drop_count(chain.dec->element, "auth-failure"), 1u);
+  EXPECT_EQ(test::drop_count(chain.dec->element, "malformed"), 1u);
+  GstStructure* stats = test::stats_of(chain.dec->element);
+  guint received = 0, dropped = 0;
+  gst_structure_get_uint(stats, "recv-count", &received);
+  gst_structure_get_uint(stats, "recv-drop-count", &dropped);
+  EXPECT_EQ(received, 6u);
+  EXPECT_EQ(dropped, 3u);
+  gst_structure_free(stats);
+}
+
+// One srtpenc and one srtpdec carry many SSRCs; each has its own ROC and replay state.
+TEST(SrtpElements, ManySsrcs) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  for (uint32_t ssrc = 1; ssrc <= 500; ++ssrc) {
+    ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(7, ssrc, 20))), GST_FLOW_OK);
+  }
+  chain.forward();
+  EXPECT_EQ(gst_harness_buffers_received(chain.dec), 500u);
+  GstStructure* stats = test::stats_of(chain.dec->element);
+  EXPECT_EQ(gst_value_array_get_size(gst_structure_get_value(stats, "streams")), 500u);
+  gst_structure_free(stats);
+}
+
+// With room after the data, srtpenc protects in place: the output is the input's memory.
+TEST(SrtpEnc, ProtectsInPlaceWhenTheBufferHasTailRoom) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  const auto plain = rtp_packet(1);
+  GstAllocationParams params;
+  gst_allocation_params_init(&params);
+  params.padding = 64;
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, plain.size(), &params);
+  gst_buffer_fill(buffer, 0, plain.data(), plain.size());
+  GstMemory* memory = gst_buffer_peek_memory(buffer, 0);
+  ASSERT_EQ(gst_harness_push(chain.enc, buffer), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(chain.enc);
+  EXPECT_EQ(gst_buffer_peek_memory(out, 0), memory);
+  EXPECT_EQ(gst_buffer_get_size(out), plain.size() + 10);
+  gst_buffer_unref(out);
+}
+
+}  // namespace
+}  // namespace secmedia
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  // A GLib critical (refcount misuse, bad arguments) fails the test program.
+  g_log_set_always_fatal(static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR));
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}

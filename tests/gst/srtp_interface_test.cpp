@@ -1,0 +1,168 @@
+// srtpenc and srtpdec show gst-plugins-bad 1.22's interface (names, pads, properties, enums,
+// signals) with GType names of their own, and are loaded from our plugin file.
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <string>
+
+namespace {
+
+GParamSpec* property(GstElement* element, const char* name) {
+  return g_object_class_find_property(G_OBJECT_GET_CLASS(element), name);
+}
+
+void expect_enum(GParamSpec* spec, std::initializer_list<std::pair<int, const char*>> values) {
+  ASSERT_NE(spec, nullptr);
+  ASSERT_TRUE(G_IS_PARAM_SPEC_ENUM(spec));
+  GEnumClass* klass = G_PARAM_SPEC_ENUM(spec)->enum_class;
+  for (const auto& [value, nick] : values) {
+    GEnumValue* v = g_enum_get_value(klass, value);
+    ASSERT_NE(v, nullptr) << nick;
+    EXPECT_STREQ(v->value_nick, nick);
+  }
+}
+
+TEST(SrtpEncInterface, PropertiesPadsAndSignalsOfGstPluginsBad) {
+  GstElement* enc = gst_element_factory_make("srtpenc", nullptr);
+  ASSERT_NE(enc, nullptr);
+  EXPECT_STREQ(G_OBJECT_TYPE_NAME(enc), "SecmediaSrtpEnc");
+  for (const char* name : {"key", "mki"}) {
+    GParamSpec* spec = property(enc, name);
+    ASSERT_NE(spec, nullptr) << name;
+    EXPECT_EQ(spec->value_type, GST_TYPE_BUFFER) << name;
+    EXPECT_TRUE(spec->flags & GST_PARAM_MUTABLE_PLAYING) << name;
+  }
+  for (const char* name : {"rtp-cipher", "rtcp-cipher"}) {
+    expect_enum(property(enc, name), {{0, "null"},
+                                      {1, "aes-128-icm"},
+                                      {2, "aes-256-icm"},
+                                      {3, "aes-128-gcm"},
+                                      {4, "aes-256-gcm"},
+                                      {5, "aes-192-icm"}});
+    EXPECT_EQ(G_PARAM_SPEC_ENUM(property(enc, name))->default_value, 1);
+    EXPECT_STREQ(g_type_name(property(enc, name)->value_type), "SecmediaSrtpCipherType");
+  }
+  for (const char* name : {"rtp-auth", "rtcp-auth"}) {
+    expect_enum(property(enc, name), {{0, "null"}, {1, "hmac-sha1-32"}, {2, "hmac-sha1-80"}});
+    EXPECT_EQ(G_PARAM_SPEC_ENUM(property(enc, name))->default_value, 2);
+  }
+  for (const char* name : {"random-key", "allow-repeat-tx"}) {
+    ASSERT_NE(property(enc, name), nullptr) << name;
+    EXPECT_EQ(property(enc, name)->value_type, G_TYPE_BOOLEAN);
+  }
+  GParamSpec* window = property(enc, "replay-window-size");
+  ASSERT_NE(window, nullptr);
+  EXPECT_EQ(G_PARAM_SPEC_UINT(window)->minimum, 64u);
+  EXPECT_EQ(G_PARAM_SPEC_UINT(window)->maximum, 32768u);
+  ASSERT_NE(property(enc, "stats"), nullptr);
+  EXPECT_EQ(property(enc, "stats")->value_type, GST_TYPE_STRUCTURE);
+
+  guint soft_limit = g_signal_lookup("soft-limit", G_OBJECT_TYPE(enc));
+  ASSERT_NE(soft_limit, 0u);
+  GSignalQuery query;
+  g_signal_query(soft_limit, &query);
+  EXPECT_EQ(query.n_params, 0u);
+
+  struct Template {
+    const char* name;
+    GstPadDirection direction;
+    GstPadPresence presence;
+  };
+  for (const Template& t : {Template{"rtp_sink_%u", GST_PAD_SINK, GST_PAD_REQUEST},
+                            Template{"rtcp_sink_%u", GST_PAD_SINK, GST_PAD_REQUEST},
+                            Template{"rtp_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES},
+                            Template{"rtcp_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES}}) {
+    GstPadTemplate* templ = gst_element_get_pad_template(enc, t.name);
+    ASSERT_NE(templ, nullptr) << t.name;
+    EXPECT_EQ(GST_PAD_TEMPLATE_DIRECTION(templ), t.direction);
+    EXPECT_EQ(GST_PAD_TEMPLATE_PRESENCE(templ), t.presence);
+  }
+  gst_object_unref(enc);
+}
+
+// Regression: gst-plugins-bad 1.22 names a pad requested by template "pad0"; ours are numbered.
+TEST(SrtpEncInterface, RequestedPadsAreNamedLikeTheirTemplate) {
+  GstElement* enc = gst_element_factory_make("srtpenc", nullptr);
+  GstPad* rtp0 = gst_element_request_pad_simple(enc, "rtp_sink_%u");
+  GstPad* rtcp0 = gst_element_request_pad_simple(enc, "rtcp_sink_%u");
+  GstPad* rtp5 = gst_element_request_pad_simple(enc, "rtp_sink_5");
+  GstPad* rtp1 = gst_element_request_pad_simple(enc, "rtp_sink_%u");
+  EXPECT_STREQ(GST_PAD_NAME(rtp0), "rtp_sink_0");
+  EXPECT_STREQ(GST_PAD_NAME(rtcp0), "rtcp_sink_0");
+  EXPECT_STREQ(GST_PAD_NAME(rtp5), "rtp_sink_5");
+  EXPECT_STREQ(GST_PAD_NAME(rtp1), "rtp_sink_1");
+  GstPad* src5 = gst_element_get_static_pad(enc, "rtp_src_5");
+  EXPECT_NE(src5, nullptr);
+  EXPECT_EQ(gst_element_request_pad_simple(enc, "rtp_sink_5"), nullptr);
+  gst_element_release_request_pad(enc, rtp5);
+  GstPad* gone = gst_element_get_static_pad(enc, "rtp_src_5");
+  EXPECT_EQ(gone, nullptr);
+  for (GstPad* pad : {rtp0, rtcp0, rtp5, rtp1, src5}) {
+    if (pad) gst_object_unref(pad);
+  }
+  gst_object_unref(enc);
+}
+
+TEST(SrtpDecInterface, PropertiesPadsAndSignalsOfGstPluginsBad) {
+  GstElement* dec = gst_element_factory_make("srtpdec", nullptr);
+  ASSERT_NE(dec, nullptr);
+  EXPECT_STREQ(G_OBJECT_TYPE_NAME(dec), "SecmediaSrtpDec");
+  for (const char* name : {"rtp_sink", "rtp_src", "rtcp_sink", "rtcp_src"}) {
+    GstPad* pad = gst_element_get_static_pad(dec, name);
+    EXPECT_NE(pad, nullptr) << name;
+    if (pad) gst_object_unref(pad);
+  }
+  ASSERT_NE(property(dec, "replay-window-size"), nullptr);
+  ASSERT_NE(property(dec, "stats"), nullptr);
+  for (const char* name : {"request-key", "soft-limit", "hard-limit"}) {
+    guint id = g_signal_lookup(name, G_OBJECT_TYPE(dec));
+    ASSERT_NE(id, 0u) << name;
+    GSignalQuery query;
+    g_signal_query(id, &query);
+    EXPECT_EQ(query.return_type & ~G_SIGNAL_TYPE_STATIC_SCOPE, GST_TYPE_CAPS) << name;
+    ASSERT_EQ(query.n_params, 1u) << name;
+    EXPECT_EQ(query.param_types[0] & ~G_SIGNAL_TYPE_STATIC_SCOPE, G_TYPE_UINT) << name;
+  }
+  for (const char* name : {"clear-keys", "remove-key"}) {
+    guint id = g_signal_lookup(name, G_OBJECT_TYPE(dec));
+    ASSERT_NE(id, 0u) << name;
+    GSignalQuery query;
+    g_signal_query(id, &query);
+    EXPECT_TRUE(query.signal_flags & G_SIGNAL_ACTION) << name;
+  }
+  GstStructure* stats = nullptr;
+  g_object_get(dec, "stats", &stats, nullptr);
+  ASSERT_NE(stats, nullptr);
+  EXPECT_TRUE(gst_structure_has_name(stats, "application/x-srtp-decoder-stats"));
+  EXPECT_TRUE(gst_structure_has_field(stats, "streams"));
+  EXPECT_TRUE(gst_structure_has_field(stats, "recv-count"));
+  EXPECT_TRUE(gst_structure_has_field(stats, "recv-drop-count"));
+  gst_structure_free(stats);
+  gst_object_unref(dec);
+}
+
+// GST_PLUGIN_PATH=<build>/gst alone makes ours the srtp plugin, although gst-plugins-bad is
+// installed.
+TEST(PluginLoading, OurPluginFileProvidesTheElements) {
+  const char* expected_dir = std::getenv("SECMEDIA_GST_PLUGIN_DIR");
+  ASSERT_NE(expected_dir, nullptr);
+  for (const char* name : {"srtpenc", "srtpdec"}) {
+    GstElementFactory* factory = gst_element_factory_find(name);
+    ASSERT_NE(factory, nullptr) << name;
+    GstPlugin* plugin = gst_plugin_feature_get_plugin(GST_PLUGIN_FEATURE(factory));
+    ASSERT_NE(plugin, nullptr);
+    const std::string file = gst_plugin_get_filename(plugin);
+    EXPECT_EQ(file, std::string(expected_dir) + "/libgstsrtp.so") << name;
+    gst_object_unref(plugin);
+    gst_object_unref(factory);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
