@@ -512,6 +512,66 @@ TEST(SrtpEnc, ProtectsInPlaceWhenTheBufferHasTailRoom) {
   gst_buffer_unref(out);
 }
 
+void capture_log(GstDebugCategory*, GstDebugLevel, const gchar*, const gchar*, gint, GObject*,
+                 GstDebugMessage* message, gpointer data) {
+  static_cast<std::string*>(data)->append(gst_debug_message_get(message)).append("\n");
+}
+
+std::string spaced_hex(const std::vector<uint8_t>& bytes) {
+  std::string out;
+  for (uint8_t b : bytes) out += test::key_hex({b}) + " ";
+  return out.substr(0, out.size() - 1);
+}
+
+// Keys never reach the debug log, at any level, whether set as a property or carried by the key
+// event (its boxed value has no string form), nor the caps a pipeline shows with -v.
+TEST(Security, KeysNeverAppearInDebugOutput) {
+  std::string log;
+  gst_debug_add_log_function(capture_log, &log, nullptr);
+  gst_debug_remove_log_function(gst_debug_log_default);  // keep the console quiet
+  gst_debug_set_active(TRUE);
+  const GstDebugLevel saved = gst_debug_get_default_threshold();
+  gst_debug_set_default_threshold(GST_LEVEL_MEMDUMP);
+  const auto dtls = test::dtls_keys(SrtpProfile::aead_aes_128_gcm, DtlsRole::client, 0x5c);
+  {
+    EncDecChain chain;
+    set_key(chain.enc->element, kKey30);
+    for (uint16_t seq = 0; seq < 3; ++seq) {
+      ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(seq))), GST_FLOW_OK);
+    }
+    chain.forward();
+    ASSERT_TRUE(gst_harness_push_upstream_event(chain.enc, gst::make_srtp_keys_event(dtls, false)));
+    ASSERT_TRUE(gst_harness_push_event(chain.dec, gst::make_srtp_keys_event(dtls, true)));
+    ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(3))), GST_FLOW_OK);
+    GstStructure* stats = test::stats_of(chain.enc->element);
+    gchar* text = gst_structure_to_string(stats);
+    log.append(text);
+    g_free(text);
+    gst_structure_free(stats);
+  }
+  gst_debug_set_default_threshold(saved);
+  gst_debug_remove_log_function(capture_log);
+  gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
+  ASSERT_GT(log.size(), 10000u) << "the log capture did not work";
+  EXPECT_NE(log.find("secmedia-srtp-keys"), std::string::npos) << "the key event was not logged";
+  const std::vector<std::vector<uint8_t>> secrets = {
+      std::vector<uint8_t>(kKey30.begin(), kKey30.begin() + 12),
+      std::vector<uint8_t>(kKey30.begin() + 16, kKey30.end()),
+      std::vector<uint8_t>(dtls.material.local_key.begin(), dtls.material.local_key.begin() + 8),
+      std::vector<uint8_t>(dtls.material.remote_key.begin(), dtls.material.remote_key.begin() + 8),
+      dtls.material.local_salt,
+  };
+  std::string lower_log = log;
+  for (char& c : lower_log) c = static_cast<char>(g_ascii_tolower(c));
+  for (const auto& secret : secrets) {
+    EXPECT_EQ(lower_log.find(test::key_hex(secret)), std::string::npos) << test::key_hex(secret);
+    EXPECT_EQ(lower_log.find(spaced_hex(secret)), std::string::npos) << spaced_hex(secret);
+    gchar* base64 = g_base64_encode(secret.data(), secret.size());
+    EXPECT_EQ(log.find(std::string(base64).substr(0, 10)), std::string::npos) << base64;
+    g_free(base64);
+  }
+}
+
 }  // namespace
 }  // namespace secmedia
 
