@@ -1,5 +1,5 @@
-// What srtp_unprotect_fuzzer reads from its input, shared with make_seed_corpus so that the seeds and the
-// target cannot disagree about the layout or the keys.
+// What srtp_unprotect_fuzzer reads from its input, shared with make_seed_corpus so that the seeds
+// and the target cannot disagree about the layout or the keys.
 //
 // An input is kSelectorLength selector octets followed by the datagram:
 //   octet 0  profile, modulo kSrtpProfileCount
@@ -8,6 +8,7 @@
 //   octet 2  bits 0-1 Mode; bits 2-3 Mutation; bit 4 mutation offset counts from the end;
 //            bits 5-7 which bit a flip inverts
 //   octet 3  mutation offset or length; in Mode::reorder, the stash slots (bits 0-2 put, 3-5 take)
+//   octet 4  bits 0-2 Control, done before the mode; bits 3-7 its parameter
 #pragma once
 
 #include <array>
@@ -19,7 +20,7 @@
 
 namespace secmedia::fuzz {
 
-inline constexpr size_t kSelectorLength = 4;
+inline constexpr size_t kSelectorLength = 5;
 inline constexpr size_t kMkiLengthChoices = 5;  // 0 (no MKI, one key) and 1..4
 // 1000 is not a multiple of 64, so the ring of the replay window is larger than the window.
 inline constexpr std::array<size_t, 4> kReplayWindows = {kSrtpMinReplayWindow, 128, 1000,
@@ -39,6 +40,22 @@ enum class Mutation : uint8_t {
   replay,    // no change, but unprotect the packet twice
 };
 
+// Calls besides protect and unprotect. Values 0-2 do nothing, so most inputs are about packets.
+enum class Control : uint8_t {
+  none = 0,
+  // Protect gets one octet less room than rtp_overhead()/rtcp_overhead().
+  tight_buffer = 3,
+  // Free unprotect session: the ROC of the datagram's SSRC := parameter (late join).
+  set_roc = 4,
+  // Free protect session: the next SRTCP index of the datagram's SSRC := 2^31 - 1 - parameter.
+  srtcp_near_wrap = 5,
+  // Free sessions: remove a master key for this input, add it again afterwards.
+  rekey = 6,
+  // Compare streams() with stats() and, in the lockstep pair, the protect side with the unprotect
+  // side.
+  check_streams = 7,
+};
+
 struct Selector {
   SrtpProfile profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
   bool rtcp = false;
@@ -51,6 +68,8 @@ struct Selector {
   bool from_end = false;
   uint8_t flip_bit = 0;
   uint8_t offset = 0;
+  Control control = Control::none;
+  uint8_t control_parameter = 0;  // 0..31
 };
 
 inline Selector decode_selector(const uint8_t* octets) {
@@ -66,6 +85,10 @@ inline Selector decode_selector(const uint8_t* octets) {
   s.from_end = (octets[2] & 0x10) != 0;
   s.flip_bit = static_cast<uint8_t>(octets[2] >> 5);
   s.offset = octets[3];
+  const uint8_t control = octets[4] & 0x07;
+  s.control = control < static_cast<uint8_t>(Control::tight_buffer) ? Control::none
+                                                                    : static_cast<Control>(control);
+  s.control_parameter = static_cast<uint8_t>(octets[4] >> 3);
   return s;
 }
 
@@ -77,6 +100,7 @@ inline std::array<uint8_t, kSelectorLength> encode_selector(const Selector& s) {
       static_cast<uint8_t>(static_cast<uint8_t>(s.mode) | static_cast<uint8_t>(s.mutation) << 2 |
                            (s.from_end ? 0x10 : 0) | s.flip_bit << 5),
       s.offset,
+      static_cast<uint8_t>(static_cast<uint8_t>(s.control) | s.control_parameter << 3),
   };
 }
 
@@ -86,9 +110,9 @@ struct MasterKey {
   std::vector<uint8_t> mki;
 };
 
-// Master key `which` (0 or 1) of every session for `profile`: fixed octets of the lengths the profile
-// needs, different between the two keys, so that a seed protected here authenticates in the fuzzer.
-// The MKIs of the two keys differ in their first octet by more than one bit.
+// Master key `which` (0 or 1) of every session for `profile`: fixed octets of the lengths the
+// profile needs, different between the two keys, so that a seed protected here authenticates in the
+// fuzzer. The MKIs of the two keys differ in their first octet by more than one bit.
 inline MasterKey fuzz_master_key(SrtpProfile profile, size_t mki_length, size_t which) {
   const SrtpProfileInfo& info = profile_info(profile);
   MasterKey k;
@@ -98,7 +122,8 @@ inline MasterKey fuzz_master_key(SrtpProfile profile, size_t mki_length, size_t 
   for (size_t i = 0; i < info.master_salt_length; ++i) {
     k.salt.push_back(static_cast<uint8_t>(0xd1 - 0x13 * which + 5 * i));
   }
-  for (size_t i = 0; i < mki_length; ++i) k.mki.push_back(static_cast<uint8_t>(0x30 * (which + 1) + i));
+  for (size_t i = 0; i < mki_length; ++i)
+    k.mki.push_back(static_cast<uint8_t>(0x30 * (which + 1) + i));
   return k;
 }
 

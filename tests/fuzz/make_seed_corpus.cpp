@@ -1,7 +1,7 @@
-// Writes the seed corpus of srtp_unprotect_fuzzer into a directory: plain RTP and RTCP packets for the
-// protect-then-unprotect modes, and packets protected with the fuzzer's own keys (fuzz_input.h) for the
-// raw mode, which would otherwise almost never get past authentication. Deterministic: rerunning it
-// rewrites the same files.
+// Writes the seed corpus of srtp_unprotect_fuzzer into a directory: plain RTP and RTCP packets for
+// the protect-then-unprotect modes, and packets protected with the fuzzer's own keys (fuzz_input.h)
+// for the raw mode, which would otherwise almost never get past authentication. Deterministic:
+// rerunning it rewrites the same files.
 //
 // Usage: make_seed_corpus <directory>      (tests/fuzz/corpus in the source tree)
 #include <array>
@@ -83,8 +83,15 @@ std::vector<uint8_t> rtcp_receiver_report_sdes(uint32_t ssrc) {
   return out;
 }
 
-// The packet as the fuzzer's free-pair protect session for `s` would send it with a fresh stream.
-std::vector<uint8_t> protect_for(const Selector& s, std::vector<uint8_t> plain) {
+uint32_t load_ssrc(const std::vector<uint8_t>& packet, bool rtcp) {
+  const size_t at = rtcp ? 4 : 8;
+  return static_cast<uint32_t>(packet[at]) << 24 | static_cast<uint32_t>(packet[at + 1]) << 16 |
+         static_cast<uint32_t>(packet[at + 2]) << 8 | packet[at + 3];
+}
+
+// The packet as the fuzzer's free-pair protect session for `s` would send it with a fresh stream
+// whose ROC is `roc`.
+std::vector<uint8_t> protect_for(const Selector& s, std::vector<uint8_t> plain, uint32_t roc = 0) {
   SrtpConfig config;
   config.rtp_profile = s.profile;
   config.rtcp_profile = s.profile;
@@ -96,6 +103,7 @@ std::vector<uint8_t> protect_for(const Selector& s, std::vector<uint8_t> plain) 
     std::fprintf(stderr, "cannot set up a %s session\n", profile_info(s.profile).name.data());
     std::exit(1);
   }
+  if (roc != 0) session->set_rollover_counter(load_ssrc(plain, s.rtcp), roc);
   size_t length = plain.size();
   plain.resize(length + (s.rtcp ? session->rtcp_overhead() : session->rtp_overhead()));
   const SrtpStatus status =
@@ -115,13 +123,15 @@ void write_seed(const std::filesystem::path& directory, const std::string& name,
   if (back.profile != s.profile || back.rtcp != s.rtcp || back.mki_length != s.mki_length ||
       back.window_index != s.window_index || back.encrypt_rtcp != s.encrypt_rtcp ||
       back.second_key != s.second_key || back.mode != s.mode || back.mutation != s.mutation ||
-      back.from_end != s.from_end || back.flip_bit != s.flip_bit || back.offset != s.offset) {
+      back.from_end != s.from_end || back.flip_bit != s.flip_bit || back.offset != s.offset ||
+      back.control != s.control || back.control_parameter != s.control_parameter) {
     std::fprintf(stderr, "selector of %s does not decode to itself\n", name.c_str());
     std::exit(1);
   }
   std::ofstream out(directory / name, std::ios::binary | std::ios::trunc);
   out.write(reinterpret_cast<const char*>(octets.data()), octets.size());
-  out.write(reinterpret_cast<const char*>(packet.data()), static_cast<std::streamsize>(packet.size()));
+  out.write(reinterpret_cast<const char*>(packet.data()),
+            static_cast<std::streamsize>(packet.size()));
   if (!out) {
     std::fprintf(stderr, "cannot write %s\n", (directory / name).c_str());
     std::exit(1);
@@ -158,7 +168,8 @@ int main(int argc, char** argv) {
   const std::vector<uint8_t> compound = rtcp_receiver_report_sdes(0x0badcafe);
 
   // Raw: plain packets (dropped, but they walk the parsers) and protected ones (accepted).
-  write_seed(dir, "raw_rtp_plain", make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::raw), rich_rtp);
+  write_seed(dir, "raw_rtp_plain", make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::raw),
+             rich_rtp);
   write_seed(dir, "raw_rtcp_plain", make_selector(P::aes_cm_128_hmac_sha1_80, true, Mode::raw),
              sender_report);
   Selector s = make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::raw);
@@ -173,10 +184,15 @@ int main(int argc, char** argv) {
   write_seed(dir, "raw_srtcp_null_hmac32_mki1", s, protect_for(s, compound));
   s = make_selector(P::null_null, false, Mode::raw);
   write_seed(dir, "raw_srtp_null_null", s, protect_for(s, small_rtp));
+  // A late join: the receiver is told the ROC out of band before the first packet.
+  s = make_selector(P::aes_cm_128_hmac_sha1_32, false, Mode::raw);
+  s.control = Control::set_roc;
+  s.control_parameter = 2;
+  write_seed(dir, "raw_srtp_aes128_32_roc2", s, protect_for(s, rich_rtp, 2));
 
   // Lockstep: plain packets that the fuzzer protects and unprotects.
-  write_seed(dir, "lockstep_rtp_aes128_80", make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::lockstep),
-             rich_rtp);
+  write_seed(dir, "lockstep_rtp_aes128_80",
+             make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::lockstep), rich_rtp);
   write_seed(dir, "lockstep_rtcp_sr_aes128_80",
              make_selector(P::aes_cm_128_hmac_sha1_80, true, Mode::lockstep), sender_report);
   s = make_selector(P::aes_256_cm_hmac_sha1_32, false, Mode::lockstep, 1);
@@ -207,5 +223,12 @@ int main(int argc, char** argv) {
   write_seed(dir, "reorder_rtp_aes128_32", s, wrapping_rtp);
   s.offset = 0x09;  // put into slot 1, take from slot 1
   write_seed(dir, "reorder_rtp_aes128_32_slot1", s, small_rtp);
+  s = make_selector(P::aes_cm_128_hmac_sha1_80, true, Mode::reorder);
+  s.control = Control::srtcp_near_wrap;
+  s.control_parameter = 1;
+  write_seed(dir, "reorder_rtcp_aes128_80_near_wrap", s, compound);
+  s = make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::lockstep);
+  s.control = Control::check_streams;
+  write_seed(dir, "lockstep_rtp_aes128_80_check_streams", s, wrapping_rtp);
   return 0;
 }
