@@ -19,8 +19,13 @@ run_build() {
   else
     meson setup "$dir" "$@" >/dev/null || return 1
   fi
-  ninja -C "$dir" || return 1
   rm -rf "$dir/tests/gtest-reports" "$dir/meson-logs/testlog.json"
+  if ! ninja -C "$dir"; then
+    # A build that fails counts as a failed test, not as an old result.
+    mkdir -p "$dir/meson-logs"
+    echo '{"name": "build ('"$dir"')", "result": "FAIL"}' > "$dir/meson-logs/testlog.json"
+    return 1
+  fi
   meson test -C "$dir" --no-rebuild --print-errorlogs --num-processes 2
 }
 

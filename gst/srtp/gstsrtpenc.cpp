@@ -376,7 +376,9 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
       if (pair->caps_pending) {
         pair->caps_pending = false;
         if (GstCaps* caps = gst_pad_get_current_caps(pair->sink)) {
-          caps_event = gst_event_new_caps(output_caps(state, caps, pair->kind));
+          GstCaps* out_caps = output_caps(state, caps, pair->kind);
+          caps_event = gst_event_new_caps(out_caps);
+          gst_caps_unref(out_caps);
           gst_caps_unref(caps);
         }
       }

@@ -1,9 +1,10 @@
-// Interop with gst-plugins-bad's srtpenc/srtpdec (the incumbent), each side in its own gst-launch-1.0
-// process with its own plugin path and registry. Raw video crosses the sequence-number wrap as SRTP,
-// written with RFC 4571 framing (rtpstreampay) to a file: lossless and deterministic. The decoded video
-// must equal what was sent, byte for byte, in both directions and for every profile both implement.
-// (gst-plugins-bad 1.22 cannot run the NULL cipher with HMAC: libsrtp refuses its stream, so that one
-// is checked against libsrtp directly in srtp_libsrtp_interop_test.)
+// Interop with gst-plugins-bad's srtpenc/srtpdec (the incumbent), each side in its own
+// gst-launch-1.0 process with its own plugin path and registry. Raw video crosses the
+// sequence-number wrap as SRTP, written with RFC 4571 framing (rtpstreampay) to a file: lossless
+// and deterministic. The decoded video must equal what was sent, byte for byte, in both directions
+// and for every profile both implement. (gst-plugins-bad 1.22 cannot run the NULL cipher with HMAC:
+// libsrtp refuses its stream, so that one is checked against libsrtp directly in
+// srtp_libsrtp_interop_test.)
 #include <glib.h>
 #include <gtest/gtest.h>
 
@@ -145,8 +146,11 @@ TEST_P(GstPluginsBadInterop, RawVideoBothWays) {
   const std::string sender =
       "videotestsrc num-buffers=40 pattern=ball ! "
       "video/x-raw,format=I420,width=64,height=48,framerate=30/1 ! tee name=t ! queue ! "
-      "filesink location=" + in + " t. ! queue ! rtpvrawpay ssrc=1234 seqnum-offset=65500 mtu=600 ! "
-      "srtpenc key=" + profile.key_hex + " " + ciphers + " ! rtpstreampay ! filesink location=" + wire;
+      "filesink location=" +
+      in +
+      " t. ! queue ! rtpvrawpay ssrc=1234 seqnum-offset=65500 mtu=600 ! "
+      "srtpenc key=" +
+      profile.key_hex + " " + ciphers + " ! rtpstreampay ! filesink location=" + wire;
   const std::string caps =
       std::string("application/x-srtp-stream,media=(string)video,clock-rate=(int)90000,") +
       "encoding-name=(string)RAW,sampling=(string)YCbCr-4:2:0,depth=(string)8,width=(string)64," +
@@ -154,9 +158,9 @@ TEST_P(GstPluginsBadInterop, RawVideoBothWays) {
       "srtp-key=(buffer)" + profile.key_hex + ",srtp-cipher=(string)" + profile.cipher +
       ",srtp-auth=(string)" + profile.auth + ",srtcp-cipher=(string)" + profile.cipher +
       ",srtcp-auth=(string)" + profile.auth;
-  const std::string receiver = "filesrc location=" + wire + " ! '" + caps +
-                               "' ! rtpstreamdepay ! srtpdec ! rtpvrawdepay ! filesink location=" +
-                               out;
+  const std::string receiver =
+      "filesrc location=" + wire + " ! '" + caps +
+      "' ! rtpstreamdepay ! srtpdec ! rtpvrawdepay ! filesink location=" + out;
 
   std::string log;
   const Side send_side = ours_sends ? Side::ours : Side::gst_plugins_bad;
@@ -169,7 +173,8 @@ TEST_P(GstPluginsBadInterop, RawVideoBothWays) {
   ASSERT_EQ(sent.size(), 40u * 64 * 48 * 3 / 2);
   EXPECT_TRUE(sent == received) << "decoded video differs (" << received.size() << " of "
                                 << sent.size() << " bytes)";
-  // What crossed was encrypted: the plain frames do not appear in the SRTP file (unless NULL cipher).
+  // What crossed was encrypted: the plain frames do not appear in the SRTP file (unless NULL
+  // cipher).
   const std::string on_wire = read_file(peer_.dir + "/" + wire);
   if (std::string(profile.cipher) != "null") {
     EXPECT_EQ(on_wire.find(sent.substr(1000, 64)), std::string::npos);
@@ -185,9 +190,10 @@ INSTANTIATE_TEST_SUITE_P(
                                          Profile{"aes-128-gcm", "null", kKey28},
                                          Profile{"aes-256-gcm", "null", kKey44}),
                        ::testing::Bool()),
-    [](const auto& info) {
-      return name_of(std::get<0>(info.param)) +
-             (std::get<1>(info.param) ? "_ours_to_gst_plugins_bad" : "_gst_plugins_bad_to_ours");
+    [](const auto& test_info) {
+      return name_of(std::get<0>(test_info.param)) + (std::get<1>(test_info.param)
+                                                          ? "_ours_to_gst_plugins_bad"
+                                                          : "_gst_plugins_bad_to_ours");
     });
 
 }  // namespace

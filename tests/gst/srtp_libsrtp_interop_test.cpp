@@ -175,7 +175,7 @@ INSTANTIATE_TEST_SUITE_P(
         ElementCase{"aes-128-gcm", "null", SrtpProfile::aead_aes_128_gcm, true},
         ElementCase{"aes-256-gcm", "null", SrtpProfile::aead_aes_256_gcm, false},
         ElementCase{"null", "hmac-sha1-80", SrtpProfile::null_hmac_sha1_80, false}),
-    [](const auto& info) { return case_name(info.param); });
+    [](const auto& test_info) { return case_name(test_info.param); });
 
 }  // namespace
 }  // namespace secmedia
@@ -184,5 +184,5 @@ int main(int argc, char** argv) {
   gst_init(&argc, &argv);
   g_log_set_always_fatal(static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR));
   ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+  return secmedia::test::run_all_tests_checking_gst_leaks();
 }
