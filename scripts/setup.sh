@@ -10,6 +10,9 @@ packages=(
   libssl-dev openssl                    # the core's only dependency; the CLI is a DTLS peer in tests
   libgtest-dev libbenchmark-dev         # tests and benchmarks
   libsrtp2-dev                          # test-only oracle and speed reference
+  libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev  # the elements; gst-check for their tests
+  gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  gstreamer1.0-plugins-bad              # the incumbent we interoperate and compare with
 )
 
 missing=()
