@@ -512,6 +512,58 @@ TEST(SrtpEnc, ProtectsInPlaceWhenTheBufferHasTailRoom) {
   gst_buffer_unref(out);
 }
 
+// srtpenc asks upstream, in the ALLOCATION query, for the room after the data that the tag needs,
+// so that payloaders allocate buffers it can protect in place.
+TEST(SrtpEnc, AllocationQueryAsksForTailRoom) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(1))), GST_FLOW_OK);
+  GstCaps* caps = gst_caps_from_string("application/x-rtp");
+  GstQuery* query = gst_query_new_allocation(caps, TRUE);
+  gst_caps_unref(caps);
+  ASSERT_TRUE(gst_pad_peer_query(chain.enc->srcpad, query));
+  ASSERT_GE(gst_query_get_n_allocation_params(query), 1u);
+  GstAllocator* allocator = nullptr;
+  GstAllocationParams params;
+  gst_query_parse_nth_allocation_param(query, 0, &allocator, &params);
+  EXPECT_GE(params.padding, 10u);
+  if (allocator) gst_object_unref(allocator);
+  gst_query_unref(query);
+}
+
+// A key of the wrong length in caps is refused with a warning naming the fields, never the bytes;
+// the SSRC's packets are dropped as no-key rather than read past the key.
+TEST(SrtpDec, ShortKeyInCapsIsRefusedClearly) {
+  GstHarness* dec = gst_harness_new_with_padnames("srtpdec", "rtp_sink", "rtp_src");
+  const std::vector<uint8_t> short_key(16, 0x42);
+  const std::string caps = "application/x-srtp, ssrc=(uint)4660, srtp-key=(buffer)" +
+                           test::key_hex(short_key) +
+                           ", srtp-cipher=(string)aes-128-icm, srtp-auth=(string)hmac-sha1-80, "
+                           "srtcp-cipher=(string)aes-128-icm, srtcp-auth=(string)hmac-sha1-80";
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(dec->element, bus);
+  gst_harness_set_src_caps_str(dec, caps.c_str());
+  GstMessage* warning = gst_bus_pop_filtered(bus, GST_MESSAGE_WARNING);
+  ASSERT_NE(warning, nullptr);
+  GError* error = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_warning(warning, &error, &debug);
+  EXPECT_NE(std::string(debug).find("has 16 bytes; the cipher needs 30"), std::string::npos)
+      << debug;
+  EXPECT_EQ(std::string(debug).find(test::key_hex(short_key)), std::string::npos);
+  g_error_free(error);
+  g_free(debug);
+  gst_message_unref(warning);
+  std::vector<uint8_t> packet = rtp_packet(1);
+  packet.resize(packet.size() + 10);
+  ASSERT_EQ(gst_harness_push(dec, to_buffer(packet)), GST_FLOW_OK);
+  EXPECT_EQ(gst_harness_buffers_received(dec), 0u);
+  EXPECT_EQ(test::drop_count(dec->element, "no-key"), 1u);
+  gst_element_set_bus(dec->element, nullptr);
+  gst_object_unref(bus);
+  gst_harness_teardown(dec);
+}
+
 void capture_log(GstDebugCategory*, GstDebugLevel, const gchar*, const gchar*, gint, GObject*,
                  GstDebugMessage* message, gpointer data) {
   static_cast<std::string*>(data)->append(gst_debug_message_get(message)).append("\n");
