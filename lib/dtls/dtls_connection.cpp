@@ -1,0 +1,556 @@
+// DtlsConnection: OpenSSL's DTLS 1.2 driven through a datagram BIO, sans-IO.
+//
+// States follow the handshake: fresh -> connecting (start) -> connected (Finished exchanged, peer
+// verified, SRTP keys exported) -> closed (close_notify either way); failed from anywhere before
+// closed.
+#include <openssl/err.h>
+#include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/srtp.h>
+
+#include <algorithm>
+#include <deque>
+
+#include "certificate_impl.h"
+#include "datagram_bio.h"
+#include "openssl_handles.h"
+#include "secmedia/dtls.h"
+
+namespace secmedia {
+
+using detail::OpenSslPtr;
+
+namespace {
+
+// RFC 5764 §4.1.2 and RFC 7714 §14.2: the profiles use_srtp can negotiate, by OpenSSL's names.
+struct DtlsSrtpProfile {
+  SrtpProfile profile;
+  const char* openssl_name;
+  unsigned long id;
+};
+constexpr DtlsSrtpProfile kDtlsSrtpProfiles[] = {
+    {SrtpProfile::aead_aes_128_gcm, "SRTP_AEAD_AES_128_GCM", SRTP_AEAD_AES_128_GCM},
+    {SrtpProfile::aead_aes_256_gcm, "SRTP_AEAD_AES_256_GCM", SRTP_AEAD_AES_256_GCM},
+    {SrtpProfile::aes_cm_128_hmac_sha1_80, "SRTP_AES128_CM_SHA1_80", SRTP_AES128_CM_SHA1_80},
+    {SrtpProfile::aes_cm_128_hmac_sha1_32, "SRTP_AES128_CM_SHA1_32", SRTP_AES128_CM_SHA1_32},
+};
+
+const DtlsSrtpProfile* dtls_srtp_profile(SrtpProfile profile) {
+  for (const auto& p : kDtlsSrtpProfiles) {
+    if (p.profile == profile) return &p;
+  }
+  return nullptr;
+}
+
+// A browser, pion, OpenSSL, GnuTLS and mbedTLS all accept these: ECDHE with ECDSA or RSA, AES-GCM
+// first, ChaCha20-Poly1305, and AES-CBC-SHA as the last fallback.
+constexpr const char* kCipherList =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+    "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+    "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305:"
+    "ECDHE-ECDSA-AES128-SHA:ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES256-SHA:ECDHE-RSA-AES256-SHA";
+constexpr const char* kGroups = "X25519:P-256:P-384";
+constexpr size_t kMinMtu = 256;
+constexpr unsigned kOpenSslMaxTimeouts = 12;  // DTLS1_TMO_ALERT_COUNT: OpenSSL gives up after that
+constexpr size_t kCookieLength = 16;
+
+std::string take_openssl_error() {
+  std::string text;
+  while (const unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof buffer);
+    if (!text.empty()) text += "; ";
+    text += buffer;
+  }
+  return text;
+}
+
+std::string seconds_text(std::chrono::milliseconds duration) {
+  return std::to_string(duration.count() / 1000.0).substr(0, 5) + " s";
+}
+
+}  // namespace
+
+const char* to_string(DtlsState state) {
+  switch (state) {
+    case DtlsState::fresh:
+      return "new";
+    case DtlsState::closed:
+      return "closed";
+    case DtlsState::failed:
+      return "failed";
+    case DtlsState::connecting:
+      return "connecting";
+    case DtlsState::connected:
+      return "connected";
+  }
+  return "unknown";
+}
+
+std::vector<SrtpProfile> default_dtls_srtp_profiles() {
+  return {SrtpProfile::aead_aes_128_gcm, SrtpProfile::aead_aes_256_gcm,
+          SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpProfile::aes_cm_128_hmac_sha1_32};
+}
+
+struct DtlsConnection::Impl {
+  DtlsConfig config;
+  detail::DatagramBio bio;  // outlives `ssl`, which owns the BIO made from it
+  OpenSslPtr<SSL_CTX> context;
+  OpenSslPtr<SSL> ssl;
+  std::vector<uint8_t> cookie_secret;
+
+  DtlsState state = DtlsState::fresh;
+  std::string failure;
+  std::string verify_failure;    // from the certificate callback
+  std::string fatal_alert_text;  // the last fatal alert the peer sent
+  std::deque<DtlsEvent> events;
+  std::optional<SrtpProfile> profile;
+  std::optional<SrtpKeyingMaterial> keys;
+  std::string peer_pem;
+
+  bool started = false;
+  DtlsTime started_at{};
+  DtlsTime last_now{};
+  unsigned retransmissions = 0;
+  bool retransmission_limit_reached = false;
+  DtlsStats stats;
+
+  bool setup(std::string* why);
+  void set_state(DtlsState next, std::string reason = {});
+  void fail(std::string reason);
+  void drive_handshake();
+  void on_handshake_complete();
+  void read_application_data();
+  std::string describe_failure(const std::string& openssl_text) const;
+
+  static unsigned int timer_callback(SSL* ssl, unsigned int previous_us);
+  static int verify_callback(int preverify_ok, X509_STORE_CTX* store);
+  static void info_callback(const SSL* ssl, int where, int value);
+  static int generate_cookie(SSL* ssl, unsigned char* cookie, unsigned int* length);
+  static int verify_cookie(SSL* ssl, const unsigned char* cookie, unsigned int length);
+};
+
+bool DtlsConnection::Impl::setup(std::string* why) {
+  const auto fail_setup = [why](std::string reason) {
+    if (why) *why = std::move(reason) + (ERR_peek_error() ? ": " + take_openssl_error() : "");
+    return false;
+  };
+  if (!config.certificate) return fail_setup("a certificate is required");
+  if (config.mtu < kMinMtu) return fail_setup("MTU must be at least 256 bytes");
+  if (config.max_retransmissions > kOpenSslMaxTimeouts) {
+    return fail_setup("at most 12 retransmissions are possible with OpenSSL");
+  }
+  if (config.initial_retransmission_timeout.count() <= 0 ||
+      config.max_retransmission_timeout < config.initial_retransmission_timeout) {
+    return fail_setup("retransmission timeouts must be positive, the cap at least the initial one");
+  }
+  std::string srtp_list;
+  for (SrtpProfile p : config.srtp_profiles) {
+    const DtlsSrtpProfile* dtls = dtls_srtp_profile(p);
+    if (!dtls) {
+      return fail_setup(std::string(profile_info(p).name) +
+                        " cannot be negotiated by DTLS-SRTP (RFC 5764, RFC 7714)");
+    }
+    if (!srtp_list.empty()) srtp_list += ":";
+    srtp_list += dtls->openssl_name;
+  }
+
+  context.reset(SSL_CTX_new(DTLS_method()));
+  if (!context) return fail_setup("OpenSSL cannot make a DTLS context");
+  SSL_CTX* ctx = context.get();
+  // DTLS 1.2 exactly: a DTLS 1.3 that a newer OpenSSL may offer has not been tested here.
+  if (SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, kCipherList) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+    return fail_setup("OpenSSL refused the DTLS parameters");
+  }
+  // RFC 8827 §6.5: no renegotiation. The MTU is ours to give. No tickets: nothing outlives the
+  // connection.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
+  const DtlsCertificate::Impl& identity = config.certificate->impl();
+  if (SSL_CTX_use_certificate(ctx, identity.certificate.get()) != 1 ||
+      SSL_CTX_use_PrivateKey(ctx, identity.key.get()) != 1) {
+    return fail_setup("OpenSSL refused the certificate");
+  }
+  // Both sides present certificates; identity is the fingerprint, checked in verify_callback.
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback);
+  // SSL_CTX_set_tlsext_use_srtp returns 0 on success.
+  if (!srtp_list.empty() && SSL_CTX_set_tlsext_use_srtp(ctx, srtp_list.c_str()) != 0) {
+    return fail_setup("OpenSSL refused the SRTP profiles");
+  }
+  if (config.cookie_exchange) {
+    cookie_secret.resize(32);
+    if (RAND_bytes(cookie_secret.data(), static_cast<int>(cookie_secret.size())) != 1) {
+      return fail_setup("no randomness for the cookie secret");
+    }
+    SSL_CTX_set_cookie_generate_cb(ctx, generate_cookie);
+    SSL_CTX_set_cookie_verify_cb(ctx, verify_cookie);
+  }
+
+  if (!bio.init()) return fail_setup("OpenSSL cannot make a BIO method");
+  ssl.reset(SSL_new(ctx));
+  BIO* datagrams = bio.make_bio();
+  if (!ssl || !datagrams) {
+    if (datagrams) BIO_free(datagrams);
+    return fail_setup("OpenSSL cannot make a DTLS connection");
+  }
+  BIO_up_ref(datagrams);
+  SSL_set_bio(ssl.get(), datagrams, datagrams);  // read and write: one reference each
+  SSL_set_app_data(ssl.get(), this);
+  SSL_set_info_callback(ssl.get(), info_callback);
+  DTLS_set_timer_cb(ssl.get(), timer_callback);
+  // Returns the MTU it took, or 0 below the DTLS minimum.
+  if (SSL_set_mtu(ssl.get(), static_cast<long>(config.mtu)) <= 0) {
+    return fail_setup("OpenSSL refused the MTU");
+  }
+  if (config.role == DtlsRole::client) {
+    SSL_set_connect_state(ssl.get());
+  } else {
+    SSL_set_accept_state(ssl.get());
+    if (config.cookie_exchange) SSL_set_options(ssl.get(), SSL_OP_COOKIE_EXCHANGE);
+  }
+  return true;
+}
+
+void DtlsConnection::Impl::set_state(DtlsState next, std::string reason) {
+  if (state == next) return;
+  state = next;
+  events.emplace_back(dtls_event::StateChanged{next, std::move(reason)});
+}
+
+void DtlsConnection::Impl::fail(std::string reason) {
+  if (state == DtlsState::failed || state == DtlsState::closed) return;
+  failure = reason;
+  ERR_clear_error();
+  set_state(DtlsState::failed, std::move(reason));
+}
+
+std::string DtlsConnection::Impl::describe_failure(const std::string& openssl_text) const {
+  if (!verify_failure.empty()) return verify_failure;
+  if (!fatal_alert_text.empty()) return "the peer sent a fatal alert: " + fatal_alert_text;
+  if (openssl_text.find("no shared cipher") != std::string::npos) {
+    return "no cipher suite in common with the peer (" + openssl_text + ")";
+  }
+  if (openssl_text.find("unsupported protocol") != std::string::npos ||
+      openssl_text.find("wrong version") != std::string::npos) {
+    return "the peer does not speak DTLS 1.2 (" + openssl_text + ")";
+  }
+  return "DTLS handshake failed: " + (openssl_text.empty() ? "unknown error" : openssl_text);
+}
+
+void DtlsConnection::Impl::drive_handshake() {
+  ERR_clear_error();
+  const int result = SSL_do_handshake(ssl.get());
+  if (result == 1) {
+    on_handshake_complete();
+    return;
+  }
+  const int error = SSL_get_error(ssl.get(), result);
+  if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+    if (state == DtlsState::fresh && SSL_in_init(ssl.get())) set_state(DtlsState::connecting);
+    return;
+  }
+  fail(describe_failure(take_openssl_error()));
+}
+
+void DtlsConnection::Impl::on_handshake_complete() {
+  X509* peer = SSL_get0_peer_certificate(ssl.get());
+  if (!peer) {
+    fail("the peer presented no certificate");
+    return;
+  }
+  // The callback already refused a mismatch; checking again here costs nothing and survives any
+  // change in how OpenSSL calls it.
+  if (!config.peer_fingerprints.empty()) {
+    bool matched = false;
+    for (const auto& expected : config.peer_fingerprints) {
+      matched |= detail::fingerprint_of(peer, expected.algorithm).matches(expected);
+    }
+    if (!matched) {
+      fail("the peer's certificate matches none of the expected fingerprints");
+      return;
+    }
+  }
+  OpenSslPtr<BIO> pem(BIO_new(BIO_s_mem()));
+  if (pem && PEM_write_bio_X509(pem.get(), peer) == 1) {
+    char* data = nullptr;
+    const long length = BIO_get_mem_data(pem.get(), &data);
+    peer_pem.assign(data, static_cast<size_t>(length));
+  }
+  events.emplace_back(dtls_event::PeerCertificate{
+      peer_pem, detail::fingerprint_of(peer, FingerprintAlgorithm::sha256)});
+
+  if (!config.srtp_profiles.empty()) {
+    const SRTP_PROTECTION_PROFILE* selected = SSL_get_selected_srtp_profile(ssl.get());
+    const DtlsSrtpProfile* negotiated = nullptr;
+    for (const auto& p : kDtlsSrtpProfiles) {
+      if (selected && selected->id == p.id) negotiated = &p;
+    }
+    if (!negotiated) {
+      std::string offered;
+      for (SrtpProfile p : config.srtp_profiles) {
+        offered += (offered.empty() ? "" : ", ") + std::string(dtls_srtp_profile(p)->openssl_name);
+      }
+      // RFC 5764 §4.1.2: without a common profile there are no SRTP keys; plaintext is no fallback.
+      SSL_shutdown(ssl.get());
+      fail("the peer negotiated no SRTP protection profile (use_srtp, RFC 5764); offered " +
+           offered);
+      return;
+    }
+    const size_t length = SrtpKeyingMaterial::exporter_length(negotiated->profile);
+    std::vector<uint8_t> exported(length);
+    static constexpr char kLabel[] = "EXTRACTOR-dtls_srtp";  // RFC 5764 §4.2
+    if (SSL_export_keying_material(ssl.get(), exported.data(), exported.size(), kLabel,
+                                   sizeof kLabel - 1, nullptr, 0, 0) != 1) {
+      fail("exporting the SRTP keying material failed: " + take_openssl_error());
+      return;
+    }
+    keys = SrtpKeyingMaterial::from_exporter(negotiated->profile, exported, config.role, 1);
+    OPENSSL_cleanse(exported.data(), exported.size());
+    profile = negotiated->profile;
+    events.emplace_back(dtls_event::KeysReady{*keys});
+  }
+  stats.handshake_duration = last_now - started_at;
+  set_state(DtlsState::connected);
+  read_application_data();
+}
+
+void DtlsConnection::Impl::read_application_data() {
+  uint8_t buffer[16384];
+  for (;;) {
+    ERR_clear_error();
+    const int result = SSL_read(ssl.get(), buffer, sizeof buffer);
+    if (result > 0) {
+      ++stats.application_data_received;
+      events.emplace_back(
+          dtls_event::ApplicationData{std::vector<uint8_t>(buffer, buffer + result)});
+      continue;
+    }
+    const int error = SSL_get_error(ssl.get(), result);
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return;
+    if (error == SSL_ERROR_ZERO_RETURN) {
+      SSL_shutdown(ssl.get());  // answer the close_notify
+      set_state(DtlsState::closed, "the peer closed the connection (close_notify)");
+      return;
+    }
+    fail(describe_failure(take_openssl_error()));
+    return;
+  }
+}
+
+unsigned int DtlsConnection::Impl::timer_callback(SSL* ssl, unsigned int previous_us) {
+  auto* self = static_cast<Impl*>(SSL_get_app_data(ssl));
+  const auto initial_us = static_cast<unsigned int>(
+      std::chrono::microseconds(self->config.initial_retransmission_timeout).count());
+  if (previous_us == 0) return initial_us;  // a new flight
+  // Called when a timer expired and the flight is about to be sent again (RFC 6347 §4.2.4.1).
+  ++self->retransmissions;
+  ++self->stats.retransmissions;
+  if (self->retransmissions > self->config.max_retransmissions) {
+    self->retransmission_limit_reached = true;
+  }
+  const auto cap_us = static_cast<unsigned long long>(
+      std::chrono::microseconds(self->config.max_retransmission_timeout).count());
+  return static_cast<unsigned int>(std::min<unsigned long long>(2ull * previous_us, cap_us));
+}
+
+int DtlsConnection::Impl::verify_callback(int, X509_STORE_CTX* store) {
+  // Self-signed certificates are the norm (RFC 8827 §6.5): identity is the fingerprint, not a
+  // chain.
+  if (X509_STORE_CTX_get_error_depth(store) != 0) return 1;
+  auto* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  auto* self = static_cast<Impl*>(SSL_get_app_data(ssl));
+  if (self->config.peer_fingerprints.empty()) return 1;
+  X509* certificate = X509_STORE_CTX_get_current_cert(store);
+  std::string expected;
+  for (const auto& fingerprint : self->config.peer_fingerprints) {
+    if (detail::fingerprint_of(certificate, fingerprint.algorithm).matches(fingerprint)) return 1;
+    expected += (expected.empty() ? "" : ", ") + fingerprint.to_string();
+  }
+  const FingerprintAlgorithm shown = self->config.peer_fingerprints.front().algorithm;
+  self->verify_failure = "the peer's certificate fingerprint " +
+                         detail::fingerprint_of(certificate, shown).to_string() +
+                         " does not match the expected " + expected;
+  return 0;
+}
+
+void DtlsConnection::Impl::info_callback(const SSL* ssl, int where, int value) {
+  if (!(where & SSL_CB_ALERT) || !(where & SSL_CB_READ)) return;
+  auto* self = static_cast<Impl*>(SSL_get_app_data(ssl));
+  const bool fatal = (value >> 8) == SSL3_AL_FATAL;
+  const std::string description = SSL_alert_desc_string_long(value);
+  if (fatal) self->fatal_alert_text = description;
+  self->events.emplace_back(dtls_event::AlertReceived{fatal, description});
+}
+
+// RFC 6347 §4.2.1: the cookie proves the client receives at the address it claims. One connection
+// serves one peer, so a MAC of a secret of this connection is enough: an off-path attacker cannot
+// produce it, and a retried ClientHello echoes it.
+int DtlsConnection::Impl::generate_cookie(SSL* ssl, unsigned char* cookie, unsigned int* length) {
+  auto* self = static_cast<Impl*>(SSL_get_app_data(ssl));
+  static constexpr unsigned char kContext[] = "secmedia DTLS cookie";
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int mac_length = 0;
+  if (!HMAC(EVP_sha256(), self->cookie_secret.data(), static_cast<int>(self->cookie_secret.size()),
+            kContext, sizeof kContext, mac, &mac_length)) {
+    return 0;
+  }
+  std::copy_n(mac, kCookieLength, cookie);
+  *length = kCookieLength;
+  return 1;
+}
+
+int DtlsConnection::Impl::verify_cookie(SSL* ssl, const unsigned char* cookie,
+                                        unsigned int length) {
+  unsigned char expected[kCookieLength];
+  unsigned int expected_length = 0;
+  if (length != kCookieLength || !generate_cookie(ssl, expected, &expected_length)) return 0;
+  return CRYPTO_memcmp(expected, cookie, kCookieLength) == 0 ? 1 : 0;
+}
+
+// --- public interface ---------------------------------------------------------------------------
+
+DtlsConnection::DtlsConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DtlsConnection::~DtlsConnection() = default;
+
+std::unique_ptr<DtlsConnection> DtlsConnection::create(const DtlsConfig& config, std::string* why) {
+  auto impl = std::make_unique<Impl>();
+  impl->config = config;
+  if (!impl->setup(why)) return nullptr;
+  return std::unique_ptr<DtlsConnection>(new DtlsConnection(std::move(impl)));
+}
+
+void DtlsConnection::start(DtlsTime now) {
+  Impl& s = *impl_;
+  if (s.started) return;
+  s.started = true;
+  s.started_at = now;
+  s.last_now = now;
+  s.set_state(DtlsState::connecting);
+  if (s.config.role == DtlsRole::client) s.drive_handshake();
+}
+
+void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime now) {
+  Impl& s = *impl_;
+  s.last_now = now;
+  ++s.stats.datagrams_received;
+  s.stats.bytes_received += datagram.size();
+  // RFC 7983: DTLS records start with a content type of 20-63; anything else is not ours.
+  if (datagram.empty() || datagram[0] < 20 || datagram[0] > 63 || s.state == DtlsState::failed ||
+      s.state == DtlsState::closed) {
+    ++s.stats.datagrams_rejected;
+    return;
+  }
+  if (!s.started) start(now);
+  s.bio.push_incoming(datagram);
+  if (s.state == DtlsState::connected) {
+    s.read_application_data();
+  } else {
+    s.drive_handshake();
+  }
+}
+
+void DtlsConnection::handle_timeout(DtlsTime now) {
+  Impl& s = *impl_;
+  s.last_now = now;
+  if (!s.started || (s.state != DtlsState::connecting && s.state != DtlsState::connected)) return;
+  if (s.state == DtlsState::connecting && now - s.started_at >= s.config.handshake_timeout) {
+    s.bio.drop_outgoing();
+    s.fail("the DTLS handshake did not complete within " +
+           seconds_text(s.config.handshake_timeout));
+    return;
+  }
+  ERR_clear_error();
+  const int result = DTLSv1_handle_timeout(s.ssl.get());
+  if (s.retransmission_limit_reached) {
+    s.bio.drop_outgoing();
+    s.fail("no answer from the peer after " + std::to_string(s.config.max_retransmissions) +
+           " retransmissions");
+    return;
+  }
+  if (result < 0) s.fail(s.describe_failure(take_openssl_error()));
+}
+
+std::optional<DtlsTime> DtlsConnection::next_timeout() const {
+  const Impl& s = *impl_;
+  if (!s.started || (s.state != DtlsState::connecting && s.state != DtlsState::connected)) {
+    return std::nullopt;
+  }
+  std::optional<DtlsTime> next;
+  timeval remaining{};
+  if (DTLSv1_get_timeout(s.ssl.get(), &remaining) == 1) {
+    next = s.last_now + std::chrono::seconds(remaining.tv_sec) +
+           std::chrono::microseconds(remaining.tv_usec);
+  }
+  if (s.state == DtlsState::connecting) {
+    const DtlsTime deadline = s.started_at + s.config.handshake_timeout;
+    if (!next || deadline < *next) next = deadline;
+  }
+  return next;
+}
+
+std::optional<std::vector<uint8_t>> DtlsConnection::poll_datagram() {
+  if (!impl_->bio.has_outgoing()) return std::nullopt;
+  std::vector<uint8_t> datagram = impl_->bio.pop_outgoing();
+  ++impl_->stats.datagrams_sent;
+  impl_->stats.bytes_sent += datagram.size();
+  return datagram;
+}
+
+std::optional<DtlsEvent> DtlsConnection::poll_event() {
+  if (impl_->events.empty()) return std::nullopt;
+  DtlsEvent event = std::move(impl_->events.front());
+  impl_->events.pop_front();
+  return event;
+}
+
+bool DtlsConnection::send(std::span<const uint8_t> data) {
+  Impl& s = *impl_;
+  if (s.state != DtlsState::connected || data.empty() || data.size() > max_application_data()) {
+    return false;
+  }
+  ERR_clear_error();
+  return SSL_write(s.ssl.get(), data.data(), static_cast<int>(data.size())) ==
+         static_cast<int>(data.size());
+}
+
+void DtlsConnection::close(DtlsTime now) {
+  Impl& s = *impl_;
+  s.last_now = now;
+  if (s.state == DtlsState::connected || s.state == DtlsState::connecting) {
+    ERR_clear_error();
+    SSL_shutdown(s.ssl.get());
+    s.set_state(DtlsState::closed, "closed locally (close_notify sent)");
+  } else if (s.state == DtlsState::fresh) {
+    s.set_state(DtlsState::closed, "closed before the handshake");
+  }
+}
+
+DtlsState DtlsConnection::state() const {
+  return impl_->state;
+}
+const std::string& DtlsConnection::failure_reason() const {
+  return impl_->failure;
+}
+std::optional<SrtpProfile> DtlsConnection::srtp_profile() const {
+  return impl_->profile;
+}
+std::optional<SrtpKeyingMaterial> DtlsConnection::keying_material() const {
+  return impl_->keys;
+}
+std::string DtlsConnection::peer_certificate_pem() const {
+  return impl_->peer_pem;
+}
+DtlsStats DtlsConnection::stats() const {
+  return impl_->stats;
+}
+
+size_t DtlsConnection::max_application_data() const {
+  const size_t mtu = DTLS_get_data_mtu(impl_->ssl.get());
+  return mtu > 0 ? mtu : impl_->config.mtu - 64;
+}
+
+}  // namespace secmedia

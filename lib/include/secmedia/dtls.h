@@ -1,0 +1,184 @@
+// secmedia DTLS 1.2 engine with DTLS-SRTP key negotiation (RFC 6347, RFC 5764), on OpenSSL 3.0.
+//
+// The contract:
+// - Sans-IO: datagrams and the current time go in (handle_datagram, handle_timeout); datagrams to
+// send,
+//   the next timeout, keys, application data, state changes and errors come out (poll_datagram,
+//   next_timeout, poll_event). No sockets, threads or clocks of its own; after every input the
+//   caller drains every output.
+// - Time is the caller's monotonic clock as a duration since any epoch it likes. One caveat:
+// OpenSSL 3.0
+//   runs its DTLS retransmission timer on the wall clock, so next_timeout() is OpenSSL's remaining
+//   time added to the caller's last `now`; retransmissions happen in real time, whatever the
+//   caller's clock.
+// - One connection per peer, each with its own certificate and settings; nothing process-global.
+// - Not thread-safe: callers serialize access to one connection.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "secmedia/keying_material.h"
+#include "secmedia/srtp.h"
+
+namespace secmedia {
+
+using DtlsTime = std::chrono::nanoseconds;
+
+// The values of gst-plugins-bad's GstDtlsConnectionState, so the elements can map them one to one.
+enum class DtlsState : uint8_t { fresh = 0, closed = 1, failed = 2, connecting = 3, connected = 4 };
+const char* to_string(DtlsState state);
+
+enum class FingerprintAlgorithm : uint8_t { sha1, sha224, sha256, sha384, sha512 };
+
+// A certificate fingerprint as SDP carries it (RFC 8122 §5): "sha-256 AB:CD:...".
+struct Fingerprint {
+  FingerprintAlgorithm algorithm = FingerprintAlgorithm::sha256;
+  std::vector<uint8_t> digest;
+
+  static std::optional<Fingerprint> parse(std::string_view text);
+  std::string to_string() const;
+  // Constant-time comparison of the digests (and equal algorithms).
+  bool matches(const Fingerprint& other) const;
+};
+
+enum class CertificateType : uint8_t { ecdsa_p256, rsa_2048 };
+
+// A certificate and its private key: generated self-signed, or loaded from PEM.
+class DtlsCertificate {
+ public:
+  static std::shared_ptr<const DtlsCertificate> generate(CertificateType type,
+                                                         std::string* why = nullptr);
+  static std::shared_ptr<const DtlsCertificate> from_pem(std::string_view certificate_pem,
+                                                         std::string_view private_key_pem,
+                                                         std::string* why = nullptr);
+  ~DtlsCertificate();
+
+  std::string certificate_pem() const;
+  std::string private_key_pem() const;
+  Fingerprint fingerprint(FingerprintAlgorithm algorithm = FingerprintAlgorithm::sha256) const;
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit DtlsCertificate(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Fingerprint of a PEM certificate, e.g. one a peer presented.
+std::optional<Fingerprint> fingerprint_of_pem(std::string_view certificate_pem,
+                                              FingerprintAlgorithm algorithm);
+
+// The default use_srtp preference (RFC 5764 §4.1.2, RFC 7714 §14.2).
+std::vector<SrtpProfile> default_dtls_srtp_profiles();
+
+struct DtlsConfig {
+  DtlsRole role = DtlsRole::client;
+  std::shared_ptr<const DtlsCertificate> certificate;  // required
+  // When not empty, the peer's certificate must match one of these, or the handshake fails.
+  std::vector<Fingerprint> peer_fingerprints;
+  // use_srtp (RFC 5764 §4.1.1), in order of preference. Empty means plain DTLS: no use_srtp
+  // offered, application data only. When not empty, a peer that negotiates no SRTP profile fails
+  // the handshake.
+  std::vector<SrtpProfile> srtp_profiles = default_dtls_srtp_profiles();
+  // Largest datagram to send (UDP payload); every datagram the engine emits fits. At least 256.
+  size_t mtu = 1200;
+  // RFC 6347 §4.2.4.1: start at 1 s, double on each retransmission up to the cap; give up after
+  // max_retransmissions (OpenSSL allows at most 12), or when the whole handshake takes longer than
+  // handshake_timeout.
+  std::chrono::milliseconds initial_retransmission_timeout{1000};
+  std::chrono::milliseconds max_retransmission_timeout{60000};
+  unsigned max_retransmissions = 7;
+  std::chrono::milliseconds handshake_timeout{30000};
+  // Server: answer a first ClientHello with a HelloVerifyRequest cookie (RFC 6347 §4.2.1).
+  bool cookie_exchange = false;
+};
+
+namespace dtls_event {
+struct StateChanged {
+  DtlsState state;
+  std::string reason;  // why, for failed and closed
+};
+// The peer's certificate, reported before the connection counts as connected.
+struct PeerCertificate {
+  std::string pem;
+  Fingerprint fingerprint;  // sha-256
+};
+struct KeysReady {
+  SrtpKeyingMaterial keys;
+};
+struct ApplicationData {
+  std::vector<uint8_t> data;
+};
+struct AlertReceived {
+  bool fatal;
+  std::string description;  // e.g. "bad certificate"
+};
+}  // namespace dtls_event
+
+using DtlsEvent =
+    std::variant<dtls_event::StateChanged, dtls_event::PeerCertificate, dtls_event::KeysReady,
+                 dtls_event::ApplicationData, dtls_event::AlertReceived>;
+
+struct DtlsStats {
+  uint64_t datagrams_received = 0;
+  uint64_t datagrams_sent = 0;
+  uint64_t bytes_received = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t retransmissions = 0;
+  uint64_t application_data_received = 0;  // records
+  uint64_t datagrams_rejected = 0;         // not DTLS, or refused by OpenSSL after the handshake
+  std::optional<DtlsTime> handshake_duration;
+};
+
+class DtlsConnection {
+ public:
+  // nullptr and a reason when the config cannot work (no certificate, MTU too small, ...).
+  static std::unique_ptr<DtlsConnection> create(const DtlsConfig& config,
+                                                std::string* why = nullptr);
+  ~DtlsConnection();
+  DtlsConnection(const DtlsConnection&) = delete;
+  DtlsConnection& operator=(const DtlsConnection&) = delete;
+
+  // Begins the handshake: a client sends its ClientHello, a server waits for one.
+  void start(DtlsTime now);
+  void handle_datagram(std::span<const uint8_t> datagram, DtlsTime now);
+  void handle_timeout(DtlsTime now);
+  // When handle_timeout should be called next; nullopt when no timer runs.
+  std::optional<DtlsTime> next_timeout() const;
+
+  std::optional<std::vector<uint8_t>> poll_datagram();
+  std::optional<DtlsEvent> poll_event();
+
+  // Application data (connected only); false when it cannot be sent (state, or larger than a record
+  // that fits the MTU).
+  bool send(std::span<const uint8_t> data);
+  // Sends close_notify (RFC 5246 §7.2.1) and moves to closed.
+  void close(DtlsTime now);
+
+  DtlsState state() const;
+  const std::string& failure_reason() const;
+  std::optional<SrtpProfile> srtp_profile() const;
+  std::optional<SrtpKeyingMaterial> keying_material() const;
+  std::string peer_certificate_pem() const;
+  DtlsStats stats() const;
+  // Largest application data record send() takes.
+  size_t max_application_data() const;
+
+  struct Impl;
+
+ private:
+  explicit DtlsConnection(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace secmedia
