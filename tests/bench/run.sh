@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# The benchmark command: a release build of the SRTP core benchmark only, run once. Prints the Google
-# Benchmark table, then one RATIO line per case and the STATE line. Extra arguments go to the program
-# (e.g. --benchmark_filter=GCM). About a minute on a 2-core machine.
+# The benchmark command: a release build, then
+#   1. the SRTP core benchmark: the Google Benchmark table, one RATIO srtp-core line per case and the
+#      STATE line. Extra arguments go to this program (e.g. --benchmark_filter=GCM).
+#   2. the element benchmark: srtpenc and srtpdec in pipelines, ours against gst-plugins-bad's, each
+#      in its own processes; a table, then one RATIO srtp-element line per case (options: run
+#      build-bench/tests/bench/srtp_element_bench --help).
+# About two minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -16,12 +20,20 @@ if [ -d "$build_dir" ]; then
 else
   meson setup "$build_dir" "${options[@]}" >/dev/null
 fi
-ninja -C "$build_dir" tests/bench/srtp_core_bench >/dev/null
+# The element benchmark loads our plugin at run time: it is a target of its own, not a link input.
+ninja -C "$build_dir" tests/bench/srtp_core_bench tests/bench/srtp_element_bench gst/libgstsrtp.so \
+  >/dev/null
 
+status=0
 # Three repetitions of at least 0.4 s each, compared by their median: a small shared machine has bursts
 # of noise that a single run would turn into a wrong ratio.
-exec "$build_dir/tests/bench/srtp_core_bench" \
+"$build_dir/tests/bench/srtp_core_bench" \
   --benchmark_min_time=0.4 \
   --benchmark_repetitions=3 \
   --benchmark_display_aggregates_only=true \
-  "$@"
+  "$@" || status=$?
+
+# After the core one, not beside it: both want a core of their own. A failure of either still runs
+# the other, and the script fails.
+"$build_dir/tests/bench/srtp_element_bench" || status=$?
+exit "$status"
