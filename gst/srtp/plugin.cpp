@@ -6,10 +6,6 @@
 #include "gstsrtpdec.h"
 #include "gstsrtpenc.h"
 
-#ifndef PACKAGE
-#define PACKAGE "secmedia"
-#endif
-
 static gboolean plugin_init(GstPlugin* plugin) {
   return gst_element_register(plugin, "srtpenc", GST_RANK_NONE, SECMEDIA_TYPE_SRTP_ENC) &&
          gst_element_register(plugin, "srtpdec", GST_RANK_NONE, SECMEDIA_TYPE_SRTP_DEC);

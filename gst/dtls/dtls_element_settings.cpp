@@ -1,0 +1,365 @@
+#include "dtls_element_settings.h"
+
+#include <sstream>
+
+namespace secmedia::gst {
+
+namespace {
+
+const GEnumValue kStateValues[] = {
+    {static_cast<int>(DtlsState::fresh), "New connection", "new"},
+    {static_cast<int>(DtlsState::closed), "Closed connection on either side", "closed"},
+    {static_cast<int>(DtlsState::failed), "Failed connection", "failed"},
+    {static_cast<int>(DtlsState::connecting), "Connecting", "connecting"},
+    {static_cast<int>(DtlsState::connected), "Successfully connected", "connected"},
+    {0, nullptr, nullptr},
+};
+
+const GEnumValue kCertificateValues[] = {
+    {static_cast<int>(CertificateType::ecdsa_p256), "ECDSA P-256 (fast to generate)", "ecdsa-p256"},
+    {static_cast<int>(CertificateType::rsa_2048), "RSA 2048", "rsa-2048"},
+    {0, nullptr, nullptr},
+};
+
+// RFC 5764 names, as OpenSSL's -use_srtp and SDP tools write them.
+const char* dtls_srtp_name(SrtpProfile profile) {
+  switch (profile) {
+    case SrtpProfile::aead_aes_128_gcm:
+      return "SRTP_AEAD_AES_128_GCM";
+    case SrtpProfile::aead_aes_256_gcm:
+      return "SRTP_AEAD_AES_256_GCM";
+    case SrtpProfile::aes_cm_128_hmac_sha1_80:
+      return "SRTP_AES128_CM_SHA1_80";
+    case SrtpProfile::aes_cm_128_hmac_sha1_32:
+      return "SRTP_AES128_CM_SHA1_32";
+    default:
+      return nullptr;
+  }
+}
+
+std::optional<std::vector<SrtpProfile>> parse_profiles(const std::string& text) {
+  std::vector<SrtpProfile> profiles;
+  std::stringstream stream(text);
+  std::string name;
+  while (std::getline(stream, name, ',')) {
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    if (name.empty()) continue;
+    bool found = false;
+    for (SrtpProfile p : default_dtls_srtp_profiles()) {
+      if (name == dtls_srtp_name(p)) {
+        profiles.push_back(p);
+        found = true;
+      }
+    }
+    if (!found) return std::nullopt;
+  }
+  return profiles;
+}
+
+std::string profiles_text(const std::vector<SrtpProfile>& profiles) {
+  std::string text;
+  for (SrtpProfile p : profiles) {
+    if (!text.empty()) text += ",";
+    text += dtls_srtp_name(p);
+  }
+  return text;
+}
+
+std::optional<std::vector<Fingerprint>> parse_fingerprints(const std::string& text) {
+  std::vector<Fingerprint> fingerprints;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (item.find_first_not_of(" \t") == std::string::npos) continue;
+    auto fingerprint = Fingerprint::parse(item);
+    if (!fingerprint) return std::nullopt;
+    fingerprints.push_back(*fingerprint);
+  }
+  return fingerprints;
+}
+
+}  // namespace
+
+GType dtls_connection_state_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    g_once_init_leave(&type, g_enum_register_static("SecmediaDtlsConnectionState", kStateValues));
+  }
+  return type;
+}
+
+GType dtls_certificate_type_get_type() {
+  static GType type = 0;
+  if (g_once_init_enter(&type)) {
+    g_once_init_leave(&type,
+                      g_enum_register_static("SecmediaDtlsCertificateType", kCertificateValues));
+  }
+  return type;
+}
+
+void install_dtls_common_properties(GObjectClass* klass) {
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  const auto rw_ready = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      klass, kPropConnectionId,
+      g_param_spec_string("connection-id", "Connection id",
+                          "Every encoder/decoder pair should have the same, unique, connection-id",
+                          nullptr, rw_ready));
+  g_object_class_install_property(
+      klass, kPropConnectionState,
+      g_param_spec_enum("connection-state", "Connection state", "Current connection state",
+                        dtls_connection_state_get_type(), static_cast<int>(DtlsState::fresh), ro));
+  g_object_class_install_property(
+      klass, kPropPem,
+      g_param_spec_string("pem", "PEM",
+                          "A string containing a X509 certificate and private key in PEM format; "
+                          "reading it gives the one in use (generated when none was set)",
+                          nullptr, rw_ready));
+  g_object_class_install_property(
+      klass, kPropPeerPem,
+      g_param_spec_string("peer-pem", "Peer PEM",
+                          "The X509 certificate received in the DTLS handshake, in PEM format",
+                          nullptr, ro));
+  g_object_class_install_property(
+      klass, kPropFingerprint,
+      g_param_spec_string("fingerprint", "Fingerprint",
+                          "The local certificate's fingerprint in SDP form (RFC 8122), "
+                          "\"sha-256 AB:CD:...\"",
+                          nullptr, ro));
+  g_object_class_install_property(
+      klass, kPropPeerFingerprint,
+      g_param_spec_string(
+          "peer-fingerprint", "Peer fingerprint",
+          "Expected fingerprint(s) of the peer's certificate in SDP form, separated "
+          "by commas; when set, any other certificate fails the handshake",
+          nullptr, rw_ready));
+  g_object_class_install_property(
+      klass, kPropSrtpProfiles,
+      g_param_spec_string("srtp-profiles", "SRTP profiles",
+                          "use_srtp profiles in order of preference, separated by commas; empty "
+                          "for plain DTLS",
+                          "SRTP_AEAD_AES_128_GCM,SRTP_AEAD_AES_256_GCM,SRTP_AES128_CM_SHA1_80,"
+                          "SRTP_AES128_CM_SHA1_32",
+                          rw_ready));
+  g_object_class_install_property(
+      klass, kPropMtu,
+      g_param_spec_uint("mtu", "MTU", "Largest datagram to send (UDP payload bytes)", 256, 65507,
+                        1200, rw_ready));
+  g_object_class_install_property(
+      klass, kPropRetransmissionTimeout,
+      g_param_spec_uint("retransmission-timeout", "Retransmission timeout",
+                        "Initial handshake retransmission timeout in ms, doubled on each "
+                        "retransmission (RFC 6347 section 4.2.4.1)",
+                        10, 60000, 1000, rw_ready));
+  g_object_class_install_property(
+      klass, kPropHandshakeTimeout,
+      g_param_spec_uint("handshake-timeout", "Handshake timeout",
+                        "The handshake fails when not complete after this many ms", 100, 600000,
+                        30000, rw_ready));
+  g_object_class_install_property(
+      klass, kPropCertificateType,
+      g_param_spec_enum("certificate-type", "Certificate type",
+                        "Kind of certificate generated when no pem is set",
+                        dtls_certificate_type_get_type(),
+                        static_cast<int>(CertificateType::ecdsa_p256), rw_ready));
+  g_object_class_install_property(
+      klass, kPropDtlsVersion,
+      g_param_spec_string("dtls-version", "DTLS version", "The DTLS version spoken: always 1.2",
+                          "1.2", ro));
+  g_object_class_install_property(
+      klass, kPropSrtpCipher,
+      g_param_spec_uint("srtp-cipher", "SRTP cipher",
+                        "gst-plugins-bad's GstDtlsSrtpCipher of the negotiated profile: 1 "
+                        "aes-128-icm, 0 otherwise (see srtp-profile)",
+                        0, 1, 0, ro));
+  g_object_class_install_property(
+      klass, kPropSrtpAuth,
+      g_param_spec_uint("srtp-auth", "SRTP auth",
+                        "gst-plugins-bad's GstDtlsSrtpAuth of the negotiated profile: 1 "
+                        "hmac-sha1-32, 2 hmac-sha1-80, 0 otherwise (see srtp-profile)",
+                        0, 2, 0, ro));
+  g_object_class_install_property(
+      klass, kPropSrtpProfile,
+      g_param_spec_string("srtp-profile", "SRTP profile",
+                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
+                          ro));
+  g_object_class_install_property(
+      klass, kPropStats,
+      g_param_spec_boxed("stats", "Statistics",
+                         "state, handshake-time (ms), retransmissions, datagrams and bytes each "
+                         "way, application data records, rejected datagrams",
+                         GST_TYPE_STRUCTURE, ro));
+}
+
+DtlsElementLink::~DtlsElementLink() {
+  detach();
+}
+
+bool DtlsElementLink::attach(const std::string& id, std::string* why) {
+  auto peer = DtlsPeer::attach(id, encoder_, why);
+  if (!peer) return false;
+  detach();
+  peer_ = std::move(peer);
+  id_ = id;
+  apply();
+  return true;
+}
+
+void DtlsElementLink::detach() {
+  if (peer_) DtlsPeer::detach(peer_, encoder_);
+  peer_.reset();
+}
+
+void DtlsElementLink::set_is_client(bool is_client) {
+  is_client_ = is_client;
+  apply();
+}
+
+void DtlsElementLink::apply() {
+  if (!peer_) return;
+  peer_->update_settings([this](DtlsPeerSettings& s) {
+    if (is_client_) s.is_client = *is_client_;
+    if (pem_) s.pem = *pem_;
+    if (peer_fingerprints_) s.peer_fingerprints = *peer_fingerprints_;
+    if (srtp_profiles_) s.srtp_profiles = *srtp_profiles_;
+    if (mtu_) s.mtu = *mtu_;
+    if (retransmission_timeout_ms_) s.retransmission_timeout_ms = *retransmission_timeout_ms_;
+    if (handshake_timeout_ms_) s.handshake_timeout_ms = *handshake_timeout_ms_;
+    if (certificate_type_) s.certificate_type = *certificate_type_;
+  });
+}
+
+bool DtlsElementLink::set_property(guint id, const GValue* value, std::string* problem) {
+  switch (id) {
+    case kPropPem: {
+      const gchar* pem = g_value_get_string(value);
+      pem_ = pem ? pem : "";
+      break;
+    }
+    case kPropPeerFingerprint: {
+      const gchar* text = g_value_get_string(value);
+      auto parsed = parse_fingerprints(text ? text : "");
+      if (!parsed) {
+        *problem = std::string("peer-fingerprint \"") + (text ? text : "") +
+                   "\" is not in SDP form (\"sha-256 AB:CD:...\")";
+        return true;
+      }
+      peer_fingerprints_ = *parsed;
+      break;
+    }
+    case kPropSrtpProfiles: {
+      const gchar* text = g_value_get_string(value);
+      auto parsed = parse_profiles(text ? text : "");
+      if (!parsed) {
+        *problem = std::string("srtp-profiles \"") + (text ? text : "") +
+                   "\" names a profile DTLS-SRTP cannot negotiate";
+        return true;
+      }
+      srtp_profiles_ = *parsed;
+      break;
+    }
+    case kPropMtu:
+      mtu_ = g_value_get_uint(value);
+      break;
+    case kPropRetransmissionTimeout:
+      retransmission_timeout_ms_ = g_value_get_uint(value);
+      break;
+    case kPropHandshakeTimeout:
+      handshake_timeout_ms_ = g_value_get_uint(value);
+      break;
+    case kPropCertificateType:
+      certificate_type_ = static_cast<CertificateType>(g_value_get_enum(value));
+      break;
+    default:
+      return false;
+  }
+  apply();
+  return true;
+}
+
+bool DtlsElementLink::get_property(guint id, GValue* value) {
+  const DtlsPeerSettings s = peer_ ? peer_->settings() : DtlsPeerSettings{};
+  switch (id) {
+    case kPropConnectionId:
+      g_value_set_string(value, id_.empty() ? nullptr : id_.c_str());
+      return true;
+    case kPropConnectionState:
+      g_value_set_enum(value, static_cast<int>(peer_ ? peer_->state() : DtlsState::fresh));
+      return true;
+    case kPropPem:
+      g_value_set_string(value, peer_ ? peer_->local_pem().c_str() : nullptr);
+      return true;
+    case kPropPeerPem: {
+      const std::string pem = peer_ ? peer_->peer_pem() : std::string();
+      g_value_set_string(value, pem.empty() ? nullptr : pem.c_str());
+      return true;
+    }
+    case kPropFingerprint:
+      g_value_set_string(value, peer_ ? peer_->local_fingerprint().c_str() : nullptr);
+      return true;
+    case kPropPeerFingerprint: {
+      std::string text;
+      for (const auto& f : s.peer_fingerprints) text += (text.empty() ? "" : ",") + f.to_string();
+      g_value_set_string(value, text.empty() ? nullptr : text.c_str());
+      return true;
+    }
+    case kPropSrtpProfiles:
+      g_value_set_string(value, profiles_text(s.srtp_profiles).c_str());
+      return true;
+    case kPropMtu:
+      g_value_set_uint(value, s.mtu);
+      return true;
+    case kPropRetransmissionTimeout:
+      g_value_set_uint(value, s.retransmission_timeout_ms);
+      return true;
+    case kPropHandshakeTimeout:
+      g_value_set_uint(value, s.handshake_timeout_ms);
+      return true;
+    case kPropCertificateType:
+      g_value_set_enum(value, static_cast<int>(s.certificate_type));
+      return true;
+    case kPropDtlsVersion:
+      g_value_set_string(value, "1.2");
+      return true;
+    case kPropSrtpCipher:
+    case kPropSrtpAuth:
+    case kPropSrtpProfile: {
+      const auto keys = peer_ ? peer_->keys() : std::nullopt;
+      const bool cm = keys && (keys->profile == SrtpProfile::aes_cm_128_hmac_sha1_80 ||
+                               keys->profile == SrtpProfile::aes_cm_128_hmac_sha1_32);
+      if (id == kPropSrtpCipher) {
+        g_value_set_uint(value, cm ? 1 : 0);
+      } else if (id == kPropSrtpAuth) {
+        g_value_set_uint(value, !cm                                                     ? 0
+                                : keys->profile == SrtpProfile::aes_cm_128_hmac_sha1_32 ? 1
+                                                                                        : 2);
+      } else {
+        g_value_set_string(value, keys ? dtls_srtp_name(keys->profile) : nullptr);
+      }
+      return true;
+    }
+    case kPropStats: {
+      const DtlsStats st = peer_ ? peer_->stats() : DtlsStats{};
+      const DtlsState state = peer_ ? peer_->state() : DtlsState::fresh;
+      GstStructure* stats = gst_structure_new(
+          "application/x-secmedia-dtls-stats", "state", G_TYPE_STRING, to_string(state),
+          "handshake-time", G_TYPE_DOUBLE,
+          st.handshake_duration
+              ? std::chrono::duration<double, std::milli>(*st.handshake_duration).count()
+              : -1.0,
+          "retransmissions", G_TYPE_UINT64, st.retransmissions, "datagrams-received", G_TYPE_UINT64,
+          st.datagrams_received, "datagrams-sent", G_TYPE_UINT64, st.datagrams_sent,
+          "bytes-received", G_TYPE_UINT64, st.bytes_received, "bytes-sent", G_TYPE_UINT64,
+          st.bytes_sent, "application-data-received", G_TYPE_UINT64, st.application_data_received,
+          "dtls-rejected", G_TYPE_UINT64, st.datagrams_rejected, nullptr);
+      g_value_take_boxed(value, stats);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+}  // namespace secmedia::gst

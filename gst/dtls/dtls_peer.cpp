@@ -1,0 +1,299 @@
+#include "dtls_peer.h"
+
+#include <unordered_map>
+
+namespace secmedia::gst {
+
+namespace {
+
+// The only process-wide state: pairing dtlsenc and dtlsdec by connection-id, as gst-plugins-bad's
+// interface requires. Entries live exactly as long as an element holds the peer.
+struct Registry {
+  std::mutex lock;
+  std::unordered_map<std::string, std::weak_ptr<DtlsPeer>> peers;
+};
+
+Registry& registry() {
+  static Registry instance;
+  return instance;
+}
+
+struct TimerData {
+  std::weak_ptr<DtlsPeer> peer;
+};
+
+}  // namespace
+
+std::shared_ptr<DtlsPeer> DtlsPeer::attach(const std::string& id, bool encoder, std::string* why) {
+  Registry& r = registry();
+  std::lock_guard guard(r.lock);
+  std::shared_ptr<DtlsPeer> peer;
+  if (!id.empty()) {
+    auto it = r.peers.find(id);
+    if (it != r.peers.end()) peer = it->second.lock();
+  }
+  if (peer) {
+    std::lock_guard peer_guard(peer->lock_);
+    bool& taken = encoder ? peer->has_encoder_ : peer->has_decoder_;
+    if (taken) {
+      if (why) {
+        *why = std::string("connection-id \"") + id + "\" is already used by another " +
+               (encoder ? "dtlsenc" : "dtlsdec");
+      }
+      return nullptr;
+    }
+    taken = true;
+    return peer;
+  }
+  peer = std::shared_ptr<DtlsPeer>(new DtlsPeer());
+  peer->self_ = peer;
+  peer->id_ = id;
+  (encoder ? peer->has_encoder_ : peer->has_decoder_) = true;
+  if (!id.empty()) r.peers[id] = peer;
+  return peer;
+}
+
+void DtlsPeer::detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder) {
+  if (!peer) return;
+  Registry& r = registry();
+  std::lock_guard guard(r.lock);
+  bool last = false;
+  {
+    std::lock_guard peer_guard(peer->lock_);
+    (encoder ? peer->has_encoder_ : peer->has_decoder_) = false;
+    (encoder ? peer->encoder_callbacks_ : peer->decoder_callbacks_) = {};
+    last = !peer->has_encoder_ && !peer->has_decoder_;
+  }
+  if (last && !peer->id_.empty()) {
+    auto it = r.peers.find(peer->id_);
+    if (it != r.peers.end() && it->second.lock() == peer) r.peers.erase(it);
+  }
+}
+
+DtlsPeer::~DtlsPeer() {
+  if (timer_) {
+    gst_clock_id_unschedule(timer_);
+    gst_clock_id_unref(timer_);
+  }
+  if (clock_) gst_object_unref(clock_);
+}
+
+DtlsPeerSettings DtlsPeer::settings() {
+  std::lock_guard guard(lock_);
+  return settings_;
+}
+
+void DtlsPeer::update_settings(const std::function<void(DtlsPeerSettings&)>& change) {
+  std::lock_guard guard(lock_);
+  change(settings_);
+  if (!settings_.pem.empty()) certificate_.reset();  // a new PEM replaces a generated identity
+}
+
+void DtlsPeer::set_callbacks(bool encoder, DtlsPeerCallbacks callbacks) {
+  std::lock_guard guard(lock_);
+  (encoder ? encoder_callbacks_ : decoder_callbacks_) = std::move(callbacks);
+}
+
+bool DtlsPeer::ensure_certificate_locked(std::string* why) {
+  if (certificate_) return true;
+  if (!settings_.pem.empty()) {
+    // gst-plugins-bad's `pem` holds the certificate and the key in one string.
+    certificate_ = DtlsCertificate::from_pem(settings_.pem, settings_.pem, why);
+  } else {
+    certificate_ = DtlsCertificate::generate(settings_.certificate_type, why);
+  }
+  return certificate_ != nullptr;
+}
+
+GstClockTime DtlsPeer::now_locked() const {
+  return clock_ ? gst_clock_get_time(clock_) : g_get_monotonic_time() * GST_USECOND;
+}
+
+bool DtlsPeer::start(GstClock* clock, std::string* why) {
+  DtlsOutputs outputs;
+  {
+    std::lock_guard guard(lock_);
+    if (connection_) return true;
+    if (!ensure_certificate_locked(why)) return false;
+    DtlsConfig config;
+    config.role = settings_.is_client ? DtlsRole::client : DtlsRole::server;
+    config.certificate = certificate_;
+    config.peer_fingerprints = settings_.peer_fingerprints;
+    config.srtp_profiles = settings_.srtp_profiles;
+    config.mtu = settings_.mtu;
+    config.initial_retransmission_timeout =
+        std::chrono::milliseconds(settings_.retransmission_timeout_ms);
+    config.max_retransmission_timeout =
+        std::max(config.initial_retransmission_timeout, std::chrono::milliseconds(60000));
+    config.max_retransmissions = 12;
+    config.handshake_timeout = std::chrono::milliseconds(settings_.handshake_timeout_ms);
+    connection_ = DtlsConnection::create(config, why);
+    if (!connection_) return false;
+    if (clock_) gst_object_unref(clock_);
+    clock_ = clock ? GST_CLOCK(gst_object_ref(clock)) : gst_system_clock_obtain();
+    last_state_ = DtlsState::fresh;
+    connection_->start(DtlsTime(now_locked()));
+    outputs = collect_locked();
+    schedule_timer_locked();
+  }
+  dispatch(outputs);
+  return true;
+}
+
+void DtlsPeer::stop() {
+  std::lock_guard guard(lock_);
+  if (timer_) {
+    gst_clock_id_unschedule(timer_);
+    gst_clock_id_unref(timer_);
+    timer_ = nullptr;
+  }
+  connection_.reset();
+  last_state_ = DtlsState::fresh;
+}
+
+DtlsOutputs DtlsPeer::collect_locked() {
+  DtlsOutputs outputs;
+  if (!connection_) return outputs;
+  while (auto datagram = connection_->poll_datagram()) outputs.datagrams.push_back(*datagram);
+  while (auto event = connection_->poll_event()) {
+    if (auto* state = std::get_if<dtls_event::StateChanged>(&*event)) {
+      outputs.reason = state->reason;
+      if (state->state == DtlsState::closed && state->reason.find("the peer") == 0) {
+        outputs.closed_by_peer = true;
+      }
+    } else if (auto* keys = std::get_if<dtls_event::KeysReady>(&*event)) {
+      outputs.keys = keys->keys;
+    } else if (auto* data = std::get_if<dtls_event::ApplicationData>(&*event)) {
+      outputs.application_data.push_back(std::move(data->data));
+    }
+  }
+  const DtlsState now = connection_->state();
+  if (now != last_state_) {
+    outputs.new_state = now;
+    last_state_ = now;
+  }
+  return outputs;
+}
+
+void DtlsPeer::dispatch(const DtlsOutputs& const_outputs) {
+  DtlsPeerCallbacks encoder, decoder;
+  {
+    std::lock_guard guard(lock_);
+    encoder = encoder_callbacks_;
+    decoder = decoder_callbacks_;
+  }
+  DtlsOutputs outputs = const_outputs;
+  outputs.decoder_attached = static_cast<bool>(decoder.on_outputs);
+  if (encoder.on_outputs) encoder.on_outputs(outputs);
+  if (decoder.on_outputs) decoder.on_outputs(outputs);
+}
+
+void DtlsPeer::schedule_timer_locked() {
+  const auto next = connection_ ? connection_->next_timeout() : std::nullopt;
+  const GstClockTime when =
+      next ? static_cast<GstClockTime>(std::max<int64_t>(next->count(), 0)) : GST_CLOCK_TIME_NONE;
+  if (timer_ && when == timer_time_) return;
+  if (timer_) {
+    gst_clock_id_unschedule(timer_);
+    gst_clock_id_unref(timer_);
+    timer_ = nullptr;
+  }
+  timer_time_ = when;
+  if (when == GST_CLOCK_TIME_NONE || !clock_) return;
+  timer_ = gst_clock_new_single_shot_id(clock_, when);
+  gst_clock_id_wait_async(timer_, on_timer, new TimerData{self_},
+                          [](gpointer data) { delete static_cast<TimerData*>(data); });
+}
+
+gboolean DtlsPeer::on_timer(GstClock*, GstClockTime, GstClockID id, gpointer data) {
+  auto peer = static_cast<TimerData*>(data)->peer.lock();
+  if (!peer) return TRUE;
+  DtlsOutputs outputs;
+  {
+    std::lock_guard guard(peer->lock_);
+    if (peer->timer_ != id || !peer->connection_) return TRUE;  // replaced or stopped meanwhile
+    gst_clock_id_unref(peer->timer_);
+    peer->timer_ = nullptr;
+    peer->connection_->handle_timeout(DtlsTime(peer->now_locked()));
+    outputs = peer->collect_locked();
+    peer->schedule_timer_locked();
+  }
+  peer->dispatch(outputs);
+  return TRUE;
+}
+
+void DtlsPeer::handle_datagram(std::span<const uint8_t> datagram) {
+  DtlsOutputs outputs;
+  {
+    std::lock_guard guard(lock_);
+    if (!connection_) return;
+    connection_->handle_datagram(datagram, DtlsTime(now_locked()));
+    outputs = collect_locked();
+    schedule_timer_locked();
+  }
+  dispatch(outputs);
+}
+
+bool DtlsPeer::send_application_data(std::span<const uint8_t> data) {
+  DtlsOutputs outputs;
+  bool sent;
+  {
+    std::lock_guard guard(lock_);
+    if (!connection_) return false;
+    sent = connection_->send(data);
+    outputs = collect_locked();
+  }
+  dispatch(outputs);
+  return sent;
+}
+
+void DtlsPeer::close() {
+  DtlsOutputs outputs;
+  {
+    std::lock_guard guard(lock_);
+    if (!connection_) return;
+    connection_->close(DtlsTime(now_locked()));
+    outputs = collect_locked();
+    schedule_timer_locked();
+  }
+  dispatch(outputs);
+}
+
+DtlsState DtlsPeer::state() {
+  std::lock_guard guard(lock_);
+  return last_state_;
+}
+
+std::optional<SrtpKeyingMaterial> DtlsPeer::keys() {
+  std::lock_guard guard(lock_);
+  return connection_ ? connection_->keying_material() : std::nullopt;
+}
+
+std::string DtlsPeer::local_pem() {
+  std::lock_guard guard(lock_);
+  if (!ensure_certificate_locked(nullptr)) return {};
+  return certificate_->certificate_pem() + certificate_->private_key_pem();
+}
+
+std::string DtlsPeer::local_fingerprint() {
+  std::lock_guard guard(lock_);
+  if (!ensure_certificate_locked(nullptr)) return {};
+  return certificate_->fingerprint().to_string();
+}
+
+std::string DtlsPeer::peer_pem() {
+  std::lock_guard guard(lock_);
+  return connection_ ? connection_->peer_certificate_pem() : std::string();
+}
+
+DtlsStats DtlsPeer::stats() {
+  std::lock_guard guard(lock_);
+  return connection_ ? connection_->stats() : DtlsStats{};
+}
+
+std::string DtlsPeer::failure_reason() {
+  std::lock_guard guard(lock_);
+  return connection_ ? connection_->failure_reason() : std::string();
+}
+
+}  // namespace secmedia::gst

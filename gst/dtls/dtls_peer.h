@@ -1,0 +1,108 @@
+// One DTLS association shared by the dtlsenc and dtlsdec of a peer, paired by connection-id.
+//
+// The peer owns the sans-IO DtlsConnection and its settings. Elements feed it (datagrams from
+// dtlsdec, application data and EOS from dtlsenc) and it answers with Outputs, collected under its
+// lock and handed to the elements' callbacks after the lock is released: no callback, signal or
+// push ever runs with the lock held. Retransmission timeouts run on a GstClock single-shot wait.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "secmedia/dtls.h"
+
+namespace secmedia::gst {
+
+struct DtlsPeerSettings {
+  bool is_client = false;
+  std::string pem;  // certificate and key; empty: generate one (certificate_type)
+  CertificateType certificate_type = CertificateType::ecdsa_p256;
+  std::vector<Fingerprint> peer_fingerprints;
+  std::vector<SrtpProfile> srtp_profiles = default_dtls_srtp_profiles();
+  guint mtu = 1200;
+  guint retransmission_timeout_ms = 1000;
+  guint handshake_timeout_ms = 30000;
+};
+
+// What one input produced, delivered to the elements without the lock.
+struct DtlsOutputs {
+  std::vector<std::vector<uint8_t>> datagrams;
+  std::optional<DtlsState> new_state;
+  std::string reason;  // for failed / closed
+  std::optional<SrtpKeyingMaterial> keys;
+  std::vector<std::vector<uint8_t>> application_data;
+  bool closed_by_peer = false;
+  bool decoder_attached = false;  // errors are posted by dtlsdec when there is one
+};
+
+struct DtlsPeerCallbacks {
+  // Both set by the element that registers them; called without the peer's lock.
+  std::function<void(const DtlsOutputs&)> on_outputs;
+};
+
+class DtlsPeer {
+ public:
+  // Finds or creates the peer for `id`. nullptr when `id` already has an element of that kind
+  // (a duplicate connection-id), with `why` set.
+  static std::shared_ptr<DtlsPeer> attach(const std::string& id, bool encoder, std::string* why);
+  // Releases the element's hold on the peer; the registry entry goes with the last element.
+  static void detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder);
+
+  ~DtlsPeer();
+
+  // Settings are read when the connection starts.
+  DtlsPeerSettings settings();
+  void update_settings(const std::function<void(DtlsPeerSettings&)>& change);
+
+  void set_callbacks(bool encoder, DtlsPeerCallbacks callbacks);
+
+  // Creates the connection if needed and starts the handshake (the client sends its ClientHello).
+  // Either element may call it; the second call does nothing. False with `why` on bad settings.
+  bool start(GstClock* clock, std::string* why);
+  void stop();
+
+  void handle_datagram(std::span<const uint8_t> datagram);
+  bool send_application_data(std::span<const uint8_t> data);
+  void close();
+
+  DtlsState state();
+  std::optional<SrtpKeyingMaterial> keys();
+  std::string local_pem();  // the effective certificate and key (generated when none was given)
+  std::string local_fingerprint();
+  std::string peer_pem();
+  DtlsStats stats();
+  std::string failure_reason();
+
+ private:
+  DtlsPeer() = default;
+  // Collects what the connection produced (lock held).
+  DtlsOutputs collect_locked();
+  void dispatch(const DtlsOutputs& outputs);
+  void schedule_timer_locked();
+  static gboolean on_timer(GstClock* clock, GstClockTime time, GstClockID id, gpointer data);
+  GstClockTime now_locked() const;
+  bool ensure_certificate_locked(std::string* why);
+
+  std::mutex lock_;
+  DtlsPeerSettings settings_;
+  std::shared_ptr<const DtlsCertificate> certificate_;
+  std::unique_ptr<DtlsConnection> connection_;
+  DtlsState last_state_ = DtlsState::fresh;
+  GstClock* clock_ = nullptr;
+  GstClockID timer_ = nullptr;
+  GstClockTime timer_time_ = GST_CLOCK_TIME_NONE;
+  DtlsPeerCallbacks encoder_callbacks_;
+  DtlsPeerCallbacks decoder_callbacks_;
+  bool has_encoder_ = false;
+  bool has_decoder_ = false;
+  std::string id_;
+  std::weak_ptr<DtlsPeer> self_;
+};
+
+}  // namespace secmedia::gst
