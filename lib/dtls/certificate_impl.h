@@ -1,6 +1,9 @@
 // DtlsCertificate's OpenSSL objects, shared with the connection that installs them.
 #pragma once
 
+#include <mutex>
+#include <string>
+
 #include "openssl_handles.h"
 #include "secmedia/dtls.h"
 
@@ -9,6 +12,14 @@ namespace secmedia {
 struct DtlsCertificate::Impl {
   detail::OpenSslPtr<X509> certificate;
   detail::OpenSslPtr<EVP_PKEY> key;
+
+  // The DTLS context for this identity, made on first use and shared by every connection that
+  // presents it: building an SSL_CTX costs more than a third of a whole handshake. Everything that
+  // differs between connections is set on each SSL instead. Owned here, so nothing is
+  // process-global.
+  mutable std::once_flag context_once;
+  mutable detail::OpenSslPtr<SSL_CTX> context;
+  mutable std::string context_error;
 };
 
 namespace detail {

@@ -93,10 +93,44 @@ std::vector<SrtpProfile> default_dtls_srtp_profiles() {
           SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpProfile::aes_cm_128_hmac_sha1_32};
 }
 
+int generate_cookie_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length);
+int verify_cookie_trampoline(SSL* ssl, const unsigned char* cookie, unsigned int length);
+
+// The settings every connection shares (DTLS 1.2 only, suites, groups, options, the identity), in
+// the context the certificate keeps. Per-connection settings go on the SSL.
+SSL_CTX* shared_context(const DtlsCertificate& certificate, std::string* why) {
+  const DtlsCertificate::Impl& identity = certificate.impl();
+  std::call_once(identity.context_once, [&identity] {
+    OpenSslPtr<SSL_CTX> context(SSL_CTX_new(DTLS_method()));
+    SSL_CTX* ctx = context.get();
+    // DTLS 1.2 exactly: a DTLS 1.3 that a newer OpenSSL may offer has not been tested here.
+    if (!ctx || SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+        SSL_CTX_set_cipher_list(ctx, kCipherList) != 1 ||
+        SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+      identity.context_error = "OpenSSL refused the DTLS parameters: " + take_openssl_error();
+      return;
+    }
+    // RFC 8827 §6.5: no renegotiation. The MTU is ours to give. No tickets: nothing outlives the
+    // connection.
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
+    if (SSL_CTX_use_certificate(ctx, identity.certificate.get()) != 1 ||
+        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) != 1) {
+      identity.context_error = "OpenSSL refused the certificate: " + take_openssl_error();
+      return;
+    }
+    // Used only by connections that enable SSL_OP_COOKIE_EXCHANGE.
+    SSL_CTX_set_cookie_generate_cb(ctx, generate_cookie_trampoline);
+    SSL_CTX_set_cookie_verify_cb(ctx, verify_cookie_trampoline);
+    identity.context = std::move(context);
+  });
+  if (!identity.context && why) *why = identity.context_error;
+  return identity.context.get();
+}
+
 struct DtlsConnection::Impl {
   DtlsConfig config;
   detail::DatagramBio bio;  // outlives `ssl`, which owns the BIO made from it
-  OpenSslPtr<SSL_CTX> context;
   OpenSslPtr<SSL> ssl;
   std::vector<uint8_t> cookie_secret;
 
@@ -156,37 +190,13 @@ bool DtlsConnection::Impl::setup(std::string* why) {
     srtp_list += dtls->openssl_name;
   }
 
-  context.reset(SSL_CTX_new(DTLS_method()));
-  if (!context) return fail_setup("OpenSSL cannot make a DTLS context");
-  SSL_CTX* ctx = context.get();
-  // DTLS 1.2 exactly: a DTLS 1.3 that a newer OpenSSL may offer has not been tested here.
-  if (SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
-      SSL_CTX_set_cipher_list(ctx, kCipherList) != 1 ||
-      SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
-    return fail_setup("OpenSSL refused the DTLS parameters");
-  }
-  // RFC 8827 §6.5: no renegotiation. The MTU is ours to give. No tickets: nothing outlives the
-  // connection.
-  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
-  const DtlsCertificate::Impl& identity = config.certificate->impl();
-  if (SSL_CTX_use_certificate(ctx, identity.certificate.get()) != 1 ||
-      SSL_CTX_use_PrivateKey(ctx, identity.key.get()) != 1) {
-    return fail_setup("OpenSSL refused the certificate");
-  }
-  // Both sides present certificates; identity is the fingerprint, checked in verify_callback.
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback);
-  // SSL_CTX_set_tlsext_use_srtp returns 0 on success.
-  if (!srtp_list.empty() && SSL_CTX_set_tlsext_use_srtp(ctx, srtp_list.c_str()) != 0) {
-    return fail_setup("OpenSSL refused the SRTP profiles");
-  }
+  SSL_CTX* ctx = shared_context(*config.certificate, why);
+  if (!ctx) return false;
   if (config.cookie_exchange) {
     cookie_secret.resize(32);
     if (RAND_bytes(cookie_secret.data(), static_cast<int>(cookie_secret.size())) != 1) {
       return fail_setup("no randomness for the cookie secret");
     }
-    SSL_CTX_set_cookie_generate_cb(ctx, generate_cookie);
-    SSL_CTX_set_cookie_verify_cb(ctx, verify_cookie);
   }
 
   if (!bio.init()) return fail_setup("OpenSSL cannot make a BIO method");
@@ -198,6 +208,12 @@ bool DtlsConnection::Impl::setup(std::string* why) {
   }
   BIO_up_ref(datagrams);
   SSL_set_bio(ssl.get(), datagrams, datagrams);  // read and write: one reference each
+  // Both sides present certificates; identity is the fingerprint, checked in verify_callback.
+  SSL_set_verify(ssl.get(), SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_callback);
+  // SSL_set_tlsext_use_srtp returns 0 on success.
+  if (!srtp_list.empty() && SSL_set_tlsext_use_srtp(ssl.get(), srtp_list.c_str()) != 0) {
+    return fail_setup("OpenSSL refused the SRTP profiles");
+  }
   SSL_set_app_data(ssl.get(), this);
   SSL_set_info_callback(ssl.get(), info_callback);
   DTLS_set_timer_cb(ssl.get(), timer_callback);
@@ -409,6 +425,13 @@ int DtlsConnection::Impl::verify_cookie(SSL* ssl, const unsigned char* cookie,
   unsigned int expected_length = 0;
   if (length != kCookieLength || !generate_cookie(ssl, expected, &expected_length)) return 0;
   return CRYPTO_memcmp(expected, cookie, kCookieLength) == 0 ? 1 : 0;
+}
+
+int generate_cookie_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length) {
+  return DtlsConnection::Impl::generate_cookie(ssl, cookie, length);
+}
+int verify_cookie_trampoline(SSL* ssl, const unsigned char* cookie, unsigned int length) {
+  return DtlsConnection::Impl::verify_cookie(ssl, cookie, length);
 }
 
 // --- public interface ---------------------------------------------------------------------------
