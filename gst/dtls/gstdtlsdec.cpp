@@ -85,9 +85,13 @@ void start_pad(SecmediaDtlsDec* self, GstPad* pad, const char* caps_name, const 
   gst_pad_push_event(pad, gst_event_new_stream_start(id));
   g_free(id);
   g_free(upstream_id);
-  GstCaps* caps = caps_name ? src_caps(self) : gst_caps_new_any();
-  gst_pad_push_event(pad, gst_event_new_caps(caps));
-  gst_caps_unref(caps);
+  // Application data has no caps of its own (like gst-plugins-bad's data pad): whatever protocol
+  // runs over DTLS (SCTP for WebRTC data channels) is for the element downstream to know.
+  if (caps_name) {
+    GstCaps* caps = src_caps(self);
+    gst_pad_push_event(pad, gst_event_new_caps(caps));
+    gst_caps_unref(caps);
+  }
   GstEvent* segment = gst_pad_get_sticky_event(self->sink, GST_EVENT_SEGMENT, 0);
   if (!segment) {
     GstSegment time_segment;

@@ -71,7 +71,8 @@ void ensure_src_started(SecmediaDtlsEnc* self) {
   EncoderState& state = state_of(self);
   if (state.src_started) return;
   state.src_started = true;
-  gchar* id = gst_pad_create_stream_id(self->src, GST_ELEMENT(self), "dtls");
+  // gst_pad_create_stream_id() wants at most one sink pad; dtlsenc may have two (sink, data_sink).
+  gchar* id = g_strdup_printf("%08x%08x/dtls", g_random_int(), g_random_int());
   gst_pad_push_event(self->src, gst_event_new_stream_start(id));
   g_free(id);
   GstCaps* caps = gst_caps_new_empty_simple("application/x-dtls");

@@ -1,0 +1,343 @@
+// dtlsenc and dtlsdec with srtpenc and srtpdec, two peers in one process: every profile, both
+// roles, fingerprints that match and that do not, lost handshake datagrams (netsim), late linking
+// of srtpenc, restart, EOS and close_notify, application data both ways. No glue code: keys travel
+// as pad events.
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <string>
+
+#include "gst_test_support.h"
+#include "secmedia/dtls.h"
+
+namespace secmedia {
+namespace {
+
+std::atomic<int> next_id{0};
+
+// Peer A sends raw video to peer B; B only answers the handshake (its dtlsenc has nothing on sink).
+struct Call {
+  GstElement* pipeline = nullptr;
+  std::atomic<guint> received{0};
+  std::string a, b;  // connection ids
+
+  explicit Call(const std::string& a_options = "", const std::string& b_options = "",
+                const std::string& link_a_to_b = "", const std::string& link_b_to_a = "",
+                bool with_media = true) {
+    const int id = next_id++;
+    a = "a" + std::to_string(id);
+    b = "b" + std::to_string(id);
+    const std::string media =
+        with_media ? "videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=30/1 ! "
+                     "rtpvrawpay ! srtpenc name=srtpenc ! "
+                   : "";
+    const std::string description =
+        media + "dtlsenc name=aenc connection-id=" + a + " retransmission-timeout=50 " + a_options +
+        " ! " + link_a_to_b + " dtlsdec name=bdec connection-id=" + b +
+        " ! srtpdec name=bsrtp ! fakesink name=bsink sync=false async=false "
+        "dtlsenc name=benc connection-id=" +
+        b + " retransmission-timeout=50 " + b_options + " ! " + link_b_to_a +
+        " dtlsdec name=adec connection-id=" + a + " ! srtpdec ! fakesink sync=false async=false";
+    GError* error = nullptr;
+    pipeline = gst_parse_launch(description.c_str(), &error);
+    EXPECT_NE(pipeline, nullptr) << (error ? error->message : "") << "\n" << description;
+    if (error) g_error_free(error);
+    GstElement* sink = element("bsink");
+    GstPad* pad = gst_element_get_static_pad(sink, "sink");
+    gst_pad_add_probe(
+        pad, GST_PAD_PROBE_TYPE_BUFFER,
+        [](GstPad*, GstPadProbeInfo*, gpointer data) {
+          ++*static_cast<std::atomic<guint>*>(data);
+          return GST_PAD_PROBE_OK;
+        },
+        &received, nullptr);
+    gst_object_unref(pad);
+    gst_object_unref(sink);
+  }
+  ~Call() {
+    if (pipeline) {
+      gst_element_set_state(pipeline, GST_STATE_NULL);
+      gst_object_unref(pipeline);
+    }
+  }
+
+  GstElement* element(const char* name) { return gst_bin_get_by_name(GST_BIN(pipeline), name); }
+
+  int state_of(const char* name) {
+    GstElement* e = element(name);
+    int state = -1;
+    g_object_get(e, "connection-state", &state, nullptr);
+    gst_object_unref(e);
+    return state;
+  }
+
+  std::string string_property(const char* name, const char* property) {
+    GstElement* e = element(name);
+    gchar* value = nullptr;
+    g_object_get(e, property, &value, nullptr);
+    gst_object_unref(e);
+    std::string result = value ? value : "";
+    g_free(value);
+    return result;
+  }
+
+  void set(const char* name, const char* property, const std::string& value) {
+    GstElement* e = element(name);
+    g_object_set(e, property, value.c_str(), nullptr);
+    gst_object_unref(e);
+  }
+
+  // Waits until `done` holds, an error is posted (returned as text) or `seconds` pass.
+  std::string wait(const std::function<bool()>& done, double seconds = 10) {
+    GstBus* bus = gst_element_get_bus(pipeline);
+    const gint64 deadline = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
+    std::string error_text;
+    while (g_get_monotonic_time() < deadline && !done()) {
+      if (GstMessage* m = gst_bus_timed_pop_filtered(bus, 20 * GST_MSECOND, GST_MESSAGE_ERROR)) {
+        GError* error = nullptr;
+        gchar* debug = nullptr;
+        gst_message_parse_error(m, &error, &debug);
+        error_text = std::string(error->message) + ": " + (debug ? debug : "");
+        g_error_free(error);
+        g_free(debug);
+        gst_message_unref(m);
+        break;
+      }
+    }
+    gst_object_unref(bus);
+    return error_text;
+  }
+
+  bool play() {
+    return gst_element_set_state(pipeline, GST_STATE_PLAYING) != GST_STATE_CHANGE_FAILURE;
+  }
+};
+
+constexpr int kConnected = 4;
+
+class DtlsElementProfiles : public ::testing::TestWithParam<std::tuple<const char*, bool>> {};
+
+TEST_P(DtlsElementProfiles, MediaFlowsUnderTheNegotiatedProfile) {
+  const auto& [profile, a_is_client] = GetParam();
+  Call call(std::string("srtp-profiles=") + profile + " is-client=" + (a_is_client ? "1" : "0"),
+            std::string("is-client=") + (a_is_client ? "0" : "1"));
+  ASSERT_TRUE(call.play());
+  const std::string error = call.wait([&] { return call.received >= 20; });
+  ASSERT_EQ(error, "");
+  EXPECT_GE(call.received.load(), 20u);
+  for (const char* name : {"aenc", "adec", "benc", "bdec"}) {
+    EXPECT_EQ(call.state_of(name), kConnected) << name;
+    EXPECT_EQ(call.string_property(name, "srtp-profile"), profile) << name;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    EveryProfileBothRoles, DtlsElementProfiles,
+    ::testing::Combine(::testing::Values("SRTP_AEAD_AES_128_GCM", "SRTP_AEAD_AES_256_GCM",
+                                         "SRTP_AES128_CM_SHA1_80", "SRTP_AES128_CM_SHA1_32"),
+                       ::testing::Bool()),
+    [](const auto& test_info) {
+      return std::string(std::get<0>(test_info.param)) +
+             (std::get<1>(test_info.param) ? "_a_client" : "_a_server");
+    });
+
+TEST(DtlsElements, PinnedFingerprintsConnect) {
+  Call call("is-client=1");
+  call.set("adec", "peer-fingerprint", call.string_property("bdec", "fingerprint"));
+  call.set("bdec", "peer-fingerprint", call.string_property("adec", "fingerprint"));
+  ASSERT_TRUE(call.play());
+  EXPECT_EQ(call.wait([&] { return call.received >= 10; }), "");
+  EXPECT_EQ(call.state_of("aenc"), kConnected);
+  // Both elements of a peer show the same certificate.
+  EXPECT_EQ(call.string_property("aenc", "fingerprint"),
+            call.string_property("adec", "fingerprint"));
+  EXPECT_NE(call.string_property("adec", "peer-pem").find("BEGIN CERTIFICATE"), std::string::npos);
+}
+
+TEST(DtlsElements, FingerprintMismatchIsAnErrorNamingBoth) {
+  Call call("is-client=1");
+  auto impostor = DtlsCertificate::generate(CertificateType::ecdsa_p256);
+  const std::string expected = impostor->fingerprint().to_string();
+  call.set("adec", "peer-fingerprint", expected);
+  const std::string actual = call.string_property("bdec", "fingerprint");
+  ASSERT_TRUE(call.play());
+  // Both peers fail (B learns from A's alert); collect every error for a few seconds.
+  std::string error;
+  for (int i = 0; i < 3; ++i) error += call.wait([] { return false; }, 2) + "\n";
+  EXPECT_NE(error.find("DTLS handshake failed"), std::string::npos) << error;
+  EXPECT_NE(error.find(expected), std::string::npos) << error;
+  EXPECT_NE(error.find(actual), std::string::npos) << error;
+  EXPECT_EQ(call.received.load(), 0u) << "nothing decrypted from an unverified peer";
+  // The pipeline stops cleanly after the failure.
+  EXPECT_EQ(gst_element_set_state(call.pipeline, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+}
+
+TEST(DtlsElements, LostHandshakeDatagramsAreRetransmitted) {
+  Call call("is-client=1", "", "netsim drop-probability=0.3 ! ", "netsim drop-probability=0.3 ! ");
+  ASSERT_TRUE(call.play());
+  EXPECT_EQ(call.wait([&] { return call.received >= 10; }, 20), "");
+  EXPECT_EQ(call.state_of("aenc"), kConnected);
+}
+
+TEST(DtlsElements, SrtpencLinkedAfterTheHandshakeGetsTheKeys) {
+  Call call("is-client=1", "", "", "", false);
+  ASSERT_TRUE(call.play());
+  ASSERT_EQ(call.wait([&] { return call.state_of("aenc") == kConnected; }), "");
+  GstElement* media = gst_parse_bin_from_description(
+      "videotestsrc is-live=true ! video/x-raw,width=64,height=48,framerate=30/1 ! rtpvrawpay ! "
+      "srtpenc",
+      TRUE, nullptr);
+  gst_bin_add(GST_BIN(call.pipeline), media);
+  GstElement* aenc = call.element("aenc");
+  ASSERT_TRUE(gst_element_link(media, aenc));
+  gst_object_unref(aenc);
+  gst_element_sync_state_with_parent(media);
+  EXPECT_EQ(call.wait([&] { return call.received >= 10; }), "");
+  EXPECT_GE(call.received.load(), 10u);
+}
+
+TEST(DtlsElements, RestartDoesANewHandshake) {
+  Call call("is-client=1");
+  ASSERT_TRUE(call.play());
+  ASSERT_EQ(call.wait([&] { return call.received >= 5; }), "");
+  gst_element_set_state(call.pipeline, GST_STATE_NULL);
+  call.received = 0;
+  ASSERT_TRUE(call.play());
+  EXPECT_EQ(call.wait([&] { return call.received >= 5; }), "");
+  EXPECT_EQ(call.state_of("bdec"), kConnected);
+}
+
+TEST(DtlsElements, EosSendsCloseNotifyWhichEndsThePeersStream) {
+  const int id = next_id++;
+  const std::string a = "ea" + std::to_string(id), b = "eb" + std::to_string(id);
+  const std::string description =
+      "videotestsrc is-live=true num-buffers=30 ! video/x-raw,width=64,height=48,framerate=30/1 ! "
+      "rtpvrawpay ! srtpenc ! dtlsenc name=aenc is-client=1 connection-id=" +
+      a + " ! dtlsdec name=bdec connection-id=" + b +
+      " ! srtpdec ! fakesink name=bsink sync=false async=false  dtlsenc connection-id=" + b +
+      " ! dtlsdec connection-id=" + a + " ! srtpdec ! fakesink sync=false async=false";
+  GstElement* pipeline = gst_parse_launch(description.c_str(), nullptr);
+  ASSERT_NE(pipeline, nullptr);
+  // B's sink sees EOS only through B's dtlsdec, which sends it on receiving close_notify.
+  GstElement* bsink = gst_bin_get_by_name(GST_BIN(pipeline), "bsink");
+  GstPad* pad = gst_element_get_static_pad(bsink, "sink");
+  std::atomic<bool> eos{false};
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
+          *static_cast<std::atomic<bool>*>(data) = true;
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      &eos, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(bsink);
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  for (int i = 0; i < 1000 && !eos; ++i) g_usleep(10000);
+  EXPECT_TRUE(eos) << "no EOS after close_notify";
+  GstBus* bus = gst_element_get_bus(pipeline);
+  GstElement* bdec = gst_bin_get_by_name(GST_BIN(pipeline), "bdec");
+  int state = -1;
+  g_object_get(bdec, "connection-state", &state, nullptr);
+  EXPECT_EQ(state, 1) << "closed";
+  gst_object_unref(bdec);
+  gst_object_unref(bus);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+TEST(DtlsElements, ApplicationDataBothWays) {
+  const int id = next_id++;
+  const std::string a = "da" + std::to_string(id), b = "db" + std::to_string(id);
+  const std::string description =
+      "dtlsenc name=aenc is-client=1 connection-id=" + a +
+      " ! dtlsdec name=bdec connection-id=" + b +
+      " ! fakesink sync=false async=false  dtlsenc name=benc connection-id=" + b +
+      " ! dtlsdec name=adec connection-id=" + a +
+      " ! fakesink sync=false async=false "
+      "appsrc name=asrc format=time ! aenc.data_sink  bdec.data_src ! appsink name=bsink "
+      "sync=false async=false  appsrc name=bsrc format=time ! benc.data_sink  adec.data_src ! "
+      "appsink name=asink sync=false async=false";
+  GError* error = nullptr;
+  GstElement* pipeline = gst_parse_launch(description.c_str(), &error);
+  ASSERT_NE(pipeline, nullptr) << (error ? error->message : "");
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  GstElement* aenc = gst_bin_get_by_name(GST_BIN(pipeline), "aenc");
+  for (int i = 0; i < 500; ++i) {
+    int state = 0;
+    g_object_get(aenc, "connection-state", &state, nullptr);
+    if (state == kConnected) break;
+    g_usleep(10000);
+  }
+  gst_object_unref(aenc);
+  auto send = [&](const char* src, const std::string& text) {
+    GstElement* appsrc = gst_bin_get_by_name(GST_BIN(pipeline), src);
+    GstBuffer* buffer = gst_buffer_new_memdup(text.data(), text.size());
+    GstFlowReturn ret;
+    g_signal_emit_by_name(appsrc, "push-buffer", buffer, &ret);
+    gst_buffer_unref(buffer);
+    gst_object_unref(appsrc);
+  };
+  auto receive = [&](const char* sink_name) {
+    GstElement* sink = gst_bin_get_by_name(GST_BIN(pipeline), sink_name);
+    GstSample* sample = nullptr;
+    g_signal_emit_by_name(sink, "try-pull-sample", 5 * GST_SECOND, &sample);
+    std::string text;
+    if (sample) {
+      GstBuffer* buffer = gst_sample_get_buffer(sample);
+      const auto bytes = test::to_bytes(buffer);
+      text.assign(bytes.begin(), bytes.end());
+      gst_sample_unref(sample);
+    }
+    gst_object_unref(sink);
+    return text;
+  };
+  send("asrc", "hello from a");
+  send("bsrc", "hello from b");
+  EXPECT_EQ(receive("bsink"), "hello from a");
+  EXPECT_EQ(receive("asink"), "hello from b");
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  gst_object_unref(pipeline);
+}
+
+TEST(DtlsElements, DuplicateConnectionIdIsAClearError) {
+  GstElement* first = gst_element_factory_make("dtlsenc", nullptr);
+  GstElement* second = gst_element_factory_make("dtlsenc", nullptr);
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(second, bus);
+  g_object_set(first, "connection-id", "duplicate-test", nullptr);
+  g_object_set(second, "connection-id", "duplicate-test", nullptr);
+  GstMessage* message = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
+  ASSERT_NE(message, nullptr);
+  GError* error = nullptr;
+  gchar* debug = nullptr;
+  gst_message_parse_error(message, &error, &debug);
+  EXPECT_NE(std::string(debug).find("duplicate-test"), std::string::npos) << debug;
+  g_error_free(error);
+  g_free(debug);
+  gst_message_unref(message);
+  gst_element_set_bus(second, nullptr);
+  gst_object_unref(bus);
+  gst_object_unref(first);
+  gst_object_unref(second);
+  // Once the first is gone, the id is free again.
+  GstElement* third = gst_element_factory_make("dtlsenc", nullptr);
+  g_object_set(third, "connection-id", "duplicate-test", nullptr);
+  gchar* id = nullptr;
+  g_object_get(third, "connection-id", &id, nullptr);
+  EXPECT_STREQ(id, "duplicate-test");
+  g_free(id);
+  gst_object_unref(third);
+}
+
+}  // namespace
+}  // namespace secmedia
+
+int main(int argc, char** argv) {
+  gst_init(&argc, &argv);
+  g_log_set_always_fatal(static_cast<GLogLevelFlags>(G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_ERROR));
+  ::testing::InitGoogleTest(&argc, argv);
+  return secmedia::test::run_all_tests_checking_gst_leaks();
+}
