@@ -171,6 +171,14 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   EncoderState& state = state_of(self);
   std::lock_guard push(state.push_lock);
   ensure_src_started(self);
+  // Handshake datagrams still queued (a server's Finished) go first: SRTP protected with the new
+  // keys must not overtake the message that lets the peer derive them.
+  std::deque<GstBuffer*> pending;
+  {
+    std::lock_guard guard(state.lock);
+    pending.swap(state.datagrams);
+  }
+  for (GstBuffer* datagram : pending) gst_pad_push(self->src, datagram);
   ++state.srtp_forwarded;
   return gst_pad_push(self->src, buffer);
 }

@@ -144,6 +144,7 @@ struct DtlsConnection::Impl {
   std::string peer_pem;
 
   bool started = false;
+  bool handshake_begun = false;  // a client's at start(), a server's at the first datagram
   DtlsTime started_at{};
   DtlsTime last_now{};
   unsigned retransmissions = 0;
@@ -453,7 +454,10 @@ void DtlsConnection::start(DtlsTime now) {
   s.started_at = now;
   s.last_now = now;
   s.set_state(DtlsState::connecting);
-  if (s.config.role == DtlsRole::client) s.drive_handshake();
+  if (s.config.role == DtlsRole::client) {
+    s.handshake_begun = true;
+    s.drive_handshake();
+  }
 }
 
 void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime now) {
@@ -468,6 +472,12 @@ void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime
     return;
   }
   if (!s.started) start(now);
+  if (!s.handshake_begun) {
+    // A server's handshake (and its timeout) begins with the first datagram from a client; waiting
+    // for one is not part of it.
+    s.handshake_begun = true;
+    s.started_at = now;
+  }
   s.bio.push_incoming(datagram);
   if (s.state == DtlsState::connected) {
     s.read_application_data();
@@ -480,7 +490,8 @@ void DtlsConnection::handle_timeout(DtlsTime now) {
   Impl& s = *impl_;
   s.last_now = now;
   if (!s.started || (s.state != DtlsState::connecting && s.state != DtlsState::connected)) return;
-  if (s.state == DtlsState::connecting && now - s.started_at >= s.config.handshake_timeout) {
+  if (s.state == DtlsState::connecting && s.handshake_begun &&
+      now - s.started_at >= s.config.handshake_timeout) {
     s.bio.drop_outgoing();
     s.fail("the DTLS handshake did not complete within " +
            seconds_text(s.config.handshake_timeout));
@@ -508,7 +519,7 @@ std::optional<DtlsTime> DtlsConnection::next_timeout() const {
     next = s.last_now + std::chrono::seconds(remaining.tv_sec) +
            std::chrono::microseconds(remaining.tv_usec);
   }
-  if (s.state == DtlsState::connecting) {
+  if (s.state == DtlsState::connecting && s.handshake_begun) {
     const DtlsTime deadline = s.started_at + s.config.handshake_timeout;
     if (!next || deadline < *next) next = deadline;
   }

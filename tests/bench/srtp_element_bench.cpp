@@ -6,12 +6,15 @@
 // enc's net cost is enc - base; dec's is encdec - enc. Both plugins are libgstsrtp.so, so each side
 // runs in its own worker process (this program with --worker) with its own GST_PLUGIN_PATH and
 // registry; the driver (no --worker) alternates the two for several rounds, keeps the best time of
-// each pipeline and prints a table and one RATIO line per case (ours / gst-plugins-bad, net of the
-// pipeline, lower is better for us). Entry point: tests/bench/run.sh.
+// each pipeline (CPU time, as the core benchmark's ratios use) and prints a table and one RATIO
+// line per case (ours / gst-plugins-bad, net of the pipeline, lower is better for us). Entry point:
+// tests/bench/run.sh.
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
+
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -76,17 +79,23 @@ const char* kind_name(Kind kind) {
 
 struct Options {
   bool worker = false;
-  // Five rounds of two runs each: ten samples of every pipeline on each side. On a shared 2-core VM
-  // the best of ten moves by about 0.02 in the ratios from one invocation to the next; the median
-  // of as many samples moved up to three times as much (noise only ever adds time).
+  // Five rounds of two runs each: ten samples of every pipeline on each side, of which the best
+  // counts (noise only ever adds time; the median moved about three times as much between
+  // invocations). On this 2-core VM, with other programs keeping the load average near 5, the
+  // RATIO lines of four invocations differed by at most 0.05.
   int rounds = 5;
   int repeat = 2;  // worker: each case this many times, interleaved with the others
-  // Runs of 30 ms or more: far above the cost of the state change that starts the clock, short
-  // enough that a burst of noise spoils few of them; the pre-built input stays under 30 MB.
+  // Runs of 10 to 300 ms: short enough that a burst of noise spoils few of them, long enough that
+  // the fixed cost of a run (starting and stopping, the same in the three pipelines of a size and
+  // so gone from the net costs) is below 1%; the pre-built input stays under 30 MB.
   size_t packets_160 = 60000;
   size_t packets_1200 = 25000;
   std::string only;               // run only the cases whose "<profile>/<size>" contains this
   std::optional<Kind> only_kind;  // worker: run only this pipeline (e.g. under callgrind)
+  // Octets of writable room after each input packet. 0 (the default, what RTP payloaders give)
+  // makes every srtpenc copy; with room for the tag ours protects in place (gst-plugins-bad's
+  // always copies), which shows what the copy costs ours.
+  size_t tail_room = 0;
   bool warm_up = true;
 };
 
@@ -112,13 +121,14 @@ bool size_selected(const Options& options, size_t payload) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Worker: one process, one plugin set, every case once.
+// Worker: one process, one plugin set, every case `repeat` times.
 
 // All the input of a run, built before the clock starts so that no allocation of input is timed.
-// Each packet gets its own buffer (nothing reused, nothing shared), with memory exactly the
-// packet's size: neither srtpenc can protect in place, so both pay for one output buffer per
-// packet, as they would behind a payloader that leaves no room for the tag.
-std::vector<GstBuffer*> make_input(size_t payload, size_t count, std::vector<uint8_t>& last) {
+// Each packet gets its own buffer (nothing reused, nothing shared). Without tail room its memory is
+// exactly the packet's size: neither srtpenc can protect in place, so both pay for one output
+// buffer per packet, as they would behind a payloader (which allocates exactly what it fills).
+std::vector<GstBuffer*> make_input(size_t payload, size_t count, size_t tail_room,
+                                   std::vector<uint8_t>& last) {
   secmedia::test::RtpSpec spec;
   spec.ssrc = kSsrc;
   spec.payload_length = payload;
@@ -133,7 +143,14 @@ std::vector<GstBuffer*> make_input(size_t payload, size_t count, std::vector<uin
     packet[2] = static_cast<uint8_t>(sequence >> 8);
     packet[3] = static_cast<uint8_t>(sequence);
     for (int b = 0; b < 4; ++b) packet[4 + b] = static_cast<uint8_t>(timestamp >> (24 - 8 * b));
-    buffers.push_back(gst_buffer_new_memdup(packet.data(), packet.size()));
+    if (tail_room == 0) {
+      buffers.push_back(gst_buffer_new_memdup(packet.data(), packet.size()));
+    } else {
+      GstBuffer* buffer = gst_buffer_new_allocate(nullptr, packet.size() + tail_room, nullptr);
+      gst_buffer_fill(buffer, 0, packet.data(), packet.size());
+      gst_buffer_set_size(buffer, static_cast<gssize>(packet.size()));
+      buffers.push_back(buffer);
+    }
   }
   last = packet;
   return buffers;
@@ -281,16 +298,30 @@ void check_last_sample(const Pipeline& p, Kind kind, const Profile* profile,
   gst_sample_unref(sample);
 }
 
-// Runs `count` packets through the pipeline; returns ns per packet from PLAYING to EOS. The whole
-// input is queued in appsrc while the pipeline prerolls, so the timed part is appsrc's streaming
-// thread alone taking packets from its queue: no producer thread competes with it for the two
-// cores or for appsrc's lock.
-double run_once(Kind kind, const Profile* profile, size_t payload, size_t count, bool check) {
+// Per packet, from PLAYING to EOS.
+struct Timing {
+  double cpu_ns;   // CPU time of the process: what the ratios use
+  double wall_ns;  // steady clock: the same when the machine is otherwise idle
+};
+
+double process_cpu_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
+}
+
+// Runs `count` packets through the pipeline. The whole input is queued in appsrc while the pipeline
+// prerolls, so the timed part is appsrc's streaming thread alone taking packets from its queue: no
+// producer thread competes with it for the two cores or for appsrc's lock, and the main thread
+// sleeps on the bus. The process's CPU time is then that thread's, which does not count the time
+// other programs on a shared machine hold the core (wall time does; it doubled under a load of 4).
+Timing run_once(Kind kind, const Profile* profile, size_t payload, size_t count, size_t tail_room,
+                bool check) {
   const std::string label = std::string(kind_name(kind)) + "/" + (profile ? profile->name : "-") +
                             "/" + std::to_string(payload);
   Pipeline p = build(kind, profile, check);
   std::vector<uint8_t> last;
-  std::vector<GstBuffer*> input = make_input(payload, count, last);
+  std::vector<GstBuffer*> input = make_input(payload, count, tail_room, last);
 
   if (gst_element_set_state(p.pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
     die(label + ": cannot pause: " + bus_error(p.pipeline));
@@ -307,12 +338,14 @@ double run_once(Kind kind, const Profile* profile, size_t payload, size_t count,
   }
 
   GstBus* bus = gst_element_get_bus(p.pipeline);
+  const double cpu_start = process_cpu_ns();
   const auto start = std::chrono::steady_clock::now();
   gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
   GstMessage* message =
       gst_bus_timed_pop_filtered(bus, kTimeoutSeconds * GST_SECOND,
                                  static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
   const auto end = std::chrono::steady_clock::now();
+  const double cpu_end = process_cpu_ns();
   if (!message) die(label + ": no EOS after " + std::to_string(kTimeoutSeconds) + " s");
   if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
     gst_bus_post(bus, message);  // for bus_error
@@ -334,8 +367,14 @@ double run_once(Kind kind, const Profile* profile, size_t payload, size_t count,
   if (check) check_last_sample(p, kind, profile, last, label);
   release(p);
 
-  const double ns = std::chrono::duration<double, std::nano>(end - start).count();
-  return ns / static_cast<double>(count - kUntimedPackets);
+  const double wall = std::chrono::duration<double, std::nano>(end - start).count();
+  const auto timed = static_cast<double>(count - kUntimedPackets);
+  return {(cpu_end - cpu_start) / timed, wall / timed};
+}
+
+void print_result(Kind kind, const char* profile, size_t payload, Timing timing) {
+  std::printf("RESULT %s %s %zu %.1f %.1f\n", kind_name(kind), profile, payload, timing.cpu_ns,
+              timing.wall_ns);
 }
 
 // The file each element came from, so that the driver can check each side loaded its own.
@@ -359,7 +398,7 @@ int worker(const Options& options) {
       for (size_t payload : kPayloadSizes) {
         if (!selected(options, profile, payload)) continue;
         for (Kind kind : {Kind::base, Kind::enc, Kind::encdec}) {
-          run_once(kind, &profile, payload, kWarmUpPackets, true);
+          run_once(kind, &profile, payload, kWarmUpPackets, options.tail_room, true);
         }
       }
     }
@@ -369,15 +408,15 @@ int worker(const Options& options) {
       if (!size_selected(options, payload)) continue;
       const size_t count = packets_for(options, payload);
       if (!options.only_kind || *options.only_kind == Kind::base) {
-        std::printf("RESULT base - %zu %.1f\n", payload,
-                    run_once(Kind::base, nullptr, payload, count, false));
+        print_result(Kind::base, "-", payload,
+                     run_once(Kind::base, nullptr, payload, count, options.tail_room, false));
       }
       for (const Profile& profile : kProfiles) {
         if (!selected(options, profile, payload)) continue;
         for (Kind kind : {Kind::enc, Kind::encdec}) {
           if (options.only_kind && *options.only_kind != kind) continue;
-          std::printf("RESULT %s %s %zu %.1f\n", kind_name(kind), profile.name, payload,
-                      run_once(kind, &profile, payload, count, false));
+          print_result(kind, profile.name, payload,
+                       run_once(kind, &profile, payload, count, options.tail_room, false));
         }
       }
     }
@@ -450,12 +489,18 @@ struct Driver {
     if (!g_spawn_check_wait_status(status, nullptr)) {
       die(std::string(side_name(side)) + " worker failed:\n" + errors);
     }
+    // GStreamer's warnings and criticals are passed on: a run that printed some is suspect.
+    if (!errors.empty()) std::fprintf(stderr, "%s worker: %s", side_name(side), errors.c_str());
     return output;
   }
 };
 
-std::string sample_key(std::string_view kind, std::string_view profile, size_t payload) {
-  return std::string(kind) + "/" + std::string(profile) + "/" + std::to_string(payload);
+enum class Metric { cpu, wall };
+
+std::string sample_key(Metric metric, std::string_view kind, std::string_view profile,
+                       size_t payload) {
+  return std::string(metric == Metric::cpu ? "cpu/" : "wall/") + std::string(kind) + "/" +
+         std::string(profile) + "/" + std::to_string(payload);
 }
 
 double best(const std::vector<double>& values) {
@@ -483,53 +528,75 @@ void collect(const Driver& driver, Side side, const std::string& output,
     } else if (tag == "RESULT") {
       std::string kind, profile;
       size_t payload = 0;
-      double ns = 0;
-      if (!(fields >> kind >> profile >> payload >> ns)) die("bad worker line: " + line);
-      samples[sample_key(kind, profile, payload)].push_back(ns);
+      double cpu = 0;
+      double wall = 0;
+      if (!(fields >> kind >> profile >> payload >> cpu >> wall)) die("bad worker line: " + line);
+      samples[sample_key(Metric::cpu, kind, profile, payload)].push_back(cpu);
+      samples[sample_key(Metric::wall, kind, profile, payload)].push_back(wall);
     }
   }
 }
 
+// One case, one side: the pipeline's time and what remains after the baseline (enc) or after enc
+// (dec).
+struct Net {
+  double gross, net;
+};
+
 void print_report(const Options& options,
                   const std::map<std::string, std::vector<double>> (&by_side)[2]) {
-  auto get = [&](Side side, std::string_view kind, std::string_view profile,
+  auto get = [&](Side side, Metric metric, std::string_view kind, std::string_view profile,
                  size_t payload) -> double {
     const auto& samples = by_side[static_cast<int>(side)];
-    const auto it = samples.find(sample_key(kind, profile, payload));
+    const auto it = samples.find(sample_key(metric, kind, profile, payload));
     return it == samples.end() ? NAN : best(it->second);
   };
+  // appsrc ! fakesink loads no SRTP plugin: it is the same pipeline on both sides, so the best of
+  // both sides' runs is the baseline of both. (Each side's own best differed by up to 17% at random
+  // under load, which moved the enc ratios by up to 0.05 either way.)
+  auto baseline = [&](Metric metric, size_t payload) {
+    return std::min(get(Side::ours, metric, "base", "-", payload),
+                    get(Side::gst_plugins_bad, metric, "base", "-", payload));
+  };
+  auto net_of = [&](Side side, Metric metric, bool is_enc, const Profile& profile, size_t payload) {
+    const double enc = get(side, metric, "enc", profile.name, payload);
+    if (!is_enc) {
+      const double encdec = get(side, metric, "encdec", profile.name, payload);
+      return Net{encdec, encdec - enc};
+    }
+    return Net{enc, enc - baseline(metric, payload)};
+  };
   std::printf(
-      "# srtp-element: ns per packet, best of %d runs of each pipeline (%d rounds of ours and "
+      "# srtp-element: CPU ns per packet, best of %d runs of each pipeline (%d rounds of ours and "
       "gst-plugins-bad in alternating processes)\n"
-      "# net: enc = (appsrc ! srtpenc ! fakesink) - (appsrc ! fakesink); "
-      "dec = (... srtpenc ! srtpdec ...) - (... srtpenc ...)\n",
+      "# net: enc = (appsrc ! srtpenc ! fakesink) - (appsrc ! fakesink: the lower of base-ours and "
+      "base-bad); dec = (... srtpenc ! srtpdec ...) - (... srtpenc ...)\n"
+      "# wall: the ratio from wall-clock times instead (equal to ratio on an idle machine)\n",
       options.rounds * options.repeat, options.rounds);
-  std::printf("# %-3s %-23s %5s %12s %12s %10s %10s %9s %9s %6s\n", "op", "profile", "size",
-              "base-ours", "base-bad", "ours", "bad", "net-ours", "net-bad", "ratio");
+  if (options.tail_room) {
+    std::printf("# input packets with %zu octets of tail room (ours may protect in place)\n",
+                options.tail_room);
+  }
+  std::printf("# %-3s %-23s %5s %10s %10s %9s %9s %9s %9s %6s %6s\n", "op", "profile", "size",
+              "base-ours", "base-bad", "ours", "bad", "net-ours", "net-bad", "ratio", "wall");
   std::vector<std::string> ratios;
   bool suspicious = false;
   for (const Profile& profile : kProfiles) {
     for (size_t payload : kPayloadSizes) {
       if (!selected(options, profile, payload)) continue;
-      double base[2], enc[2], encdec[2];
-      for (Side side : kSides) {
-        const int s = static_cast<int>(side);
-        base[s] = get(side, "base", "-", payload);
-        enc[s] = get(side, "enc", profile.name, payload);
-        encdec[s] = get(side, "encdec", profile.name, payload);
-      }
-      for (const char* op : {"enc", "dec"}) {
-        const bool is_enc = std::string_view(op) == "enc";
-        double gross[2], net[2];
-        for (int s = 0; s < 2; ++s) {
-          gross[s] = is_enc ? enc[s] : encdec[s];
-          net[s] = is_enc ? enc[s] - base[s] : encdec[s] - enc[s];
-        }
-        const double ratio = net[0] / net[1];
-        if (!(net[0] > 0) || !(net[1] > 0)) suspicious = true;
-        std::printf("  %-3s %-23s %5zu %12.1f %12.1f %10.1f %10.1f %9.1f %9.1f %6.2f\n", op,
-                    profile.name, payload, base[0], base[1], gross[0], gross[1], net[0], net[1],
-                    ratio);
+      for (const bool is_enc : {true, false}) {
+        const char* op = is_enc ? "enc" : "dec";
+        const Net ours = net_of(Side::ours, Metric::cpu, is_enc, profile, payload);
+        const Net bad = net_of(Side::gst_plugins_bad, Metric::cpu, is_enc, profile, payload);
+        const double wall_ratio =
+            net_of(Side::ours, Metric::wall, is_enc, profile, payload).net /
+            net_of(Side::gst_plugins_bad, Metric::wall, is_enc, profile, payload).net;
+        const double ratio = ours.net / bad.net;
+        if (!(ours.net > 0) || !(bad.net > 0)) suspicious = true;
+        std::printf("  %-3s %-23s %5zu %10.1f %10.1f %9.1f %9.1f %9.1f %9.1f %6.2f %6.2f\n", op,
+                    profile.name, payload, get(Side::ours, Metric::cpu, "base", "-", payload),
+                    get(Side::gst_plugins_bad, Metric::cpu, "base", "-", payload), ours.gross,
+                    bad.gross, ours.net, bad.net, ratio, wall_ratio);
         char line[160];
         std::snprintf(line, sizeof line, "RATIO srtp-element %s %s %zu vs-gst-plugins-bad=%.2f", op,
                       profile.name, payload, ratio);
@@ -542,6 +609,16 @@ void print_report(const Options& options,
     std::printf(
         "# warning: a net cost is not positive: the machine was too noisy for these runs\n");
   }
+}
+
+std::string scratch_dir;  // the driver's private registries
+
+void remove_scratch() {
+  if (scratch_dir.empty()) return;
+  for (const char* file : {"/registry-ours.bin", "/registry-bad.bin"}) {
+    g_remove((scratch_dir + file).c_str());
+  }
+  g_rmdir(scratch_dir.c_str());
 }
 
 int drive(const Options& options) {
@@ -559,12 +636,16 @@ int drive(const Options& options) {
   if (!scratch) die("cannot make a scratch directory");
   driver.scratch = scratch;
   g_free(scratch);
+  // Removed however the driver ends, die() included.
+  scratch_dir = driver.scratch;
+  std::atexit(remove_scratch);
 
   std::vector<std::string> worker_args = {
       "--packets-160=" + std::to_string(options.packets_160),
       "--packets-1200=" + std::to_string(options.packets_1200),
   };
   worker_args.push_back("--repeat=" + std::to_string(options.repeat));
+  worker_args.push_back("--tail-room=" + std::to_string(options.tail_room));
   if (!options.only.empty()) worker_args.push_back("--only=" + options.only);
 
   std::map<std::string, std::vector<double>> by_side[2];
@@ -583,10 +664,6 @@ int drive(const Options& options) {
   print_report(options, by_side);
   std::fflush(stdout);
 
-  for (const char* file : {"/registry-ours.bin", "/registry-bad.bin"}) {
-    g_remove((driver.scratch + file).c_str());
-  }
-  g_rmdir(driver.scratch.c_str());
   return 0;
 }
 
@@ -603,12 +680,16 @@ size_t parse_count(std::string_view value, std::string_view what, size_t minimum
 
 constexpr const char* kUsage =
     "usage: srtp_element_bench [--rounds=N] [--repeat=N] [--packets-160=N] [--packets-1200=N]\n"
-    "                          [--only=<profile>/<size>]\n"
+    "                          [--only=<profile>/<size>] [--tail-room=N]\n"
     "         ours against gst-plugins-bad's, each side in its own worker processes\n"
     "       srtp_element_bench --worker [--repeat=N] [--packets-160=N] [--packets-1200=N]\n"
-    "                          [--only=...] [--kind=base|enc|encdec] [--no-warm-up]\n"
-    "         one process with the plugins GStreamer finds (GST_PLUGIN_PATH): to profile one "
-    "side\n";
+    "                          [--only=...] [--tail-room=N] [--kind=base|enc|encdec] "
+    "[--no-warm-up]\n"
+    "         one process, the plugins GStreamer finds (GST_PLUGIN_PATH): to profile one side\n"
+    "--tail-room=N leaves N writable octets after each input packet (default 0, as payloaders "
+    "do):\n"
+    "         with room for the tag our srtpenc protects in place, gst-plugins-bad's still "
+    "copies\n";
 
 Options parse(int argc, char** argv) {
   Options options;
@@ -627,6 +708,8 @@ Options parse(int argc, char** argv) {
       options.repeat = static_cast<int>(parse_count(value, name, 1));
     } else if (name == "--packets-160") {
       options.packets_160 = parse_count(value, name, 100);
+    } else if (name == "--tail-room") {
+      options.tail_room = parse_count(value, name, 0);
     } else if (name == "--packets-1200") {
       options.packets_1200 = parse_count(value, name, 100);
     } else if (name == "--only") {

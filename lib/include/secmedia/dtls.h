@@ -98,6 +98,7 @@ struct DtlsConfig {
   std::chrono::milliseconds initial_retransmission_timeout{1000};
   std::chrono::milliseconds max_retransmission_timeout{60000};
   unsigned max_retransmissions = 7;
+  // Counted from start() for a client, from the first datagram for a server.
   std::chrono::milliseconds handshake_timeout{30000};
   // Server: answer a first ClientHello with a HelloVerifyRequest cookie (RFC 6347 §4.2.1).
   bool cookie_exchange = false;
