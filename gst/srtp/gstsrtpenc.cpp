@@ -343,15 +343,6 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
                       GstBufferList* list) {
   EncoderState& state = state_of(self);
   PadPair* pair = pair_of(sinkpad);
-  bool keyed;
-  {
-    std::lock_guard guard(state.lock);
-    rekey_if_needed(self, state);
-    keyed = state.session != nullptr;
-  }
-  if (!keyed) {
-    query_keys_downstream(self);
-  }
 
   GstEvent* caps_event = nullptr;
   GstEvent* key_event = nullptr;
@@ -361,8 +352,16 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
   GstPad* src = nullptr;
   SrtpStatus last_failure = SrtpStatus::ok;
   {
-    std::lock_guard guard(state.lock);
+    std::unique_lock guard(state.lock);
     rekey_if_needed(self, state);
+    if (!state.session) {
+      // No keys yet: ask downstream (without the lock: the query crosses elements), then look
+      // again.
+      guard.unlock();
+      query_keys_downstream(self);
+      guard.lock();
+      rekey_if_needed(self, state);
+    }
     src = GST_PAD(gst_object_ref(pair->src));
     const guint count = list ? gst_buffer_list_length(list) : 1;
     if (!state.session) {

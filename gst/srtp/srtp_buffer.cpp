@@ -17,12 +17,52 @@ bool has_tail_room(GstBuffer* buffer, gsize overhead) {
 
 }  // namespace
 
+// RTP in a writable buffer without room after it: encrypt in place and append the tag as a second,
+// small memory, instead of copying the whole packet to make room.
+GstBuffer* protect_with_appended_trailer(SrtpSession& session, GstBuffer* buffer,
+                                         SrtpStatus& status) {
+  const gsize overhead = session.rtp_overhead();
+  GstMemory* trailer = gst_allocator_alloc(nullptr, overhead, nullptr);
+  GstMapInfo map;
+  GstMapInfo trailer_map;
+  if (!trailer || !gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) {
+    if (trailer) gst_memory_unref(trailer);
+    gst_buffer_unref(buffer);
+    status = SrtpStatus::malformed;
+    return nullptr;
+  }
+  gst_memory_map(trailer, &trailer_map, GST_MAP_WRITE);
+  size_t trailer_length = 0;
+  status =
+      session.protect_rtp(std::span<uint8_t>(map.data, map.size),
+                          std::span<uint8_t>(trailer_map.data, trailer_map.size), trailer_length);
+  gst_memory_unmap(trailer, &trailer_map);
+  gst_buffer_unmap(buffer, &map);
+  if (status != SrtpStatus::ok) {
+    gst_memory_unref(trailer);
+    gst_buffer_unref(buffer);
+    return nullptr;
+  }
+  gst_memory_resize(trailer, 0, trailer_length);
+  gst_buffer_append_memory(buffer, trailer);
+  return buffer;
+}
+
+bool is_single_writable_memory(GstBuffer* buffer) {
+  return gst_buffer_is_writable(buffer) && gst_buffer_n_memory(buffer) == 1 &&
+         gst_memory_is_writable(gst_buffer_peek_memory(buffer, 0));
+}
+
 GstBuffer* protect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind kind,
                           SrtpStatus& status) {
   const gsize size = gst_buffer_get_size(buffer);
   const gsize overhead =
       kind == PacketKind::rtcp ? session.rtcp_overhead() : session.rtp_overhead();
   GstBuffer* out = nullptr;
+  if (kind == PacketKind::rtp && !has_tail_room(buffer, overhead) &&
+      is_single_writable_memory(buffer)) {
+    return protect_with_appended_trailer(session, buffer, status);
+  }
   if (has_tail_room(buffer, overhead)) {
     gst_buffer_set_size(buffer, static_cast<gssize>(size + overhead));
     out = buffer;

@@ -47,6 +47,8 @@ struct SrtpSession::Impl {
   SrtpStats totals;
 
   SrtpStatus protect_rtp(std::span<uint8_t> buffer, size_t& length);
+  SrtpStatus protect_rtp_split(std::span<uint8_t> packet, std::span<uint8_t> trailer,
+                               size_t& trailer_length);
   SrtpStatus unprotect_rtp(std::span<uint8_t> packet, size_t& length);
   SrtpStatus protect_rtcp(std::span<uint8_t> buffer, size_t& length);
   SrtpStatus unprotect_rtcp(std::span<uint8_t> packet, size_t& length);

@@ -33,20 +33,34 @@ SrtpStatus replay_status(ReplayVerdict verdict) {
 }  // namespace
 
 SrtpStatus SrtpSession::Impl::protect_rtp(std::span<uint8_t> buffer, size_t& length) {
+  if (length > buffer.size()) {
+    ++totals.rtp_drops[static_cast<size_t>(SrtpStatus::malformed)];
+    return SrtpStatus::malformed;
+  }
+  size_t trailer_length = 0;
+  const SrtpStatus status =
+      protect_rtp_split(buffer.first(length), buffer.subspan(length), trailer_length);
+  if (status == SrtpStatus::ok) length += trailer_length;
+  return status;
+}
+
+SrtpStatus SrtpSession::Impl::protect_rtp_split(std::span<uint8_t> packet_span,
+                                                std::span<uint8_t> trailer,
+                                                size_t& trailer_length) {
   auto drop = [this](SrtpStatus status) {
     ++totals.rtp_drops[static_cast<size_t>(status)];
     return status;
   };
   if (config.direction != SrtpDirection::protect) return drop(SrtpStatus::wrong_direction);
-  if (length > buffer.size()) return drop(SrtpStatus::malformed);
-  uint8_t* packet = buffer.data();
+  uint8_t* packet = packet_span.data();
+  const size_t length = packet_span.size();
   detail::RtpHeaderView header;
   if (!detail::parse_rtp_header(packet, length, header)) return drop(SrtpStatus::malformed);
   MasterKeyState* key = send_key;
   if (key == nullptr) return drop(SrtpStatus::no_key);
   const size_t tag_length = rtp_info.tag_length;
   const size_t mki_length = config.mki_length;
-  if (buffer.size() - length < tag_length + mki_length) return drop(SrtpStatus::buffer_too_small);
+  if (trailer.size() < tag_length + mki_length) return drop(SrtpStatus::buffer_too_small);
 
   StreamState* stream = streams.find(header.ssrc);
   uint64_t index = 0;
@@ -71,16 +85,17 @@ SrtpStatus SrtpSession::Impl::protect_rtp(std::span<uint8_t> buffer, size_t& len
   detail::SessionCrypto& crypto = key->srtp;
   uint8_t* payload = packet + header.header_length;
   const size_t payload_length = length - header.header_length;
-  size_t out_length = length;
+  uint8_t* out = trailer.data();
+  size_t out_length = 0;
   if (rtp_info.is_aead) {
     std::array<uint8_t, kGcmIvLength> iv;
     detail::make_srtp_gcm_iv(crypto.salt(), header.ssrc, index, iv.data());
     if (!crypto.gcm_seal(iv.data(), std::span(packet, header.header_length), {}, payload,
-                         payload_length, packet + length)) {
+                         payload_length, out)) {
       return drop(SrtpStatus::malformed);
     }
     out_length += tag_length;
-    std::copy(key->mki.begin(), key->mki.end(), packet + out_length);
+    std::copy(key->mki.begin(), key->mki.end(), out + out_length);
     out_length += mki_length;
   } else {
     if (rtp_info.encrypts) {
@@ -88,7 +103,7 @@ SrtpStatus SrtpSession::Impl::protect_rtp(std::span<uint8_t> buffer, size_t& len
       detail::make_ctr_iv(crypto.salt(), header.ssrc, index, iv.data());
       if (!crypto.ctr_xor(iv.data(), payload, payload_length)) return drop(SrtpStatus::malformed);
     }
-    std::copy(key->mki.begin(), key->mki.end(), packet + out_length);
+    std::copy(key->mki.begin(), key->mki.end(), out + out_length);
     out_length += mki_length;
     if (tag_length > 0) {
       // RFC 3711 §4.2: the tag covers header and encrypted payload, then the ROC; not the MKI.
@@ -98,7 +113,7 @@ SrtpStatus SrtpSession::Impl::protect_rtp(std::span<uint8_t> buffer, size_t& len
       if (!crypto.hmac(std::span(packet, length), roc, tag.data())) {
         return drop(SrtpStatus::malformed);
       }
-      std::copy_n(tag.data(), tag_length, packet + out_length);
+      std::copy_n(tag.data(), tag_length, out + out_length);
       out_length += tag_length;
     }
   }
@@ -110,7 +125,7 @@ SrtpStatus SrtpSession::Impl::protect_rtp(std::span<uint8_t> buffer, size_t& len
   count_key_use(*key, false);
   ++totals.rtp_packets;
   totals.rtp_octets += length;
-  length = out_length;
+  trailer_length = out_length;
   return SrtpStatus::ok;
 }
 

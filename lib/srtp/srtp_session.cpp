@@ -132,6 +132,10 @@ size_t SrtpSession::master_key_count() const {
 SrtpStatus SrtpSession::protect_rtp(std::span<uint8_t> buffer, size_t& length) {
   return impl_->protect_rtp(buffer, length);
 }
+SrtpStatus SrtpSession::protect_rtp(std::span<uint8_t> packet, std::span<uint8_t> trailer,
+                                    size_t& trailer_length) {
+  return impl_->protect_rtp_split(packet, trailer, trailer_length);
+}
 SrtpStatus SrtpSession::unprotect_rtp(std::span<uint8_t> packet, size_t& length) {
   return impl_->unprotect_rtp(packet, length);
 }

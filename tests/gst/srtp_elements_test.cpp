@@ -512,6 +512,31 @@ TEST(SrtpEnc, ProtectsInPlaceWhenTheBufferHasTailRoom) {
   gst_buffer_unref(out);
 }
 
+// Without room after the data, a writable RTP buffer is still not copied: the payload is encrypted
+// in place and the tag is appended as a second memory.
+TEST(SrtpEnc, AppendsTheTagWhenTheBufferHasNoTailRoom) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  const auto plain = rtp_packet(1);
+  GstBuffer* buffer = gst_buffer_new_allocate(nullptr, plain.size(), nullptr);
+  gst_buffer_fill(buffer, 0, plain.data(), plain.size());
+  GstMemory* memory = gst_buffer_peek_memory(buffer, 0);
+  gsize offset = 0, max_size = 0;
+  gst_memory_get_sizes(memory, &offset, &max_size);
+  ASSERT_LT(max_size - offset, plain.size() + 10) << "the test needs a buffer without tail room";
+  ASSERT_EQ(gst_harness_push(chain.enc, buffer), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(chain.enc);
+  ASSERT_EQ(gst_buffer_n_memory(out), 2u);
+  EXPECT_EQ(gst_buffer_peek_memory(out, 0), memory);
+  EXPECT_EQ(gst_buffer_get_size(out), plain.size() + 10);
+  // And it decrypts like any other.
+  while (GstEvent* event = gst_harness_try_pull_event(chain.enc)) {
+    gst_harness_push_event(chain.dec, event);
+  }
+  ASSERT_EQ(gst_harness_push(chain.dec, out), GST_FLOW_OK);
+  EXPECT_EQ(pull_bytes(chain.dec), plain);
+}
+
 // srtpenc asks upstream, in the ALLOCATION query, for the room after the data that the tag needs,
 // so that payloaders allocate buffers it can protect in place.
 TEST(SrtpEnc, AllocationQueryAsksForTailRoom) {

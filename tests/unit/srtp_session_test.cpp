@@ -412,6 +412,32 @@ TEST(SrtpStreams, ForgedPacketsCreateNoStateAndTheCapEvictsTheIdlest) {
   EXPECT_EQ(receiver->stats().streams_evicted, 1u);
 }
 
+// The split form (tag written elsewhere, for buffers without tail room) gives the same bytes.
+TEST(SrtpProtect, TrailerInSeparateMemoryMatchesContiguousOutput) {
+  for (auto profile : {SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpProfile::aead_aes_256_gcm}) {
+    const SrtpProfileInfo& info = profile_info(profile);
+    const std::vector<uint8_t> key(info.master_key_length, 9), salt(info.master_salt_length, 8);
+    SrtpConfig config = test::config_for(SrtpDirection::protect, profile, profile);
+    config.mki_length = 2;
+    auto contiguous = test::make_session(config, key, salt, std::vector<uint8_t>{7, 7});
+    auto split = test::make_session(config, key, salt, std::vector<uint8_t>{7, 7});
+    for (uint16_t seq = 0; seq < 3; ++seq) {
+      const auto expected = test::protect(*contiguous, rtp(seq));
+      std::vector<uint8_t> packet = rtp(seq);
+      std::vector<uint8_t> trailer(split->rtp_overhead());
+      size_t trailer_length = 0;
+      ASSERT_EQ(split->protect_rtp(packet, trailer, trailer_length), SrtpStatus::ok);
+      packet.insert(packet.end(), trailer.begin(),
+                    trailer.begin() + static_cast<long>(trailer_length));
+      EXPECT_EQ(packet, expected);
+    }
+    std::vector<uint8_t> packet = rtp(9);
+    std::vector<uint8_t> small(split->rtp_overhead() - 1);
+    size_t trailer_length = 0;
+    EXPECT_EQ(split->protect_rtp(packet, small, trailer_length), SrtpStatus::buffer_too_small);
+  }
+}
+
 TEST(SrtpStats, CountsPacketsOctetsAndStreams) {
   auto sender = test::make_session(sender_config(), kKey, kSalt);
   test::protect(*sender, rtp(1, 10, 100));

@@ -180,6 +180,11 @@ class SrtpSession {
   // RTP. `buffer` holds the packet in its first `length` octets and has room for the growth; on ok,
   // `length` is the protected length. On any other status the buffer content is unspecified.
   SrtpStatus protect_rtp(std::span<uint8_t> buffer, size_t& length);
+  // The same, for a packet whose memory has no room after it: the payload is encrypted in place and
+  // the MKI and tag (rtp_overhead() octets at most) are written to `trailer`, to be sent right
+  // after the packet; `trailer_length` says how many. Saves copying the packet to make room.
+  SrtpStatus protect_rtp(std::span<uint8_t> packet, std::span<uint8_t> trailer,
+                         size_t& trailer_length);
   // `packet` is the SRTP packet; on ok, `length` is the plain RTP length (in place, same start).
   SrtpStatus unprotect_rtp(std::span<uint8_t> packet, size_t& length);
   // RTCP (compound or RFC 5506 reduced-size alike).
