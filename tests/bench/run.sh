@@ -5,7 +5,10 @@
 #   2. the element benchmark: srtpenc and srtpdec in pipelines, ours against gst-plugins-bad's, each
 #      in its own processes; a table, then one RATIO srtp-element line per case (options: run
 #      build-bench/tests/bench/srtp_element_bench --help).
-# About two minutes on a 2-core machine.
+#   3. the DTLS core benchmark: in-memory handshakes, ours against bare OpenSSL (RATIO dtls-core).
+#   4. the DTLS element benchmark: dtlsenc/dtlsdec handshakes and heap, ours against gst-plugins-bad's
+#      (RATIO dtls-element, STATE dtls-element).
+# About three minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -21,7 +24,8 @@ else
   meson setup "$build_dir" "${options[@]}" >/dev/null
 fi
 # The element benchmark loads our plugin at run time: it is a target of its own, not a link input.
-ninja -C "$build_dir" tests/bench/srtp_core_bench tests/bench/srtp_element_bench gst/libgstsrtp.so \
+ninja -C "$build_dir" tests/bench/srtp_core_bench tests/bench/srtp_element_bench \
+  tests/bench/dtls_core_bench tests/bench/dtls_element_bench gst/libgstdtls.so gst/libgstsrtp.so \
   >/dev/null
 
 status=0
@@ -36,4 +40,13 @@ status=0
 # After the core one, not beside it: both want a core of their own. A failure of either still runs
 # the other, and the script fails.
 "$build_dir/tests/bench/srtp_element_bench" || status=$?
+
+# The DTLS handshakes, ours against bare OpenSSL, repetitions interleaved at random so that drift of
+# the machine hits both alike; then dtlsenc/dtlsdec against gst-plugins-bad's (about 25 s).
+"$build_dir/tests/bench/dtls_core_bench" \
+  --benchmark_min_time=0.3 \
+  --benchmark_repetitions=3 \
+  --benchmark_enable_random_interleaving=true \
+  --benchmark_display_aggregates_only=true || status=$?
+"$build_dir/tests/bench/dtls_element_bench" || status=$?
 exit "$status"
