@@ -152,7 +152,7 @@ void install_dtls_common_properties(GObjectClass* klass) {
       g_param_spec_uint("retransmission-timeout", "Retransmission timeout",
                         "Initial handshake retransmission timeout in ms, doubled on each "
                         "retransmission (RFC 6347 section 4.2.4.1)",
-                        10, 60000, 1000, rw_ready));
+                        20, 60000, 1000, rw_ready));
   g_object_class_install_property(
       klass, kPropHandshakeTimeout,
       g_param_spec_uint("handshake-timeout", "Handshake timeout",

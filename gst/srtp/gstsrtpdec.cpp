@@ -148,47 +148,40 @@ bool can_rekey_in_place(const DecoderState& state, const SrtpSession* session, S
          c.srtp_key_lifetime == std::min<guint64>(state.key_lifetime, guint64{1} << 48);
 }
 
-// Installs keys for one SSRC (lock held). Same keys: nothing changes. New keys: the session is
-// rekeyed, keeping the ROC and replay state; a ROC in the caps applies to an SSRC the session has
-// not seen.
+// Installs keys for one SSRC (lock held). Same keys: nothing changes. New keys go into a new
+// session that carries the SSRC's rollover counter over; a ROC in the caps applies to an SSRC not
+// seen yet. Keys that cannot be installed leave the SSRC exactly as it was.
 bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
   DecoderState& state = state_of(self);
   auto existing = state.ssrc_keys.find(ssrc);
   if (existing != state.ssrc_keys.end() && existing->second.keys.same_as(keys)) return true;
-  state.refused_ssrcs.erase(ssrc);
 
   SsrcKeys entry;
   entry.passthrough = keys.keys.empty();
   if (!entry.passthrough) {
-    const size_t mki_length = keys.keys.front().mki.size();
-    std::unique_ptr<SrtpSession> previous;
-    if (existing != state.ssrc_keys.end()) previous = std::move(existing->second.session);
-    if (can_rekey_in_place(state, previous.get(), keys.rtp_profile, keys.rtcp_profile,
-                           mki_length)) {
-      entry.session = std::move(previous);
-      entry.session->clear_master_keys();
-    } else {
-      std::string why;
-      entry.session =
-          new_session(state, keys.rtp_profile, keys.rtcp_profile, mki_length, previous.get(), &why);
-      retire(state, previous);
-      if (!entry.session) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-        return false;
-      }
-    }
+    SrtpSession* previous =
+        existing != state.ssrc_keys.end() ? existing->second.session.get() : nullptr;
+    std::string why;
+    entry.session = new_session(state, keys.rtp_profile, keys.rtcp_profile,
+                                keys.keys.front().mki.size(), previous, &why);
     for (const auto& key : keys.keys) {
+      if (!entry.session) break;
       const SrtpStatus status = entry.session->add_master_key(key.key, key.salt, key.mki);
       if (status != SrtpStatus::ok) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc,
-                           secmedia::to_string(status));
-        return false;
+        why = secmedia::to_string(status);
+        entry.session.reset();
       }
+    }
+    if (!entry.session) {
+      GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
+      return false;
     }
     if (keys.roc && !entry.session->rollover_counter(ssrc)) {
       entry.session->set_rollover_counter(ssrc, *keys.roc);
     }
+    if (existing != state.ssrc_keys.end()) retire(state, existing->second.session);
   }
+  state.refused_ssrcs.erase(ssrc);
   entry.keys = std::move(keys);
   GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc,
                   entry.passthrough
@@ -484,6 +477,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       gst_caps_unref(out);
       return ok;
     }
+    case GST_EVENT_SEGMENT:
     case GST_EVENT_EOS:
     case GST_EVENT_FLUSH_START:
     case GST_EVENT_FLUSH_STOP: {
@@ -492,7 +486,8 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         std::lock_guard guard(state.lock);
         mux_started = state.rtcp_src_started_by_mux;
       }
-      // With rtcp-mux the RTCP branch is fed from rtp_sink: it ends and flushes with it.
+      // With rtcp-mux the RTCP branch is fed from rtp_sink: it ends, flushes and gets a new segment
+      // (after a flush) with it.
       if (!rtcp_pad && mux_started && !gst_pad_is_linked(self->rtcp_sink)) {
         gst_pad_push_event(self->rtcp_src, gst_event_ref(event));
       }

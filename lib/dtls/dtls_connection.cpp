@@ -179,9 +179,12 @@ bool DtlsConnection::Impl::setup(std::string* why) {
   if (config.max_retransmissions > kOpenSslMaxTimeouts) {
     return fail_setup("at most 12 retransmissions are possible with OpenSSL");
   }
-  if (config.initial_retransmission_timeout.count() <= 0 ||
+  // OpenSSL 3.0 counts a timer with less than 15 ms left as expired, so shorter timeouts would
+  // retransmit at once.
+  if (config.initial_retransmission_timeout < std::chrono::milliseconds(20) ||
       config.max_retransmission_timeout < config.initial_retransmission_timeout) {
-    return fail_setup("retransmission timeouts must be positive, the cap at least the initial one");
+    return fail_setup(
+        "the initial retransmission timeout must be at least 20 ms, the cap at least as long");
   }
   std::string srtp_list;
   for (SrtpProfile p : config.srtp_profiles) {

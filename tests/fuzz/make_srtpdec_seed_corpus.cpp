@@ -1,7 +1,7 @@
 // Writes the seed corpus of srtpdec_element_fuzzer into a directory: plain RTP and RTCP packets for
 // every Session, for the fuzzer to protect itself (valid mode) or to push as they are (raw mode),
 // with SSRCs that reach every answer of its request-key handler, lists that mix RTP and RTCP
-// (rtcp-mux), and each buffer shape and control. Deterministic: rerunning it rewrites the same files.
+// (rtcp-mux), and each buffer shape and control. Deterministic: a rerun rewrites the same files.
 //
 // Usage: make_srtpdec_seed_corpus <directory>      (tests/fuzz/srtpdec_corpus in the source tree)
 #include <array>
@@ -133,6 +133,9 @@ int main(int argc, char** argv) {
   s.duplicate = true;
   write_seed(dir, "event_gcm128_mux_list_duplicates", s,
              {rtp(10, kSsrc, 24), rtcp_sender_report(kSsrc), rtp(11, kSsrc, 0)});
+  s = selector(Session::event_gcm128, true, false);
+  s.control = Control::flush;
+  write_seed(dir, "event_gcm128_flush_then_mux", s, {rtcp_sender_report(kSsrc)});
   s = selector(Session::event_aes128_32, true, false);
   s.rtcp_sink = true;
   s.shape = Shape::two_memories;
@@ -162,6 +165,10 @@ int main(int argc, char** argv) {
   s.control = Control::remove_key;
   write_seed(dir, "caps_remove_key", s, {rtp(101, kCapsSsrc, 16)});
 
+  s = selector(Session::caps, true, false);
+  s.control = Control::refused_keys;
+  write_seed(dir, "caps_refused_keys", s, {rtp(102, kCapsSsrc, 16)});
+
   // Request-key only: every answer of the handler.
   s = selector(Session::request_key, false, true);
   write_seed(dir, "request_key_raw_answers", s,
@@ -180,6 +187,21 @@ int main(int argc, char** argv) {
   s = selector(Session::request_key, true, false);
   s.control = Control::remove_key;
   write_seed(dir, "request_key_remove_key", s, {rtp(4, aes, 20)});
+
+  // Caps built from the first packet's payload: aes-128-icm/hmac-sha1-80 for both, two 30-octet
+  // keys with two-octet MKIs, and a roc; then more packets of that SSRC.
+  s = selector(Session::request_key, false, true);
+  s.control = Control::fuzzed_caps;
+  Bytes with_caps = rtp(9, kFuzzedCapsSsrcBase | 3, 0);
+  with_caps.insert(with_caps.end(), {1, 2, 1, 2, 0x40, 2, 0, 2, 0x61, 0x62, 0x03});
+  write_seed(dir, "request_key_fuzzed_caps", s,
+             {with_caps, rtp(10, kFuzzedCapsSsrcBase | 3, 20),
+              rtcp_sender_report(kFuzzedCapsSsrcBase | 3)});
+
+  // The same with an empty srtp-key buffer.
+  with_caps = rtp(11, kFuzzedCapsSsrcBase | 5, 0);
+  with_caps.insert(with_caps.end(), {1, 2, 1, 2, 0x01, 1, 0, 0});
+  write_seed(dir, "request_key_fuzzed_caps_empty_key", s, {with_caps});
 
   // Key lifetime: 16 packets per input against a lifetime of 48 reach soft-limit and hard-limit.
   std::vector<Bytes> many;

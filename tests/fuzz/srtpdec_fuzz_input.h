@@ -3,7 +3,7 @@
 //
 // An input is kSelectorLength selector octets followed by the body:
 //   octet 0  which element (Session), modulo kSessionCount
-//   octet 1  bit 0 push on rtcp_sink (else rtp_sink); bit 1 a GstBufferList (else one buffer);
+//   octet 1  bit 0 push on rtcp_sink if linked (else rtp_sink); bit 1 a GstBufferList;
 //            bit 2 valid: the fuzzer protects each packet with the element's keys first;
 //            bit 3 valid only: each protected packet is pushed twice (the copy must be dropped);
 //            bit 4 send with the second master key (MKI keyings); bits 5-6 Shape of the buffers
@@ -26,12 +26,18 @@ inline constexpr size_t kMaxChunks = 16;
 
 // One srtpdec instance each, keyed differently; all live for the whole run.
 enum class Session : uint8_t {
-  event_aes128_80,  // key event, AES_CM_128_HMAC_SHA1_80
-  event_gcm128,     // key event, AEAD_AES_128_GCM
-  event_aes128_32,  // key event, AES_CM_128_HMAC_SHA1_32 (its SRTCP keeps the 80-bit tag)
-  caps,             // caps with srtp-key/mki and srtp-key2/mki2 for kCapsSsrc; request-key for others
-  request_key,      // no key at all: request-key for every SSRC; replay-window-size 64
-  key_lifetime,     // request-key, and key-lifetime kShortKeyLifetime: soft-limit and hard-limit
+  // Keyed by the key event: AES_CM_128_HMAC_SHA1_80.
+  event_aes128_80,
+  // Keyed by the key event: AEAD_AES_128_GCM. rtcp_sink is not linked (rtcp-mux only).
+  event_gcm128,
+  // Keyed by the key event: AES_CM_128_HMAC_SHA1_32 (its SRTCP keeps the 80-bit tag).
+  event_aes128_32,
+  // Caps with srtp-key/mki and srtp-key2/mki2 for kCapsSsrc; request-key for other SSRCs.
+  caps,
+  // No key at all: request-key for every SSRC. replay-window-size 64.
+  request_key,
+  // request-key, and key-lifetime kShortKeyLifetime: soft-limit and hard-limit hand over new keys.
+  key_lifetime,
 };
 inline constexpr size_t kSessionCount = 6;
 
@@ -43,7 +49,16 @@ enum class Shape : uint8_t {
 };
 
 enum class Control : uint8_t {
-  none = 0,  // 0-11
+  none = 0,  // 0-8
+  // flush-start, flush-stop and a new segment on the sink pad of the push (a flushing seek).
+  flush = 9,
+  // Caps on the sink pad of the push, built from the first packet's octets 12 and on (ciphers and
+  // auths among known and unknown nicks, fields left out or of the wrong type, any number and
+  // length of keys and MKIs, roc), for kFuzzedCapsSsrcBase | the low four bits of its SSRC.
+  fuzzed_caps = 10,
+  // Caps on rtp_sink with keys for the SSRC of the first packet that the element must refuse (two
+  // keys with one MKI): nothing may change for that SSRC.
+  refused_keys = 11,
   stats = 12,
   rekey = 13,       // key event with the next generation; caps: the other pair of MKI keys
   remove_key = 14,  // the remove-key signal for the SSRC of the first packet
@@ -61,6 +76,9 @@ inline constexpr uint32_t kGrantedSsrcBase = 0x5ec0de00;
 inline constexpr uint32_t kGrantedSsrcMask = 0xffffffc0;
 inline constexpr uint32_t kGrantedRoc = 0x1234;
 inline constexpr uint64_t kShortKeyLifetime = 48;
+// SSRCs whose keys come from Control::fuzzed_caps: the fuzzer does not model them.
+inline constexpr uint32_t kFuzzedCapsSsrcBase = 0xf022ca00;
+inline constexpr uint32_t kFuzzedCapsSsrcMask = 0xfffffff0;
 
 enum class KeyClass : uint8_t {
   aes128_80,    // AES_CM_128_HMAC_SHA1_80, no MKI
@@ -97,8 +115,8 @@ inline Granted decode_granted(uint32_t ssrc) {
 }
 
 inline uint32_t granted_ssrc(KeyClass key_class, Answer answer, bool roc) {
-  return kGrantedSsrcBase | static_cast<uint32_t>(key_class) |
-         static_cast<uint32_t>(answer) << 2 | (roc ? 0x20u : 0u);
+  return kGrantedSsrcBase | static_cast<uint32_t>(key_class) | static_cast<uint32_t>(answer) << 2 |
+         (roc ? 0x20u : 0u);
 }
 
 struct Selector {
@@ -123,7 +141,7 @@ inline Selector decode_selector(const uint8_t* octets) {
   s.second_key = (octets[1] & 0x10) != 0;
   s.shape = static_cast<Shape>((octets[1] >> 5) & 0x03);
   const uint8_t control = octets[2] & 0x0f;
-  s.control = control < static_cast<uint8_t>(Control::stats) ? Control::none
+  s.control = control < static_cast<uint8_t>(Control::flush) ? Control::none
                                                              : static_cast<Control>(control);
   s.split = static_cast<uint8_t>(octets[2] >> 4);
   return s;

@@ -94,7 +94,8 @@ struct DtlsConfig {
   size_t mtu = 1200;
   // RFC 6347 §4.2.4.1: start at 1 s, double on each retransmission up to the cap; give up after
   // max_retransmissions (OpenSSL allows at most 12), or when the whole handshake takes longer than
-  // handshake_timeout.
+  // handshake_timeout. The initial timeout must be at least 20 ms (OpenSSL treats less than 15 ms
+  // left as expired).
   std::chrono::milliseconds initial_retransmission_timeout{1000};
   std::chrono::milliseconds max_retransmission_timeout{60000};
   unsigned max_retransmissions = 7;
