@@ -30,6 +30,25 @@ SrtpStatus replay_status(ReplayVerdict verdict) {
                                              : SrtpStatus::replay_old;
 }
 
+// The packet index of `sequence` for `stream` (RFC 3711 §3.3.1) and its replay check (§3.3.2): the
+// first packet of a stream starts at its preset ROC; later ones are estimated from the highest
+// index. `allow_repeat` lets an index already seen pass (protect with allow_repeat_tx).
+SrtpStatus index_of(StreamState* stream, uint16_t sequence, bool allow_repeat, uint64_t& index) {
+  if (stream == nullptr || stream->rtp_window.empty()) {
+    index = uint64_t{stream ? stream->initial_rollover_counter : 0} << 16 | sequence;
+    return SrtpStatus::ok;
+  }
+  const auto estimate = detail::estimate_srtp_index(stream->rtp_window.highest(), sequence);
+  if (!estimate) return SrtpStatus::replay_old;
+  index = *estimate;
+  const ReplayVerdict verdict = stream->rtp_window.check(index);
+  if (verdict == ReplayVerdict::fresh || (verdict == ReplayVerdict::duplicate && allow_repeat)) {
+    return SrtpStatus::ok;
+  }
+  ++stream->replay_drops;
+  return replay_status(verdict);
+}
+
 }  // namespace
 
 SrtpStatus SrtpSession::Impl::protect_rtp(std::span<uint8_t> buffer, size_t& length) {
@@ -64,19 +83,9 @@ SrtpStatus SrtpSession::Impl::protect_rtp_split(std::span<uint8_t> packet_span,
 
   StreamState* stream = streams.find(header.ssrc);
   uint64_t index = 0;
-  if (stream == nullptr || stream->rtp_window.empty()) {
-    index = uint64_t{stream ? stream->initial_rollover_counter : 0} << 16 | header.sequence;
-  } else {
-    const auto estimate =
-        detail::estimate_srtp_index(stream->rtp_window.highest(), header.sequence);
-    if (!estimate) return drop(SrtpStatus::replay_old);
-    index = *estimate;
-    const ReplayVerdict verdict = stream->rtp_window.check(index);
-    if (verdict == ReplayVerdict::too_old ||
-        (verdict == ReplayVerdict::duplicate && !config.allow_repeat_tx)) {
-      ++stream->replay_drops;
-      return drop(replay_status(verdict));
-    }
+  if (const SrtpStatus status = index_of(stream, header.sequence, config.allow_repeat_tx, index);
+      status != SrtpStatus::ok) {
+    return drop(status);
   }
   if (index > detail::kMaxSrtpIndex || !key_usable(*key, false)) {
     return drop(SrtpStatus::key_expired);
@@ -153,19 +162,10 @@ SrtpStatus SrtpSession::Impl::unprotect_rtp(std::span<uint8_t> buffer, size_t& l
 
   StreamState* stream = streams.find(header.ssrc);
   uint64_t index = 0;
-  if (stream == nullptr || stream->rtp_window.empty()) {
-    index = uint64_t{stream ? stream->initial_rollover_counter : 0} << 16 | header.sequence;
-  } else {
-    const auto estimate =
-        detail::estimate_srtp_index(stream->rtp_window.highest(), header.sequence);
-    if (!estimate) return drop(SrtpStatus::replay_old);
-    index = *estimate;
-    // Checked before the tag so that replays cost no crypto; committed only after it (§3.3.2).
-    const ReplayVerdict verdict = stream->rtp_window.check(index);
-    if (verdict != ReplayVerdict::fresh) {
-      ++stream->replay_drops;
-      return drop(replay_status(verdict));
-    }
+  // Checked before the tag so that replays cost no crypto; committed only after it (§3.3.2).
+  if (const SrtpStatus status = index_of(stream, header.sequence, false, index);
+      status != SrtpStatus::ok) {
+    return drop(status);
   }
   if (index > detail::kMaxSrtpIndex || !key_usable(*key, false)) {
     return drop(SrtpStatus::key_expired);
