@@ -48,12 +48,13 @@ std::shared_ptr<DtlsPeer> DtlsPeer::attach(const std::string& id, bool encoder, 
   peer = std::shared_ptr<DtlsPeer>(new DtlsPeer());
   peer->self_ = peer;
   peer->id_ = id;
-  {
-    // Each association has its own identity; making it now (an ECDSA P-256 key and certificate,
-    // well under a millisecond) keeps it out of the time from PLAYING to keys. A pem set later
-    // replaces it.
+  if (!id.empty()) {
+    // Each association has its own identity; making it when the elements are paired (an ECDSA P-256
+    // key and certificate and its OpenSSL context, well under a millisecond) keeps it out of the
+    // time from PLAYING to keys. A pem set later replaces it. An unpaired element makes one when
+    // first asked (its pem or fingerprint, or the start).
     std::lock_guard peer_guard(peer->lock_);
-    peer->ensure_certificate_locked(nullptr);
+    if (peer->ensure_certificate_locked(nullptr)) peer->certificate_->prepare();
   }
   (encoder ? peer->has_encoder_ : peer->has_decoder_) = true;
   if (!id.empty()) r.peers[id] = peer;

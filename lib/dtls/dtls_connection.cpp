@@ -441,6 +441,10 @@ int verify_cookie_trampoline(SSL* ssl, const unsigned char* cookie, unsigned int
   return DtlsConnection::Impl::verify_cookie(ssl, cookie, length);
 }
 
+bool DtlsCertificate::prepare(std::string* why) const {
+  return shared_context(*this, why) != nullptr;
+}
+
 // --- public interface ---------------------------------------------------------------------------
 
 DtlsConnection::DtlsConnection(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -65,6 +65,9 @@ class DtlsCertificate {
   std::string certificate_pem() const;
   std::string private_key_pem() const;
   Fingerprint fingerprint(FingerprintAlgorithm algorithm = FingerprintAlgorithm::sha256) const;
+  // Builds now the OpenSSL context every connection with this identity shares (otherwise made by
+  // the first DtlsConnection::create), so that starting a handshake later costs less.
+  bool prepare(std::string* why = nullptr) const;
 
   struct Impl;
   const Impl& impl() const { return *impl_; }
