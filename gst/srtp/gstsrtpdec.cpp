@@ -148,9 +148,11 @@ bool can_rekey_in_place(const DecoderState& state, const SrtpSession* session, S
          c.srtp_key_lifetime == std::min<guint64>(state.key_lifetime, guint64{1} << 48);
 }
 
-// Installs keys for one SSRC (lock held). Same keys: nothing changes. New keys go into a new
-// session that carries the SSRC's rollover counter over; a ROC in the caps applies to an SSRC not
-// seen yet. Keys that cannot be installed leave the SSRC exactly as it was.
+// Installs keys for one SSRC (lock held). Same keys: nothing changes. New keys of the same shape go
+// into the SSRC's session (keeping its rollover counter and replay window); otherwise into a new
+// session that carries the rollover counter over. A ROC in the caps applies to an SSRC not seen
+// yet. parse_caps_keys() has checked lengths and MKIs, so installing cannot fail half-way; if
+// OpenSSL still refuses, the SSRC keeps its previous keys.
 bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
   DecoderState& state = state_of(self);
   auto existing = state.ssrc_keys.find(ssrc);
@@ -159,27 +161,42 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
   SsrcKeys entry;
   entry.passthrough = keys.keys.empty();
   if (!entry.passthrough) {
+    const size_t mki_length = keys.keys.front().mki.size();
     SrtpSession* previous =
         existing != state.ssrc_keys.end() ? existing->second.session.get() : nullptr;
+    const bool in_place =
+        can_rekey_in_place(state, previous, keys.rtp_profile, keys.rtcp_profile, mki_length);
     std::string why;
-    entry.session = new_session(state, keys.rtp_profile, keys.rtcp_profile,
-                                keys.keys.front().mki.size(), previous, &why);
-    for (const auto& key : keys.keys) {
-      if (!entry.session) break;
-      const SrtpStatus status = entry.session->add_master_key(key.key, key.salt, key.mki);
-      if (status != SrtpStatus::ok) {
-        why = secmedia::to_string(status);
-        entry.session.reset();
+    std::unique_ptr<SrtpSession> fresh;
+    if (!in_place) {
+      fresh = new_session(state, keys.rtp_profile, keys.rtcp_profile, mki_length, previous, &why);
+      if (!fresh) {
+        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
+        return false;
       }
     }
-    if (!entry.session) {
-      GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-      return false;
+    SrtpSession& target = in_place ? *previous : *fresh;
+    if (in_place) target.clear_master_keys();
+    for (const auto& key : keys.keys) {
+      const SrtpStatus status = target.add_master_key(key.key, key.salt, key.mki);
+      if (status != SrtpStatus::ok) {
+        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc,
+                           secmedia::to_string(status));
+        if (in_place) {
+          // Not reachable after parse_caps_keys(); never leave an SSRC with a session but no keys.
+          retire(state, existing->second.session);
+          state.ssrc_keys.erase(existing);
+        }
+        return false;
+      }
     }
-    if (keys.roc && !entry.session->rollover_counter(ssrc)) {
-      entry.session->set_rollover_counter(ssrc, *keys.roc);
+    if (keys.roc && !target.rollover_counter(ssrc)) target.set_rollover_counter(ssrc, *keys.roc);
+    if (in_place) {
+      entry.session = std::move(existing->second.session);
+    } else {
+      if (existing != state.ssrc_keys.end()) retire(state, existing->second.session);
+      entry.session = std::move(fresh);
     }
-    if (existing != state.ssrc_keys.end()) retire(state, existing->second.session);
   }
   state.refused_ssrcs.erase(ssrc);
   entry.keys = std::move(keys);

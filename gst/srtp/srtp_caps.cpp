@@ -179,6 +179,9 @@ std::optional<CapsKeys> parse_caps_keys(const GstStructure* s, std::string* why)
     entry.key.assign(bytes.begin(), bytes.begin() + static_cast<long>(rtp_info.master_key_length));
     entry.salt.assign(bytes.begin() + static_cast<long>(rtp_info.master_key_length), bytes.end());
     OPENSSL_cleanse(bytes.data(), bytes.size());
+    for (const auto& earlier : result.keys) {
+      if (earlier.mki == entry.mki) return fail("two keys share one MKI");
+    }
     if (entry.mki.size() > kSrtpMaxMkiLength ||
         (!result.keys.empty() && entry.mki.size() != result.keys.front().mki.size()) ||
         (n > 1 && entry.mki.empty())) {
