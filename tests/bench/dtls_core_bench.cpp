@@ -41,6 +41,7 @@
 #include <variant>
 #include <vector>
 
+#include "ratio_reporter.h"
 #include "secmedia/dtls.h"
 
 namespace {
@@ -494,67 +495,19 @@ bool self_check() {
   return ok;
 }
 
-// Passes everything on to the reporter --benchmark_format selects, keeping the CPU time per
-// handshake (= per iteration) of each benchmark for the RATIO line. With repetitions the median is
-// used.
-class RatioReporter : public benchmark::BenchmarkReporter {
- public:
-  explicit RatioReporter(benchmark::BenchmarkReporter* display) : display_(display) {}
+using secmedia::bench::RatioReporter;
 
-  bool ReportContext(const Context& context) override { return display_->ReportContext(context); }
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const std::string& name = run.run_name.function_name;
-      if (run.error_occurred) {
-        failed_ = true;
-      } else if (run.run_type == Run::RT_Iteration) {
-        samples_[name].push_back(milliseconds(run));
-      } else if (run.aggregate_name == "median") {
-        medians_[name] = milliseconds(run);
-      }
-    }
-    display_->ReportRuns(runs);
-  }
-
-  void Finalize() override { display_->Finalize(); }
-
-  std::optional<double> ms_per_handshake(const std::string& name) const {
-    if (auto it = medians_.find(name); it != medians_.end()) return it->second;
-    auto it = samples_.find(name);
-    if (it == samples_.end() || it->second.empty()) return std::nullopt;
-    double sum = 0;
-    for (double sample : it->second) sum += sample;
-    return sum / static_cast<double>(it->second.size());
-  }
-
-  bool failed() const { return failed_; }
-
- private:
-  static double milliseconds(const Run& run) {
-    const double time = run.GetAdjustedCPUTime();
-    switch (run.time_unit) {
-      case benchmark::kSecond:
-        return time * 1e3;
-      case benchmark::kMillisecond:
-        break;
-      case benchmark::kMicrosecond:
-        return time * 1e-3;
-      case benchmark::kNanosecond:
-        return time * 1e-6;
-    }
-    return time;
-  }
-
-  std::unique_ptr<benchmark::BenchmarkReporter> display_;
-  std::map<std::string, std::vector<double>> samples_;
-  std::map<std::string, double> medians_;
-  bool failed_ = false;
-};
+// The per-iteration time of `name` in the unit `scale` per second gives (1e9: ns, 1e3: ms).
+std::optional<double> per_iteration(const RatioReporter& reporter, double scale,
+                                    const std::string& name) {
+  const auto seconds = reporter.seconds_per_iteration(name);
+  if (!seconds) return std::nullopt;
+  return *seconds * scale;
+}
 
 void print_ratio(const RatioReporter& reporter) {
-  const std::optional<double> ours = reporter.ms_per_handshake(case_name(kImplNames[0]));
-  const std::optional<double> openssl = reporter.ms_per_handshake(case_name(kImplNames[1]));
+  const std::optional<double> ours = per_iteration(reporter, 1e3, case_name(kImplNames[0]));
+  const std::optional<double> openssl = per_iteration(reporter, 1e3, case_name(kImplNames[1]));
   // A filter may have left out one of them; there is nothing to compare then.
   if (!ours || !openssl) return;
   std::printf("# dtls-core handshake ms-per-pair ours=%.3f openssl=%.3f\n", *ours, *openssl);

@@ -32,6 +32,7 @@
 #include "byte_order.h"
 #include "key_derivation.h"
 #include "packets.h"
+#include "ratio_reporter.h"
 #include "secmedia/srtp.h"
 
 namespace {
@@ -612,62 +613,15 @@ bool self_check() {
   return ok;
 }
 
-// Passes everything on to the reporter --benchmark_format selects, keeping the CPU time per packet
-// (= per iteration) of each benchmark for the RATIO lines. With repetitions the median is used.
-class RatioReporter : public benchmark::BenchmarkReporter {
- public:
-  explicit RatioReporter(benchmark::BenchmarkReporter* display) : display_(display) {}
+using secmedia::bench::RatioReporter;
 
-  bool ReportContext(const Context& context) override { return display_->ReportContext(context); }
-
-  void ReportRuns(const std::vector<Run>& runs) override {
-    for (const Run& run : runs) {
-      const std::string& name = run.run_name.function_name;
-      if (run.error_occurred) {
-        failed_ = true;
-      } else if (run.run_type == Run::RT_Iteration) {
-        samples_[name].push_back(nanoseconds(run));
-      } else if (run.aggregate_name == "median") {
-        medians_[name] = nanoseconds(run);
-      }
-    }
-    display_->ReportRuns(runs);
-  }
-
-  void Finalize() override { display_->Finalize(); }
-
-  std::optional<double> ns_per_packet(const std::string& name) const {
-    if (auto it = medians_.find(name); it != medians_.end()) return it->second;
-    auto it = samples_.find(name);
-    if (it == samples_.end() || it->second.empty()) return std::nullopt;
-    double sum = 0;
-    for (double sample : it->second) sum += sample;
-    return sum / static_cast<double>(it->second.size());
-  }
-
-  bool failed() const { return failed_; }
-
- private:
-  static double nanoseconds(const Run& run) {
-    const double time = run.GetAdjustedCPUTime();
-    switch (run.time_unit) {
-      case benchmark::kSecond:
-        return time * 1e9;
-      case benchmark::kMillisecond:
-        return time * 1e6;
-      case benchmark::kMicrosecond:
-        return time * 1e3;
-      case benchmark::kNanosecond:
-        break;
-    }
-    return time;
-  }
-
-  std::unique_ptr<benchmark::BenchmarkReporter> display_;
-  std::map<std::string, std::vector<double>> samples_;
-  std::map<std::string, double> medians_;
-  bool failed_ = false;
-};
+// The per-iteration time of `name` in the unit `scale` per second gives (1e9: ns, 1e3: ms).
+std::optional<double> per_iteration(const RatioReporter& reporter, double scale,
+                                    const std::string& name) {
+  const auto seconds = reporter.seconds_per_iteration(name);
+  if (!seconds) return std::nullopt;
+  return *seconds * scale;
+}
 
 void print_ratios(const RatioReporter& reporter) {
   for (SrtpDirection direction : kDirections) {
@@ -675,7 +629,8 @@ void print_ratios(const RatioReporter& reporter) {
       for (size_t payload : kPayloadSizes) {
         std::array<std::optional<double>, 3> ns;
         for (size_t i = 0; i < 3; ++i) {
-          ns[i] = reporter.ns_per_packet(case_name(direction, profile, payload, kImplNames[i]));
+          ns[i] =
+              per_iteration(reporter, 1e9, case_name(direction, profile, payload, kImplNames[i]));
         }
         // A filter may have left out part of a case; there is nothing to compare then.
         if (!ns[0] || !ns[1] || !ns[2]) continue;
