@@ -356,11 +356,7 @@ static void secmedia_dtls_dec_init(SecmediaDtlsDec* self) {
   gst_pad_use_fixed_caps(self->src);
   gst_element_add_pad(GST_ELEMENT(self), self->src);
   self->data_src = nullptr;
-  // A private peer until a connection-id pairs it: pem and fingerprint are readable at once.
-  std::string why;
-  self->state->link.attach("", &why);
-  self->state->link.peer()->set_callbacks(
-      false, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
+  attach(self, "");  // a private association, until a connection-id pairs the element
 }
 
 static void secmedia_dtls_dec_class_init(SecmediaDtlsDecClass* klass) {

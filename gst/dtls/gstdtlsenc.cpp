@@ -388,10 +388,7 @@ static void secmedia_dtls_enc_init(SecmediaDtlsEnc* self) {
   gst_pad_use_fixed_caps(self->src);
   gst_element_add_pad(GST_ELEMENT(self), self->src);
   self->data_sink = nullptr;
-  std::string why;
-  self->state->link.attach("", &why);
-  self->state->link.peer()->set_callbacks(
-      true, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
+  attach(self, "");  // a private association, until a connection-id pairs the element
 }
 
 static void secmedia_dtls_enc_class_init(SecmediaDtlsEncClass* klass) {
