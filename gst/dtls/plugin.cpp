@@ -4,10 +4,19 @@
 
 GType secmedia_dtls_enc_type();
 GType secmedia_dtls_dec_type();
+GType secmedia_dtls_srtp_enc_type();
+GType secmedia_dtls_srtp_dec_type();
+GType secmedia_dtls_srtp_demux_type();
 
 static gboolean plugin_init(GstPlugin* plugin) {
   return gst_element_register(plugin, "dtlsenc", GST_RANK_NONE, secmedia_dtls_enc_type()) &&
-         gst_element_register(plugin, "dtlsdec", GST_RANK_NONE, secmedia_dtls_dec_type());
+         gst_element_register(plugin, "dtlsdec", GST_RANK_NONE, secmedia_dtls_dec_type()) &&
+         gst_element_register(plugin, "dtlssrtpenc", GST_RANK_NONE,
+                              secmedia_dtls_srtp_enc_type()) &&
+         gst_element_register(plugin, "dtlssrtpdec", GST_RANK_NONE,
+                              secmedia_dtls_srtp_dec_type()) &&
+         gst_element_register(plugin, "dtlssrtpdemux", GST_RANK_NONE,
+                              secmedia_dtls_srtp_demux_type());
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, dtls,

@@ -1,0 +1,145 @@
+#include "dtls_srtp_bin.h"
+
+namespace secmedia::gst {
+
+GstElement* make_secmedia_child(GstElement* bin, const char* factory, const char* type_prefix) {
+  GstElement* element = gst_element_factory_make(factory, nullptr);
+  if (!element) {
+    GST_ELEMENT_ERROR(bin, CORE, MISSING_PLUGIN, ("No \"%s\" element", factory),
+                      ("%s needs secmedia's %s (libgstsrtp.so / libgstdtls.so on GST_PLUGIN_PATH)",
+                       GST_ELEMENT_NAME(bin), factory));
+    return nullptr;
+  }
+  if (!g_str_has_prefix(G_OBJECT_TYPE_NAME(element), type_prefix)) {
+    GST_ELEMENT_ERROR(bin, CORE, MISSING_PLUGIN, ("\"%s\" is not secmedia's", factory),
+                      ("%s got a %s: keys travel as secmedia's key event, which only secmedia's "
+                       "elements understand; put secmedia's plugins on GST_PLUGIN_PATH",
+                       GST_ELEMENT_NAME(bin), G_OBJECT_TYPE_NAME(element)));
+    gst_object_unref(gst_object_ref_sink(element));
+    return nullptr;
+  }
+  return element;
+}
+
+StaticKeyPropertyIds install_static_key_properties(GObjectClass* klass, guint first) {
+  const StaticKeyPropertyIds ids{first, first + 1, first + 2, first + 3, first + 4};
+  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                              GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      klass, ids.key,
+      g_param_spec_boxed("key", "Key",
+                         "SRTP master key and salt for SDES-style keying; setting it (or any "
+                         "cipher/auth below) disables DTLS in this element",
+                         GST_TYPE_BUFFER, flags));
+  g_object_class_install_property(
+      klass, ids.srtp_cipher,
+      g_param_spec_string("srtp-cipher", "SRTP cipher",
+                          "SRTP cipher nick of srtpenc/srtpdec ('null', 'aes-128-icm', "
+                          "'aes-256-icm', 'aes-128-gcm', ...); setting it disables DTLS",
+                          nullptr, flags));
+  g_object_class_install_property(
+      klass, ids.srtp_auth,
+      g_param_spec_string("srtp-auth", "SRTP auth",
+                          "SRTP auth nick ('null', 'hmac-sha1-32', 'hmac-sha1-80'); setting it "
+                          "disables DTLS",
+                          nullptr, flags));
+  g_object_class_install_property(
+      klass, ids.srtcp_cipher,
+      g_param_spec_string("srtcp-cipher", "SRTCP cipher",
+                          "SRTCP cipher nick, as srtp-cipher; setting it disables DTLS", nullptr,
+                          flags));
+  g_object_class_install_property(
+      klass, ids.srtcp_auth,
+      g_param_spec_string("srtcp-auth", "SRTCP auth",
+                          "SRTCP auth nick, as srtp-auth; setting it disables DTLS", nullptr,
+                          flags));
+  return ids;
+}
+
+StaticKey::~StaticKey() {
+  if (key_) gst_buffer_unref(key_);
+}
+
+bool StaticKey::set_property(const StaticKeyPropertyIds& ids, guint id, const GValue* value) {
+  std::lock_guard guard(lock_);
+  if (id == ids.key) {
+    if (key_) gst_buffer_unref(key_);
+    key_ = static_cast<GstBuffer*>(g_value_dup_boxed(value));
+  } else if (id == ids.srtp_cipher || id == ids.srtp_auth || id == ids.srtcp_cipher ||
+             id == ids.srtcp_auth) {
+    const gchar* text = g_value_get_string(value);
+    std::string& field = id == ids.srtp_cipher    ? srtp_cipher_
+                         : id == ids.srtp_auth    ? srtp_auth_
+                         : id == ids.srtcp_cipher ? srtcp_cipher_
+                                                  : srtcp_auth_;
+    field = text ? text : "";
+  } else {
+    return false;
+  }
+  in_use_ = true;
+  return true;
+}
+
+bool StaticKey::get_property(const StaticKeyPropertyIds& ids, guint id, GValue* value) {
+  std::lock_guard guard(lock_);
+  if (id == ids.key) {
+    g_value_set_boxed(value, key_);
+    return true;
+  }
+  const std::string* field = id == ids.srtp_cipher    ? &srtp_cipher_
+                             : id == ids.srtp_auth    ? &srtp_auth_
+                             : id == ids.srtcp_cipher ? &srtcp_cipher_
+                             : id == ids.srtcp_auth   ? &srtcp_auth_
+                                                      : nullptr;
+  if (!field) return false;
+  g_value_set_string(value, field->empty() ? nullptr : field->c_str());
+  return true;
+}
+
+bool StaticKey::in_use() {
+  std::lock_guard guard(lock_);
+  return in_use_;
+}
+
+GstCaps* StaticKey::decoder_caps() {
+  std::lock_guard guard(lock_);
+  if (!in_use_) return nullptr;
+  // As gst-plugins-bad: no key means no protection at all; a key needs all four names.
+  if (!key_) {
+    return gst_caps_new_simple("application/x-srtp", "srtp-cipher", G_TYPE_STRING, "null",
+                               "srtp-auth", G_TYPE_STRING, "null", "srtcp-cipher", G_TYPE_STRING,
+                               "null", "srtcp-auth", G_TYPE_STRING, "null", nullptr);
+  }
+  if (srtp_cipher_.empty() || srtp_auth_.empty() || srtcp_cipher_.empty() || srtcp_auth_.empty()) {
+    return nullptr;
+  }
+  return gst_caps_new_simple("application/x-srtp", "srtp-key", GST_TYPE_BUFFER, key_, "srtp-cipher",
+                             G_TYPE_STRING, srtp_cipher_.c_str(), "srtp-auth", G_TYPE_STRING,
+                             srtp_auth_.c_str(), "srtcp-cipher", G_TYPE_STRING,
+                             srtcp_cipher_.c_str(), "srtcp-auth", G_TYPE_STRING,
+                             srtcp_auth_.c_str(), nullptr);
+}
+
+void StaticKey::apply_to_encoder(GstElement* srtpenc) {
+  GstBuffer* key = nullptr;
+  std::string names[4];
+  {
+    std::lock_guard guard(lock_);
+    if (key_) key = gst_buffer_ref(key_);
+    names[0] = srtp_cipher_;
+    names[1] = srtp_auth_;
+    names[2] = srtcp_cipher_;
+    names[3] = srtcp_auth_;
+  }
+  // Without the lock: setting srtpenc's properties may notify.
+  static constexpr const char* kEncoderProperties[4] = {"rtp-cipher", "rtp-auth", "rtcp-cipher",
+                                                        "rtcp-auth"};
+  for (int i = 0; i < 4; ++i) {
+    if (!names[i].empty())
+      gst_util_set_object_arg(G_OBJECT(srtpenc), kEncoderProperties[i], names[i].c_str());
+  }
+  g_object_set(srtpenc, "key", key, nullptr);
+  if (key) gst_buffer_unref(key);
+}
+
+}  // namespace secmedia::gst

@@ -1,0 +1,47 @@
+// What dtlssrtpenc and dtlssrtpdec share: creating their secmedia children, and the static-key
+// properties (key, srtp-cipher, srtp-auth, srtcp-cipher, srtcp-auth) that gst-plugins-bad's
+// GstDtlsSrtpBin gives both for SDES-style keying (RFC 4568), where setting any of them disables
+// DTLS in that element.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <mutex>
+#include <string>
+
+namespace secmedia::gst {
+
+// Makes the element of `factory` and checks it is secmedia's (its GType name starts with
+// `type_prefix`): the bins hand keys to srtpenc/srtpdec as pad events, which gst-plugins-bad's
+// srtp elements do not understand. nullptr with an element error posted on `bin` otherwise.
+GstElement* make_secmedia_child(GstElement* bin, const char* factory, const char* type_prefix);
+
+// Property ids of the static-key properties, numbered from `first` by the element.
+struct StaticKeyPropertyIds {
+  guint key, srtp_cipher, srtp_auth, srtcp_cipher, srtcp_auth;
+};
+StaticKeyPropertyIds install_static_key_properties(GObjectClass* klass, guint first);
+
+// The static key of one bin. Lock-protected: properties are set from the application thread and
+// read from streaming threads (srtpdec's request-key).
+class StaticKey {
+ public:
+  ~StaticKey();
+  // True when `id` is one of the static-key properties (and stores it).
+  bool set_property(const StaticKeyPropertyIds& ids, guint id, const GValue* value);
+  bool get_property(const StaticKeyPropertyIds& ids, guint id, GValue* value);
+  // True once any of the properties was set: DTLS is off for this element.
+  bool in_use();
+  // srtpdec's request-key answer (gst-plugins-bad's format), nullptr when incomplete.
+  GstCaps* decoder_caps();
+  // Applies key and ciphers to a secmedia srtpenc.
+  void apply_to_encoder(GstElement* srtpenc);
+
+ private:
+  std::mutex lock_;
+  bool in_use_ = false;
+  GstBuffer* key_ = nullptr;
+  std::string srtp_cipher_, srtp_auth_, srtcp_cipher_, srtcp_auth_;
+};
+
+}  // namespace secmedia::gst

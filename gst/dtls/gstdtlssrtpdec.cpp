@@ -1,0 +1,318 @@
+// dtlssrtpdec: the receiving half of DTLS-SRTP as one element, with the interface webrtcbin drives
+// (gst-plugins-bad's dtlssrtpdec). Inside, secmedia's own elements:
+//
+//   sink --> dtlsdec.sink   dtlsdec.src --> srtpdec.rtp_sink   srtpdec.rtp_src  --> rtp_src
+//                                                              srtpdec.rtcp_src --> rtcp_src
+//            dtlsdec.data_src --> data_src (request)
+//
+// dtlsdec demultiplexes by first byte (RFC 7983 §7): DTLS records feed the association shared
+// with the dtlssrtpenc of the same connection-id, SRTP/SRTCP goes to srtpdec after the sticky key
+// event, and srtpdec sends RTCP multiplexed on the RTP flow (RFC 5761) out of rtcp_src.
+//
+// Setting any static-key property (key, srtp-cipher, ...) disables DTLS as in gst-plugins-bad:
+// dtlsdec leaves the bin, sink feeds srtpdec directly, and srtpdec's request-key is answered from
+// those properties.
+#include <gst/gst.h>
+
+#include "dtls_element_settings.h"
+#include "dtls_srtp_bin.h"
+
+GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_dec_debug);
+#define GST_CAT_DEFAULT secmedia_dtls_srtp_dec_debug
+
+using namespace secmedia::gst;
+
+#define SECMEDIA_TYPE_DTLS_SRTP_DEC (secmedia_dtls_srtp_dec_get_type())
+G_DECLARE_FINAL_TYPE(SecmediaDtlsSrtpDec, secmedia_dtls_srtp_dec, SECMEDIA, DTLS_SRTP_DEC, GstBin)
+
+namespace {
+
+enum {
+  PROP_CONNECTION_ID = 1,
+  PROP_PEM,
+  PROP_PEER_PEM,
+  PROP_CONNECTION_STATE,
+  PROP_SRTP_PROFILE,
+  PROP_FINGERPRINT,
+  PROP_PEER_FINGERPRINT,
+  PROP_STATIC_KEY_FIRST,
+};
+GParamSpec* connection_state_pspec;
+GParamSpec* peer_pem_pspec;
+StaticKeyPropertyIds static_key_ids;
+
+GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+GstStaticPadTemplate rtp_src_template = GST_STATIC_PAD_TEMPLATE(
+    "rtp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtp"));
+GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
+    "rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtcp"));
+GstStaticPadTemplate data_src_template =
+    GST_STATIC_PAD_TEMPLATE("data_src", GST_PAD_SRC, GST_PAD_REQUEST, GST_STATIC_CAPS_ANY);
+
+}  // namespace
+
+struct _SecmediaDtlsSrtpDec {
+  GstBin parent;
+  GstElement* srtpdec;  // owned by the bin
+  GstElement* dtlsdec;  // nullptr once static keys disabled DTLS
+  GstPad* sink;         // ghost
+  StaticKey* static_key;
+  gboolean dtls_removal_pending;  // object lock
+};
+
+G_DEFINE_TYPE(SecmediaDtlsSrtpDec, secmedia_dtls_srtp_dec, GST_TYPE_BIN)
+
+namespace {
+
+void on_connection_state(GObject* dtlsdec, GParamSpec*, SecmediaDtlsSrtpDec* self) {
+  // webrtcbin reads peer-pem when the state changes; the certificate is known by then.
+  gint state = 0;
+  g_object_get(dtlsdec, "connection-state", &state, nullptr);
+  if (state == 4 /* connected */) g_object_notify_by_pspec(G_OBJECT(self), peer_pem_pspec);
+  g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+}
+
+GstCaps* on_request_key(GstElement*, guint, SecmediaDtlsSrtpDec* self) {
+  // With DTLS the keys come as the key event; request-key answers only for static keys.
+  return self->static_key->decoder_caps();
+}
+
+GstElement* dtlsdec_ref(SecmediaDtlsSrtpDec* self) {
+  GST_OBJECT_LOCK(self);
+  GstElement* dtlsdec = self->dtlsdec ? GST_ELEMENT(gst_object_ref(self->dtlsdec)) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  return dtlsdec;
+}
+
+// Takes dtlsdec out: sink feeds srtpdec. Runs with the sink ghost idle.
+GstPadProbeReturn remove_dtls_when_idle(GstPad*, GstPadProbeInfo*, gpointer data) {
+  SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(data);
+  GstElement* dtlsdec = nullptr;
+  GST_OBJECT_LOCK(self);
+  std::swap(dtlsdec, self->dtlsdec);
+  self->dtls_removal_pending = FALSE;
+  GST_OBJECT_UNLOCK(self);
+  if (!dtlsdec) return GST_PAD_PROBE_REMOVE;
+  g_signal_handlers_disconnect_by_data(dtlsdec, self);
+  gst_element_set_locked_state(dtlsdec, TRUE);
+  gst_element_set_state(dtlsdec, GST_STATE_NULL);
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->sink), nullptr);
+  gst_bin_remove(GST_BIN(self), dtlsdec);
+  GstPad* srtp_sink = gst_element_get_static_pad(self->srtpdec, "rtp_sink");
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->sink), srtp_sink);
+  gst_object_unref(srtp_sink);
+  GST_INFO_OBJECT(self, "static key set: DTLS disabled");
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void disable_dtls(SecmediaDtlsSrtpDec* self) {
+  GST_OBJECT_LOCK(self);
+  const bool start = self->dtlsdec && !self->dtls_removal_pending;
+  self->dtls_removal_pending = TRUE;
+  GST_OBJECT_UNLOCK(self);
+  if (start) {
+    gst_pad_add_probe(self->sink, GST_PAD_PROBE_TYPE_IDLE, remove_dtls_when_idle, self, nullptr);
+  }
+}
+
+void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
+  if (self->static_key->set_property(static_key_ids, id, value)) {
+    disable_dtls(self);
+    // Streams that asked before (and got nothing) ask again.
+    if (self->srtpdec) g_signal_emit_by_name(self->srtpdec, "clear-keys");
+    return;
+  }
+  switch (id) {
+    case PROP_CONNECTION_ID:
+    case PROP_PEM:
+    case PROP_PEER_FINGERPRINT: {
+      GstElement* dtlsdec = dtlsdec_ref(self);
+      if (!dtlsdec) {
+        GST_WARNING_OBJECT(self, "%s set after a static key disabled DTLS", pspec->name);
+        return;
+      }
+      g_object_set_property(G_OBJECT(dtlsdec), pspec->name, value);
+      gst_object_unref(dtlsdec);
+      return;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
+  if (self->static_key->get_property(static_key_ids, id, value)) return;
+  switch (id) {
+    case PROP_CONNECTION_ID:
+    case PROP_PEM:
+    case PROP_PEER_PEM:
+    case PROP_CONNECTION_STATE:
+    case PROP_SRTP_PROFILE:
+    case PROP_FINGERPRINT:
+    case PROP_PEER_FINGERPRINT: {
+      GstElement* dtlsdec = dtlsdec_ref(self);
+      if (dtlsdec) {
+        g_object_get_property(G_OBJECT(dtlsdec), pspec->name, value);
+        gst_object_unref(dtlsdec);
+      }
+      return;
+    }
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*,
+                        const GstCaps* caps) {
+  SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(element);
+  GstElement* dtlsdec = dtlsdec_ref(self);
+  if (!dtlsdec) return nullptr;
+  GstPad* target = gst_element_request_pad_simple(dtlsdec, "data_src");
+  gst_object_unref(dtlsdec);
+  if (!target) return nullptr;
+  GstPad* ghost = gst_ghost_pad_new_from_template("data_src", target, templ);
+  gst_object_unref(target);
+  gst_pad_set_active(ghost, TRUE);
+  gst_element_add_pad(element, ghost);
+  if (caps) g_object_set(ghost, "caps", caps, nullptr);
+  return ghost;
+}
+
+void release_pad(GstElement* element, GstPad* pad) {
+  GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(pad));
+  gst_element_remove_pad(element, pad);
+  if (!target) return;
+  GstElement* owner = gst_pad_get_parent_element(target);
+  if (owner) {
+    gst_element_release_request_pad(owner, target);
+    gst_object_unref(owner);
+  }
+  gst_object_unref(target);
+}
+
+void dispose(GObject* object) {
+  SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
+  GstElement* dtlsdec = dtlsdec_ref(self);
+  if (dtlsdec) {
+    g_signal_handlers_disconnect_by_data(dtlsdec, self);
+    gst_object_unref(dtlsdec);
+  }
+  if (self->srtpdec) g_signal_handlers_disconnect_by_data(self->srtpdec, self);
+  G_OBJECT_CLASS(secmedia_dtls_srtp_dec_parent_class)->dispose(object);
+}
+
+void finalize(GObject* object) {
+  delete SECMEDIA_DTLS_SRTP_DEC(object)->static_key;
+  G_OBJECT_CLASS(secmedia_dtls_srtp_dec_parent_class)->finalize(object);
+}
+
+GstPad* add_ghost(GstElement* element, GstStaticPadTemplate* static_templ, GstElement* child,
+                  const char* child_pad) {
+  GstPadTemplate* templ = gst_static_pad_template_get(static_templ);
+  GstPad* target = child ? gst_element_get_static_pad(child, child_pad) : nullptr;
+  GstPad* ghost =
+      target ? gst_ghost_pad_new_from_template(static_templ->name_template, target, templ)
+             : gst_ghost_pad_new_no_target_from_template(static_templ->name_template, templ);
+  if (target) gst_object_unref(target);
+  gst_object_unref(templ);
+  gst_element_add_pad(element, ghost);
+  return ghost;
+}
+
+}  // namespace
+
+static void secmedia_dtls_srtp_dec_init(SecmediaDtlsSrtpDec* self) {
+  self->static_key = new StaticKey();
+  self->dtls_removal_pending = FALSE;
+  GstElement* element = GST_ELEMENT(self);
+  self->srtpdec = make_secmedia_child(element, "srtpdec", "SecmediaSrtp");
+  self->dtlsdec = make_secmedia_child(element, "dtlsdec", "SecmediaDtls");
+  if (self->srtpdec && self->dtlsdec) {
+    gst_bin_add_many(GST_BIN(self), self->dtlsdec, self->srtpdec, nullptr);
+    gst_element_link_pads(self->dtlsdec, "src", self->srtpdec, "rtp_sink");
+    g_signal_connect(self->dtlsdec, "notify::connection-state", G_CALLBACK(on_connection_state),
+                     self);
+    g_signal_connect(self->srtpdec, "request-key", G_CALLBACK(on_request_key), self);
+  } else {
+    for (GstElement** child : {&self->srtpdec, &self->dtlsdec}) {
+      if (*child) gst_object_unref(gst_object_ref_sink(*child));
+      *child = nullptr;
+    }
+  }
+  self->sink = add_ghost(element, &sink_template, self->dtlsdec, "sink");
+  add_ghost(element, &rtp_src_template, self->srtpdec, "rtp_src");
+  add_ghost(element, &rtcp_src_template, self->srtpdec, "rtcp_src");
+}
+
+static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  GST_DEBUG_CATEGORY_INIT(secmedia_dtls_srtp_dec_debug, "dtlssrtpdec", 0,
+                          "secmedia DTLS-SRTP decoder bin");
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->dispose = dispose;
+  gobject_class->finalize = finalize;
+  element_class->request_new_pad = request_new_pad;
+  element_class->release_pad = release_pad;
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &rtp_src_template);
+  gst_element_class_add_static_pad_template(element_class, &rtcp_src_template);
+  gst_element_class_add_static_pad_template(element_class, &data_src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "DTLS-SRTP Decoder", "Decoder/Network/DTLS/SRTP",
+      "Runs the DTLS handshake arriving on sink and unprotects SRTP/SRTCP with its keys onto "
+      "rtp_src/rtcp_src; drop-in for gst-plugins-bad's dtlssrtpdec as used by webrtcbin "
+      "(secmedia)",
+      "secmedia developers");
+  const auto rw_ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_READY);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_CONNECTION_ID,
+      g_param_spec_string("connection-id", "Connection id",
+                          "Pairs this element with the dtlssrtpenc (or dtlsenc) of the same id",
+                          nullptr, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_PEM,
+      g_param_spec_string("pem", "PEM",
+                          "A string containing a X509 certificate and private key in PEM format; "
+                          "reading it gives the one in use (generated when none was set)",
+                          nullptr, rw_ready));
+  peer_pem_pspec = g_param_spec_string(
+      "peer-pem", "Peer PEM", "The X509 certificate received in the DTLS handshake, in PEM format",
+      nullptr, ro);
+  g_object_class_install_property(gobject_class, PROP_PEER_PEM, peer_pem_pspec);
+  connection_state_pspec =
+      g_param_spec_enum("connection-state", "Connection state",
+                        "Current connection state: new 0, closed 1, failed 2, connecting 3, "
+                        "connected 4",
+                        dtls_connection_state_get_type(), 0, ro);
+  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, connection_state_pspec);
+  g_object_class_install_property(
+      gobject_class, PROP_SRTP_PROFILE,
+      g_param_spec_string("srtp-profile", "SRTP profile",
+                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
+                          ro));
+  g_object_class_install_property(
+      gobject_class, PROP_FINGERPRINT,
+      g_param_spec_string("fingerprint", "Fingerprint",
+                          "The local certificate's fingerprint in SDP form (RFC 8122), "
+                          "\"sha-256 AB:CD:...\"",
+                          nullptr, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_PEER_FINGERPRINT,
+      g_param_spec_string("peer-fingerprint", "Peer fingerprint",
+                          "Expected fingerprint(s) of the peer's certificate in SDP form, "
+                          "separated by commas; when set, any other certificate fails the "
+                          "handshake",
+                          nullptr, rw_ready));
+  static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
+}
+
+GType secmedia_dtls_srtp_dec_type() {
+  return SECMEDIA_TYPE_DTLS_SRTP_DEC;
+}

@@ -1,0 +1,362 @@
+// dtlssrtpenc: the sending half of DTLS-SRTP as one element, with the interface webrtcbin drives
+// (gst-plugins-bad's dtlssrtpenc). Inside, secmedia's own elements:
+//
+//   rtp_sink_N  --> srtpenc.rtp_sink_N   srtpenc.rtp_src_N  --> clocksync_N --+
+//   rtcp_sink_N --> srtpenc.rtcp_sink_N  srtpenc.rtcp_src_N -----------------> funnel --> dtlsenc
+//   --> src data_sink   -------------------------------------------------------------------------^
+//   (data_sink)
+//
+// dtlsenc sits last so that SRTP can never overtake the handshake flight that lets the peer derive
+// its keys, and the keys reach srtpenc as the upstream key event (through funnel and clocksync),
+// or by the key query if srtpenc starts later. srtpenc is never given a random key: RTP before
+// the handshake ends is dropped and counted (srtpenc's stats), never sent under a wrong key.
+// `on-key-set` is emitted once dtlsenc has handed its keys upstream.
+//
+// Setting any static-key property (key, srtp-cipher, ...) disables DTLS as in gst-plugins-bad:
+// dtlsenc leaves the bin and srtpenc's output goes to src directly.
+#include <gst/gst.h>
+
+#include <atomic>
+
+#include "dtls_element_settings.h"
+#include "dtls_srtp_bin.h"
+
+GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_enc_debug);
+#define GST_CAT_DEFAULT secmedia_dtls_srtp_enc_debug
+
+using namespace secmedia::gst;
+
+#define SECMEDIA_TYPE_DTLS_SRTP_ENC (secmedia_dtls_srtp_enc_get_type())
+G_DECLARE_FINAL_TYPE(SecmediaDtlsSrtpEnc, secmedia_dtls_srtp_enc, SECMEDIA, DTLS_SRTP_ENC, GstBin)
+
+namespace {
+
+enum {
+  PROP_CONNECTION_ID = 1,
+  PROP_IS_CLIENT,
+  PROP_CONNECTION_STATE,
+  PROP_RTP_SYNC,
+  PROP_SRTP_PROFILE,
+  PROP_STATIC_KEY_FIRST,
+};
+enum { SIGNAL_ON_KEY_SET, SIGNAL_LAST };
+guint signals[SIGNAL_LAST];
+GParamSpec* connection_state_pspec;
+StaticKeyPropertyIds static_key_ids;
+
+// The same templates as gst-plugins-bad's, names included: webrtcbin looks them up by name.
+GstStaticPadTemplate rtp_sink_template =
+    GST_STATIC_PAD_TEMPLATE("rtp_sink_%d", GST_PAD_SINK, GST_PAD_REQUEST,
+                            GST_STATIC_CAPS("application/x-rtp;application/x-rtcp"));
+GstStaticPadTemplate rtcp_sink_template =
+    GST_STATIC_PAD_TEMPLATE("rtcp_sink_%d", GST_PAD_SINK, GST_PAD_REQUEST,
+                            GST_STATIC_CAPS("application/x-rtp;application/x-rtcp"));
+GstStaticPadTemplate data_sink_template =
+    GST_STATIC_PAD_TEMPLATE("data_sink", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS_ANY);
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+}  // namespace
+
+struct _SecmediaDtlsSrtpEnc {
+  GstBin parent;
+  GstElement* srtpenc;  // owned by the bin
+  GstElement* funnel;
+  GstElement* dtlsenc;  // nullptr once static keys disabled DTLS
+  GstPad* src;          // ghost
+  gboolean rtp_sync;
+  std::atomic<bool>* dtls_removal_pending;
+  StaticKey* static_key;
+};
+
+G_DEFINE_TYPE(SecmediaDtlsSrtpEnc, secmedia_dtls_srtp_enc, GST_TYPE_BIN)
+
+namespace {
+
+void on_key_received(GstElement*, SecmediaDtlsSrtpEnc* self) {
+  // dtlsenc emits this after pushing the key event upstream, without any lock held.
+  g_signal_emit(self, signals[SIGNAL_ON_KEY_SET], 0);
+}
+
+void on_connection_state(GObject*, GParamSpec*, SecmediaDtlsSrtpEnc* self) {
+  g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+}
+
+GstPad* add_ghost(SecmediaDtlsSrtpEnc* self, const char* name, GstPad* target,
+                  GstPadTemplate* templ) {
+  GstPad* ghost = gst_ghost_pad_new_from_template(name, target, templ);
+  gst_pad_set_active(ghost, TRUE);
+  gst_element_add_pad(GST_ELEMENT(self), ghost);
+  return ghost;
+}
+
+// Takes dtlsenc out: srtpenc's output (through funnel) becomes src. Runs with funnel's src idle.
+void remove_dtls(SecmediaDtlsSrtpEnc* self) {
+  GstElement* dtlsenc = nullptr;
+  GST_OBJECT_LOCK(self);
+  std::swap(dtlsenc, self->dtlsenc);
+  GST_OBJECT_UNLOCK(self);
+  if (!dtlsenc) return;
+  g_signal_handlers_disconnect_by_data(dtlsenc, self);
+  gst_element_set_locked_state(dtlsenc, TRUE);
+  gst_element_set_state(dtlsenc, GST_STATE_NULL);
+  GstPad* funnel_src = gst_element_get_static_pad(self->funnel, "src");
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->src), nullptr);
+  gst_bin_remove(GST_BIN(self), dtlsenc);  // unlinks funnel and any data_sink ghost's target
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->src), funnel_src);
+  gst_object_unref(funnel_src);
+  GST_INFO_OBJECT(self, "static key set: DTLS disabled");
+}
+
+GstPadProbeReturn remove_dtls_when_idle(GstPad*, GstPadProbeInfo*, gpointer data) {
+  SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(data);
+  remove_dtls(self);
+  self->dtls_removal_pending->store(false);
+  return GST_PAD_PROBE_REMOVE;
+}
+
+void disable_dtls(SecmediaDtlsSrtpEnc* self) {
+  GST_OBJECT_LOCK(self);
+  const bool has_dtls = self->dtlsenc != nullptr;
+  GST_OBJECT_UNLOCK(self);
+  if (!has_dtls || self->dtls_removal_pending->exchange(true)) return;
+  // An idle probe runs at once when nothing flows, else right after the buffer in flight.
+  GstPad* funnel_src = gst_element_get_static_pad(self->funnel, "src");
+  gst_pad_add_probe(funnel_src, GST_PAD_PROBE_TYPE_IDLE, remove_dtls_when_idle, self, nullptr);
+  gst_object_unref(funnel_src);
+}
+
+GstElement* dtlsenc_ref(SecmediaDtlsSrtpEnc* self) {
+  GST_OBJECT_LOCK(self);
+  GstElement* dtlsenc = self->dtlsenc ? GST_ELEMENT(gst_object_ref(self->dtlsenc)) : nullptr;
+  GST_OBJECT_UNLOCK(self);
+  return dtlsenc;
+}
+
+void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
+  if (self->static_key->set_property(static_key_ids, id, value)) {
+    if (self->srtpenc) self->static_key->apply_to_encoder(self->srtpenc);
+    disable_dtls(self);
+    return;
+  }
+  switch (id) {
+    case PROP_CONNECTION_ID:
+    case PROP_IS_CLIENT: {
+      GstElement* dtlsenc = dtlsenc_ref(self);
+      if (!dtlsenc) {
+        GST_WARNING_OBJECT(self, "%s set after a static key disabled DTLS", pspec->name);
+        return;
+      }
+      // is-client: the bin's own property notifies on every set, as webrtcbin expects.
+      g_object_set_property(G_OBJECT(dtlsenc), pspec->name, value);
+      gst_object_unref(dtlsenc);
+      return;
+    }
+    case PROP_RTP_SYNC:
+      GST_OBJECT_LOCK(self);
+      self->rtp_sync = g_value_get_boolean(value);
+      GST_OBJECT_UNLOCK(self);
+      return;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
+  SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
+  if (self->static_key->get_property(static_key_ids, id, value)) return;
+  switch (id) {
+    case PROP_CONNECTION_ID:
+    case PROP_IS_CLIENT:
+    case PROP_CONNECTION_STATE:
+    case PROP_SRTP_PROFILE: {
+      GstElement* dtlsenc = dtlsenc_ref(self);
+      if (dtlsenc) {
+        g_object_get_property(G_OBJECT(dtlsenc), pspec->name, value);
+        gst_object_unref(dtlsenc);
+      }
+      return;
+    }
+    case PROP_RTP_SYNC:
+      GST_OBJECT_LOCK(self);
+      g_value_set_boolean(value, self->rtp_sync);
+      GST_OBJECT_UNLOCK(self);
+      return;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+}
+
+GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar* name,
+                        const GstCaps* caps) {
+  SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(element);
+  if (!self->srtpenc) return nullptr;
+  const gchar* template_name = GST_PAD_TEMPLATE_NAME_TEMPLATE(templ);
+  GstPad* ghost = nullptr;
+  if (g_str_equal(template_name, "data_sink")) {
+    GstElement* dtlsenc = dtlsenc_ref(self);
+    if (!dtlsenc) return nullptr;
+    GstPad* target = gst_element_request_pad_simple(dtlsenc, "data_sink");
+    gst_object_unref(dtlsenc);
+    if (!target) return nullptr;
+    ghost = add_ghost(self, "data_sink", target, templ);
+    gst_object_unref(target);
+  } else {
+    const bool rtp = g_str_equal(template_name, "rtp_sink_%d");
+    // srtpenc numbers its pads itself when no name is given; its src pad has the same number.
+    GstPad* target = gst_element_request_pad_simple(
+        self->srtpenc, name ? name : (rtp ? "rtp_sink_%u" : "rtcp_sink_%u"));
+    if (!target) return nullptr;
+    guint number = 0;
+    sscanf(GST_PAD_NAME(target), rtp ? "rtp_sink_%u" : "rtcp_sink_%u", &number);
+    gchar* src_name = g_strdup_printf(rtp ? "rtp_src_%u" : "rtcp_src_%u", number);
+    GstPad* srtp_src = gst_element_get_static_pad(self->srtpenc, src_name);
+    g_free(src_name);
+    GstPad* funnel_sink = gst_element_request_pad_simple(self->funnel, "sink_%u");
+    if (rtp) {
+      // RTP may be synchronised to the clock on its own (rtp-sync), so that waiting for an RTP
+      // timestamp never holds back RTCP, as in gst-plugins-bad.
+      GstElement* clocksync = gst_element_factory_make("clocksync", nullptr);
+      g_object_bind_property(self, "rtp-sync", clocksync, "sync", G_BINDING_SYNC_CREATE);
+      gst_bin_add(GST_BIN(self), clocksync);
+      GstPad* clock_sink = gst_element_get_static_pad(clocksync, "sink");
+      GstPad* clock_src = gst_element_get_static_pad(clocksync, "src");
+      gst_pad_link(srtp_src, clock_sink);
+      gst_pad_link(clock_src, funnel_sink);
+      gst_object_unref(clock_sink);
+      gst_object_unref(clock_src);
+      gst_element_sync_state_with_parent(clocksync);
+    } else {
+      gst_pad_link(srtp_src, funnel_sink);
+    }
+    gst_object_unref(funnel_sink);
+    gst_object_unref(srtp_src);
+    ghost = add_ghost(self, GST_PAD_NAME(target), target, templ);
+    gst_object_unref(target);
+  }
+  if (caps && ghost) g_object_set(ghost, "caps", caps, nullptr);
+  return ghost;
+}
+
+void release_pad(GstElement* element, GstPad* pad) {
+  SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(element);
+  GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(pad));
+  gst_element_remove_pad(element, pad);
+  if (!target) return;
+  GstElement* owner = gst_pad_get_parent_element(target);
+  if (owner) {
+    gst_element_release_request_pad(owner, target);
+    gst_object_unref(owner);
+  }
+  gst_object_unref(target);
+  (void)self;
+}
+
+void dispose(GObject* object) {
+  SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
+  GstElement* dtlsenc = dtlsenc_ref(self);
+  if (dtlsenc) {
+    g_signal_handlers_disconnect_by_data(dtlsenc, self);
+    gst_object_unref(dtlsenc);
+  }
+  G_OBJECT_CLASS(secmedia_dtls_srtp_enc_parent_class)->dispose(object);
+}
+
+void finalize(GObject* object) {
+  SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
+  delete self->static_key;
+  delete self->dtls_removal_pending;
+  G_OBJECT_CLASS(secmedia_dtls_srtp_enc_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void secmedia_dtls_srtp_enc_init(SecmediaDtlsSrtpEnc* self) {
+  self->static_key = new StaticKey();
+  self->dtls_removal_pending = new std::atomic<bool>(false);
+  self->rtp_sync = FALSE;
+  GstElement* element = GST_ELEMENT(self);
+  self->srtpenc = make_secmedia_child(element, "srtpenc", "SecmediaSrtp");
+  self->dtlsenc = make_secmedia_child(element, "dtlsenc", "SecmediaDtls");
+  self->funnel = gst_element_factory_make("funnel", nullptr);
+  GstPad* target = nullptr;
+  if (self->srtpenc && self->dtlsenc && self->funnel) {
+    gst_bin_add_many(GST_BIN(self), self->srtpenc, self->funnel, self->dtlsenc, nullptr);
+    gst_element_link_pads(self->funnel, "src", self->dtlsenc, "sink");
+    target = gst_element_get_static_pad(self->dtlsenc, "src");
+    g_signal_connect(self->dtlsenc, "on-key-received", G_CALLBACK(on_key_received), self);
+    g_signal_connect(self->dtlsenc, "notify::connection-state", G_CALLBACK(on_connection_state),
+                     self);
+  } else {
+    for (GstElement** child : {&self->srtpenc, &self->dtlsenc, &self->funnel}) {
+      if (*child) gst_object_unref(gst_object_ref_sink(*child));
+      *child = nullptr;
+    }
+  }
+  GstPadTemplate* templ = gst_static_pad_template_get(&src_template);
+  self->src = target ? gst_ghost_pad_new_from_template("src", target, templ)
+                     : gst_ghost_pad_new_no_target_from_template("src", templ);
+  gst_object_unref(templ);
+  if (target) gst_object_unref(target);
+  gst_element_add_pad(element, self->src);
+}
+
+static void secmedia_dtls_srtp_enc_class_init(SecmediaDtlsSrtpEncClass* klass) {
+  GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  GST_DEBUG_CATEGORY_INIT(secmedia_dtls_srtp_enc_debug, "dtlssrtpenc", 0,
+                          "secmedia DTLS-SRTP encoder bin");
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->dispose = dispose;
+  gobject_class->finalize = finalize;
+  element_class->request_new_pad = request_new_pad;
+  element_class->release_pad = release_pad;
+  gst_element_class_add_static_pad_template(element_class, &rtp_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &rtcp_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &data_sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "DTLS-SRTP Encoder", "Encoder/Network/DTLS/SRTP",
+      "Protects RTP/RTCP with keys from a DTLS handshake and sends both on src; drop-in for "
+      "gst-plugins-bad's dtlssrtpenc as used by webrtcbin (secmedia)",
+      "secmedia developers");
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      gobject_class, PROP_CONNECTION_ID,
+      g_param_spec_string("connection-id", "Connection id",
+                          "Pairs this element with the dtlssrtpdec (or dtlsdec) of the same id",
+                          nullptr, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_IS_CLIENT,
+      g_param_spec_boolean("is-client", "Is client",
+                           "Set to true if the element should act as DTLS client and initiate "
+                           "the handshake (notified on every set)",
+                           FALSE, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+  connection_state_pspec =
+      g_param_spec_enum("connection-state", "Connection state",
+                        "Current connection state: new 0, closed 1, failed 2, connecting 3, "
+                        "connected 4",
+                        dtls_connection_state_get_type(), 0, ro);
+  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, connection_state_pspec);
+  g_object_class_install_property(
+      gobject_class, PROP_RTP_SYNC,
+      g_param_spec_boolean("rtp-sync", "Synchronize RTP",
+                           "Synchronize RTP to the pipeline clock before merging with RTCP", FALSE,
+                           rw));
+  g_object_class_install_property(
+      gobject_class, PROP_SRTP_PROFILE,
+      g_param_spec_string("srtp-profile", "SRTP profile",
+                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
+                          ro));
+  static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
+  signals[SIGNAL_ON_KEY_SET] =
+      g_signal_new("on-key-set", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
+                   nullptr, G_TYPE_NONE, 0);
+}
+
+GType secmedia_dtls_srtp_enc_type() {
+  return SECMEDIA_TYPE_DTLS_SRTP_ENC;
+}
