@@ -239,18 +239,54 @@ GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*
   return ghost;
 }
 
+// Releases funnel's request pad `funnel_sink` (and the clocksync in front of it, if any) that took
+// the output of srtpenc's `srtp_src`.
+void release_branch(SecmediaDtlsSrtpEnc* self, GstPad* srtp_src) {
+  GstPad* peer = gst_pad_get_peer(srtp_src);
+  if (!peer) return;
+  GstElement* next = gst_pad_get_parent_element(peer);
+  GstPad* funnel_sink = nullptr;
+  if (next && next != self->funnel) {  // a clocksync
+    GstPad* clock_src = gst_element_get_static_pad(next, "src");
+    funnel_sink = gst_pad_get_peer(clock_src);
+    gst_object_unref(clock_src);
+    gst_element_set_locked_state(next, TRUE);
+    gst_element_set_state(next, GST_STATE_NULL);
+    gst_bin_remove(GST_BIN(self), next);
+  } else {
+    funnel_sink = GST_PAD(gst_object_ref(peer));
+  }
+  if (funnel_sink) {
+    gst_element_release_request_pad(self->funnel, funnel_sink);
+    gst_object_unref(funnel_sink);
+  }
+  if (next) gst_object_unref(next);
+  gst_object_unref(peer);
+}
+
 void release_pad(GstElement* element, GstPad* pad) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(element);
   GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(pad));
   gst_element_remove_pad(element, pad);
   if (!target) return;
   GstElement* owner = gst_pad_get_parent_element(target);
+  if (owner && owner == self->srtpenc) {
+    const bool rtp = g_str_has_prefix(GST_PAD_NAME(target), "rtp_");
+    guint number = 0;
+    sscanf(GST_PAD_NAME(target), rtp ? "rtp_sink_%u" : "rtcp_sink_%u", &number);
+    gchar* src_name = g_strdup_printf(rtp ? "rtp_src_%u" : "rtcp_src_%u", number);
+    GstPad* srtp_src = gst_element_get_static_pad(self->srtpenc, src_name);
+    g_free(src_name);
+    if (srtp_src) {
+      release_branch(self, srtp_src);
+      gst_object_unref(srtp_src);
+    }
+  }
   if (owner) {
     gst_element_release_request_pad(owner, target);
     gst_object_unref(owner);
   }
   gst_object_unref(target);
-  (void)self;
 }
 
 void dispose(GObject* object) {

@@ -137,6 +137,34 @@ TEST(DtlsSrtpInterface, ChildrenAreSecmediasOwnElements) {
   gst_object_unref(dec);
 }
 
+TEST(DtlsSrtpInterface, ReleasedPadsTakeTheirBranchWithThem) {
+  GstElement* enc = make("dtlssrtpenc");
+  const guint children = GST_BIN_NUMCHILDREN(enc);
+  for (int round = 0; round < 2; ++round) {
+    GstPad* rtp = gst_element_request_pad_simple(enc, "rtp_sink_%d");
+    GstPad* rtcp = gst_element_request_pad_simple(enc, "rtcp_sink_%d");
+    GstPad* data = gst_element_request_pad_simple(enc, "data_sink");
+    ASSERT_NE(rtp, nullptr);
+    ASSERT_NE(rtcp, nullptr);
+    ASSERT_NE(data, nullptr);
+    EXPECT_EQ(GST_BIN_NUMCHILDREN(enc), children + 1);  // the RTP branch's clocksync
+    for (GstPad* pad : {rtp, rtcp, data}) {
+      gst_element_release_request_pad(enc, pad);
+      gst_object_unref(pad);
+    }
+    EXPECT_EQ(GST_BIN_NUMCHILDREN(enc), children);
+    EXPECT_EQ(GST_ELEMENT(enc)->numsinkpads, 0);
+    for (GList* l = GST_BIN_CHILDREN(enc); l; l = l->next) {
+      GstElement* child = GST_ELEMENT(l->data);
+      if (g_str_equal(G_OBJECT_TYPE_NAME(child), "GstFunnel") ||
+          g_str_equal(G_OBJECT_TYPE_NAME(child), "SecmediaSrtpEnc")) {
+        EXPECT_EQ(child->numsinkpads, 0) << G_OBJECT_TYPE_NAME(child);
+      }
+    }
+  }
+  gst_object_unref(enc);
+}
+
 // webrtcbin reads the certificate from dtlssrtpdec to put its fingerprint in the SDP, before
 // anything starts; the handshake must then use that very certificate.
 TEST(DtlsSrtpInterface, PemIsReadableBeforeStartAndCanBeSet) {
