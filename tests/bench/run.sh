@@ -8,7 +8,9 @@
 #   3. the DTLS core benchmark: in-memory handshakes, ours against bare OpenSSL (RATIO dtls-core).
 #   4. the DTLS element benchmark: dtlsenc/dtlsdec handshakes and heap, ours against gst-plugins-bad's
 #      (RATIO dtls-element, STATE dtls-element).
-# About three minutes on a 2-core machine.
+#   5. webrtcbin on our plugins against webrtcbin on gst-plugins-bad's: DTLS time, connect time and CPU
+#      per call (RATIO webrtc), tests/bench/webrtc_bench.py.
+# About four minutes on a 2-core machine.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -49,4 +51,5 @@ status=0
   --benchmark_enable_random_interleaving=true \
   --benchmark_display_aggregates_only=true || status=$?
 "$build_dir/tests/bench/dtls_element_bench" || status=$?
+/usr/bin/python3 tests/bench/webrtc_bench.py "$build_dir/gst" || status=$?
 exit "$status"
