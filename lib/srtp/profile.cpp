@@ -38,7 +38,11 @@ constexpr const char* kStatusNames[kSrtpStatusCount] = {
     "duplicate-mki",
     "too-many-keys",
     "unknown-stream",
+    "header-extension-malformed",
+    "cryptex-required",
 };
+
+constexpr const char* kCryptexModeNames[kCryptexModeCount] = {"off", "accept", "required"};
 
 }  // namespace
 
@@ -60,6 +64,22 @@ std::optional<SrtpProfile> profile_from_name(std::string_view name) {
 const char* to_string(SrtpStatus status) {
   const auto index = static_cast<size_t>(status);
   return index < kSrtpStatusCount ? kStatusNames[index] : "unknown-status";
+}
+
+const char* to_string(CryptexMode mode) {
+  const auto index = static_cast<size_t>(mode);
+  return index < kCryptexModeCount ? kCryptexModeNames[index] : "unknown-cryptex-mode";
+}
+
+std::optional<CryptexMode> cryptex_mode_from_name(std::string_view name) {
+  for (size_t i = 0; i < kCryptexModeCount; ++i) {
+    const std::string_view candidate = kCryptexModeNames[i];
+    if (candidate.size() == name.size() &&
+        strncasecmp(candidate.data(), name.data(), name.size()) == 0) {
+      return static_cast<CryptexMode>(i);
+    }
+  }
+  return std::nullopt;
 }
 
 size_t srtp_max_overhead(SrtpProfile profile, size_t mki_length) {

@@ -144,4 +144,71 @@ bool SessionCrypto::gcm_open(const uint8_t* iv, std::span<const uint8_t> aad1,
              1;  // verifies the tag in constant time
 }
 
+bool SessionCrypto::ctr_xor(const uint8_t* iv, PacketParts data) {
+  // The counter context keeps its position inside a block between updates, so parts of any length
+  // get one continuous keystream.
+  if (EVP_CipherInit_ex(cipher_.get(), nullptr, nullptr, nullptr, iv, -1) != 1) return false;
+  int written = 0;
+  for (const std::span<uint8_t> part : data) {
+    if (!part.empty() && EVP_CipherUpdate(cipher_.get(), part.data(), &written, part.data(),
+                                          static_cast<int>(part.size())) != 1) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool SessionCrypto::hmac(PacketParts message, uint8_t* out) {
+  if (EVP_MAC_init(mac_.get(), nullptr, 0, nullptr) != 1) return false;
+  for (const std::span<uint8_t> part : message) {
+    if (!part.empty() && EVP_MAC_update(mac_.get(), part.data(), part.size()) != 1) return false;
+  }
+  size_t written = 0;
+  return EVP_MAC_final(mac_.get(), out, &written, kHmacSha1Length) == 1;
+}
+
+namespace {
+
+bool gcm_update_parts(EVP_CIPHER_CTX* ctx, PacketParts aad, PacketParts data) {
+  int written = 0;
+  for (const std::span<uint8_t> part : aad) {
+    if (!part.empty() &&
+        EVP_CipherUpdate(ctx, nullptr, &written, part.data(), static_cast<int>(part.size())) != 1) {
+      return false;
+    }
+  }
+  // OpenSSL's GCM keeps partial blocks between updates: parts need not be block-aligned.
+  for (const std::span<uint8_t> part : data) {
+    if (!part.empty() && EVP_CipherUpdate(ctx, part.data(), &written, part.data(),
+                                          static_cast<int>(part.size())) != 1) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+bool SessionCrypto::gcm_seal(const uint8_t* iv, PacketParts aad, PacketParts data, uint8_t* tag) {
+  EVP_CIPHER_CTX* ctx = cipher_.get();
+  std::array<uint8_t, 16> final_block;
+  int written = 0;
+  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 1) == 1 &&
+         gcm_update_parts(ctx, aad, data) &&
+         EVP_CipherFinal_ex(ctx, final_block.data(), &written) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, kGcmTagLength, tag) == 1;
+}
+
+bool SessionCrypto::gcm_open(const uint8_t* iv, PacketParts aad, PacketParts data,
+                             const uint8_t* tag) {
+  EVP_CIPHER_CTX* ctx = cipher_.get();
+  std::array<uint8_t, 16> final_block;
+  int written = 0;
+  return EVP_CipherInit_ex(ctx, nullptr, nullptr, nullptr, iv, 0) == 1 &&
+         EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, kGcmTagLength,
+                             const_cast<uint8_t*>(tag)) == 1 &&
+         gcm_update_parts(ctx, aad, data) &&
+         EVP_CipherFinal_ex(ctx, final_block.data(), &written) == 1;  // the tag, in constant time
+}
+
 }  // namespace secmedia::detail

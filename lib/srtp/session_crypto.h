@@ -26,6 +26,11 @@ inline constexpr size_t kHmacSha1Length = 20;
 inline constexpr size_t kGcmIvLength = 12;
 inline constexpr size_t kCtrIvLength = 16;
 
+// Pieces of packet memory processed as if they were one contiguous run, in order: RFC 9335 encrypts
+// the CSRCs, the extension data and the payload as one plaintext although the extension header
+// lies between them.
+using PacketParts = std::span<const std::span<uint8_t>>;
+
 class SessionCrypto {
  public:
   SessionCrypto() = default;
@@ -59,6 +64,11 @@ class SessionCrypto {
                 uint8_t* data, size_t length, uint8_t* tag);
   bool gcm_open(const uint8_t* iv, std::span<const uint8_t> aad1, std::span<const uint8_t> aad2,
                 uint8_t* data, size_t length, const uint8_t* tag);
+  // The same three over parts.
+  bool ctr_xor(const uint8_t* iv, PacketParts data);
+  bool hmac(PacketParts message, uint8_t* out);
+  bool gcm_seal(const uint8_t* iv, PacketParts aad, PacketParts data, uint8_t* tag);
+  bool gcm_open(const uint8_t* iv, PacketParts aad, PacketParts data, const uint8_t* tag);
 
  private:
   const SrtpProfileInfo* info_ = nullptr;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <vector>
 
+#include "header_encryption.h"
 #include "secmedia/srtp.h"
 #include "session_crypto.h"
 #include "stream_table.h"
@@ -20,12 +21,21 @@ struct MasterKeyState {
   std::vector<uint8_t> mki;
   SessionCrypto srtp;
   SessionCrypto srtcp;
+  // RFC 6904 k_he/k_hs; derived only when the session encrypts header extension elements.
+  HeaderExtensionCipher header_cipher;
   uint64_t srtp_packets = 0;
   uint64_t srtcp_packets = 0;
   bool srtp_soft_limit_reported = false;
   bool srtp_hard_limit_reported = false;
   bool srtcp_soft_limit_reported = false;
   bool srtcp_hard_limit_reported = false;
+};
+
+// How an RTP packet's CSRCs and header extension were protected.
+enum class HeaderProtection : uint8_t {
+  in_clear,              // RFC 3711: neither is encrypted
+  encrypted_extensions,  // RFC 6904: selected elements' data encrypted
+  cryptex,               // RFC 9335: CSRCs and the whole extension encrypted
 };
 
 inline constexpr uint64_t kMaxSrtpIndex = (uint64_t{1} << 48) - 1;
@@ -40,6 +50,7 @@ struct SrtpSession::Impl {
   const SrtpProfileInfo& rtp_info;
   const SrtpProfileInfo& rtcp_info;
   bool send_encrypted_rtcp;
+  detail::HeaderExtensionIds encrypted_extension_ids;  // RFC 6904, from the config
   std::vector<std::unique_ptr<detail::MasterKeyState>> keys;
   detail::MasterKeyState* send_key = nullptr;
   detail::StreamTable streams;
@@ -52,6 +63,9 @@ struct SrtpSession::Impl {
   SrtpStatus unprotect_rtp(std::span<uint8_t> packet, size_t& length);
   SrtpStatus protect_rtcp(std::span<uint8_t> buffer, size_t& length);
   SrtpStatus unprotect_rtcp(std::span<uint8_t> packet, size_t& length);
+
+  // Counts an RTP packet that came out ok by how its header was protected.
+  void count_rtp_packet(detail::HeaderProtection protection, size_t octets);
 
   // The key named by the MKI found in a received packet, or the only key without MKI.
   detail::MasterKeyState* key_for_mki(const uint8_t* mki, SrtpStatus& why_not);

@@ -42,6 +42,19 @@ std::string config_problem(const SrtpConfig& config) {
            std::string(rtcp.name) + " need different master key sizes";
   }
   if (config.max_streams == 0) return "max_streams must be at least 1";
+  if (static_cast<size_t>(config.cryptex) >= kCryptexModeCount) return "unknown cryptex mode";
+  for (const uint8_t id : config.encrypted_header_extension_ids) {
+    // RFC 8285 §4.2/§4.3: ID 0 is padding, never an element.
+    if (id == 0) return "header extension ID 0 cannot be encrypted: RFC 8285 IDs start at 1";
+  }
+  const bool header_privacy =
+      config.cryptex != CryptexMode::off || !config.encrypted_header_extension_ids.empty();
+  if (header_privacy && !rtp.encrypts) {
+    return std::string(
+               "header extension encryption (RFC 6904) and cryptex (RFC 9335) need an "
+               "encrypting RTP profile, not ") +
+           std::string(rtp.name);
+  }
   return {};
 }
 
@@ -55,6 +68,7 @@ SrtpSession::Impl::Impl(const SrtpConfig& cfg)
       streams(cfg.max_streams, cfg.replay_window_size, cfg.direction == SrtpDirection::unprotect) {
   config.srtp_key_lifetime = std::min(config.srtp_key_lifetime, uint64_t{1} << 48);
   config.srtcp_key_lifetime = std::min(config.srtcp_key_lifetime, uint64_t{1} << 31);
+  for (const uint8_t id : config.encrypted_header_extension_ids) encrypted_extension_ids.set(id);
 }
 
 std::unique_ptr<SrtpSession> SrtpSession::create(const SrtpConfig& config, std::string* why) {
@@ -90,7 +104,9 @@ SrtpStatus SrtpSession::add_master_key(std::span<const uint8_t> key, std::span<c
   state->mki.assign(mki.begin(), mki.end());
   const bool for_protect = s.config.direction == SrtpDirection::protect;
   if (!state->srtp.init(s.config.rtp_profile, key, salt, false, for_protect, nullptr) ||
-      !state->srtcp.init(s.config.rtcp_profile, key, salt, true, for_protect, nullptr)) {
+      !state->srtcp.init(s.config.rtcp_profile, key, salt, true, for_protect, nullptr) ||
+      (s.encrypted_extension_ids.any() &&
+       !state->header_cipher.init(s.config.rtp_profile, key, salt))) {
     return SrtpStatus::bad_key_length;
   }
   s.keys.push_back(std::move(state));
@@ -147,7 +163,10 @@ SrtpStatus SrtpSession::unprotect_rtcp(std::span<uint8_t> packet, size_t& length
 }
 
 size_t SrtpSession::rtp_overhead() const {
-  return srtp_max_overhead(impl_->config.rtp_profile, impl_->config.mki_length);
+  const bool may_insert_extension = impl_->config.direction == SrtpDirection::protect &&
+                                    impl_->config.cryptex != CryptexMode::off;
+  return srtp_max_overhead(impl_->config.rtp_profile, impl_->config.mki_length) +
+         (may_insert_extension ? kCryptexMaxGrowth : 0);
 }
 size_t SrtpSession::rtcp_overhead() const {
   return srtcp_max_overhead(impl_->config.rtcp_profile, impl_->config.mki_length);
@@ -235,6 +254,22 @@ MasterKeyState* SrtpSession::Impl::key_for_mki(const uint8_t* mki, SrtpStatus& w
   }
   why_not = SrtpStatus::unknown_mki;
   return nullptr;
+}
+
+void SrtpSession::Impl::count_rtp_packet(detail::HeaderProtection protection, size_t octets) {
+  ++totals.rtp_packets;
+  totals.rtp_octets += octets;
+  switch (protection) {
+    case detail::HeaderProtection::cryptex:
+      ++totals.rtp_packets_cryptex;
+      break;
+    case detail::HeaderProtection::encrypted_extensions:
+      ++totals.rtp_packets_encrypted_extensions;
+      break;
+    case detail::HeaderProtection::in_clear:
+      ++totals.rtp_packets_header_in_clear;
+      break;
+  }
 }
 
 bool SrtpSession::Impl::key_usable(MasterKeyState& key, bool rtcp) {

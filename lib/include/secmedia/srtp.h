@@ -83,9 +83,16 @@ enum class SrtpStatus : uint8_t {
   duplicate_mki,   // a key with that MKI is already installed
   too_many_keys,   // kSrtpMaxMasterKeys reached, or a second key without MKI
   unknown_stream,  // no state for that SSRC
+  // Per-packet drop causes of header privacy (RFC 6904, RFC 9335); after the others so that every
+  // older status keeps its value.
+  header_extension_malformed,  // RFC 6904 needs the RFC 8285 elements, and the block cannot be
+                               // parsed: an element past the block's end, padding before the
+                               // first element, an ID 0 element in the one-byte form
+  cryptex_required,  // unprotect: CSRCs or a header extension in clear while cryptex is required;
+                     // protect: a header extension cryptex cannot carry (not RFC 8285)
 };
 
-inline constexpr size_t kSrtpStatusCount = 15;
+inline constexpr size_t kSrtpStatusCount = 17;
 const char* to_string(SrtpStatus status);
 
 inline constexpr size_t kSrtpMaxMasterKeys = 16;
@@ -94,6 +101,23 @@ inline constexpr size_t kSrtpMinReplayWindow = 64;
 inline constexpr size_t kSrtpMaxReplayWindow = 32768;
 
 enum class SrtpDirection : uint8_t { protect, unprotect };
+
+// RFC 9335 cryptex: the CSRC list and the header extension encrypted with the payload.
+enum class CryptexMode : uint8_t {
+  off,       // RFC 3711 as it was: nothing sent with cryptex, 0xC0DE/0xC2DE not decrypted
+  accept,    // unprotect: decrypt cryptex packets, accept packets without it;
+             // protect: send cryptex for every packet with CSRCs or an RFC 8285 extension, and
+             // send any other extension as plain SRTP (as jitsi does)
+  required,  // unprotect: refuse packets whose CSRCs or extension are in clear (cryptex_required);
+             // protect: as accept, but refuse a packet whose extension cryptex cannot carry
+};
+
+inline constexpr size_t kCryptexModeCount = 3;
+const char* to_string(CryptexMode mode);
+std::optional<CryptexMode> cryptex_mode_from_name(std::string_view name);
+
+// RFC 8285 local identifiers: 1-14 in the one-byte form, 1-255 in the two-byte form.
+inline constexpr uint8_t kMaxHeaderExtensionId = 255;
 
 struct SrtpConfig {
   SrtpDirection direction = SrtpDirection::protect;
@@ -122,6 +146,13 @@ struct SrtpConfig {
   // A soft_limit event is queued once when at most this many packets remain for a key; 0 disables
   // it.
   uint64_t soft_limit_margin = uint64_t{1} << 16;
+  // RFC 6904: the IDs (1-255) of the RFC 8285 header extension elements whose data is encrypted,
+  // in the one-byte (0xBEDE) and two-byte (0x100X) forms. Both ends must list the same IDs (in SDP,
+  // a=extmap with urn:ietf:params:rtp-hdrext:encrypt). Needs an encrypting RTP profile.
+  std::vector<uint8_t> encrypted_header_extension_ids;
+  // RFC 9335 (a=cryptex in SDP). Needs an encrypting RTP profile. A packet sent with cryptex is
+  // not also RFC 6904 encrypted (RFC 9335 §5); one received without it still is decrypted.
+  CryptexMode cryptex = CryptexMode::off;
 };
 
 struct SrtpEvent {
@@ -139,6 +170,11 @@ struct SrtpStats {
   uint64_t rtcp_packets = 0;
   uint64_t rtp_octets = 0;  // of the packets as passed in
   uint64_t rtcp_octets = 0;
+  // How the header of each RTP packet that came out ok was protected; the three add up to
+  // rtp_packets.
+  uint64_t rtp_packets_cryptex = 0;                    // RFC 9335: CSRCs and extension encrypted
+  uint64_t rtp_packets_encrypted_extensions = 0;       // RFC 6904: at least one element encrypted
+  uint64_t rtp_packets_header_in_clear = 0;            // neither
   std::array<uint64_t, kSrtpStatusCount> rtp_drops{};  // indexed by SrtpStatus
   std::array<uint64_t, kSrtpStatusCount> rtcp_drops{};
   size_t streams = 0;
@@ -191,7 +227,8 @@ class SrtpSession {
   SrtpStatus protect_rtcp(std::span<uint8_t> buffer, size_t& length);
   SrtpStatus unprotect_rtcp(std::span<uint8_t> packet, size_t& length);
 
-  // Octets protect adds at most (tag, MKI, and for SRTCP the E|index word).
+  // Octets protect adds at most (tag, MKI, and for SRTCP the E|index word; with cryptex, the 4
+  // octets of the empty extension RFC 9335 §5.1 adds to a packet with CSRCs and no extension).
   size_t rtp_overhead() const;
   size_t rtcp_overhead() const;
 
@@ -215,7 +252,9 @@ class SrtpSession {
   std::unique_ptr<Impl> impl_;
 };
 
-// Worst-case growth of a protected packet, for sizing buffers before a session exists.
+// Worst-case growth of a protected packet, for sizing buffers before a session exists (add
+// kCryptexMaxGrowth to the SRTP figure when cryptex is on).
+inline constexpr size_t kCryptexMaxGrowth = 4;
 size_t srtp_max_overhead(SrtpProfile profile, size_t mki_length);
 size_t srtcp_max_overhead(SrtpProfile profile, size_t mki_length);
 
