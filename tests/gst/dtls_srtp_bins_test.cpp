@@ -357,6 +357,44 @@ TEST(DtlsSrtpBins, SecmediaPeersFallBackToWhatTheOtherOffers) {
   EXPECT_EQ(call.string_property("aenc", "srtp-profile"), "SRTP_AES128_CM_SHA1_80");
 }
 
+// webrtcbin 1.22 never hands the SDP's a=fingerprint to its DTLS elements; an application that
+// reaches dtlssrtpdec can, and then nothing but that certificate is accepted.
+TEST(DtlsSrtpBins, PinnedPeerFingerprintConnectsAndAnyOtherFails) {
+  {
+    BinCall call("is-client=true");
+    GstElement* adec = call.element("adec");
+    GstElement* bdec = call.element("bdec");
+    gchar* b_fingerprint = nullptr;
+    g_object_get(bdec, "fingerprint", &b_fingerprint, nullptr);
+    g_object_set(adec, "peer-fingerprint", b_fingerprint, nullptr);
+    g_free(b_fingerprint);
+    gst_object_unref(adec);
+    gst_object_unref(bdec);
+    call.play();
+    EXPECT_EQ(call.wait([&] { return call.rtp_received >= 5; }), "");
+    EXPECT_EQ(call.state_of("aenc"), kConnected);
+  }
+  {
+    BinCall call("is-client=true");
+    // A well-formed fingerprint of no certificate in this call.
+    std::string impostor = "sha-256 ";
+    for (int i = 0; i < 32; ++i) impostor += i ? ":AB" : "AB";
+    GstElement* adec = call.element("adec");
+    g_object_set(adec, "peer-fingerprint", impostor.c_str(), nullptr);
+    gst_object_unref(adec);
+    call.play();
+    std::string error;
+    for (int i = 0; i < 3 && error.find("DTLS handshake failed") == std::string::npos; ++i) {
+      error += call.wait([] { return false; }, 2);
+    }
+    EXPECT_NE(error.find("DTLS handshake failed"), std::string::npos) << error;
+    EXPECT_NE(error.find(impostor.substr(8)), std::string::npos) << error;
+    EXPECT_EQ(call.rtp_received.load(), 0u);
+    EXPECT_NE(call.state_of("adec"), kConnected);
+    EXPECT_EQ(call.key_set[0].load(), 0u) << "no keys from an unverified peer";
+  }
+}
+
 // webrtcbin keeps dtlssrtpenc locked in NULL until ICE connects; the peer's ClientHello may reach
 // dtlssrtpdec before that. The handshake must complete once the encoder starts.
 TEST(DtlsSrtpBins, ClientHelloBeforeTheEncoderStartedStillConnects) {
