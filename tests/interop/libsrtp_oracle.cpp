@@ -44,8 +44,9 @@ void set_libsrtp_crypto_policy(SrtpProfile profile, srtp_crypto_policy_t* policy
 }
 
 LibsrtpSession::LibsrtpSession(SrtpProfile rtp_profile, SrtpProfile rtcp_profile, bool outbound,
-                               std::vector<MasterKey> keys, unsigned long window_size)
-    : keys_(std::move(keys)) {
+                               std::vector<MasterKey> keys, unsigned long window_size,
+                               std::vector<int> encrypted_extension_ids)
+    : keys_(std::move(keys)), encrypted_extension_ids_(std::move(encrypted_extension_ids)) {
   // libsrtp keeps process-global state (its crypto kernel); tests initialise it once.
   static std::once_flag init_once;
   std::call_once(init_once, [] { srtp_init(); });
@@ -55,6 +56,10 @@ LibsrtpSession::LibsrtpSession(SrtpProfile rtp_profile, SrtpProfile rtcp_profile
   set_libsrtp_crypto_policy(rtcp_profile, &policy.rtcp);
   policy.ssrc.type = outbound ? ssrc_any_outbound : ssrc_any_inbound;
   policy.window_size = window_size;
+  if (!encrypted_extension_ids_.empty()) {
+    policy.enc_xtn_hdr = encrypted_extension_ids_.data();
+    policy.enc_xtn_hdr_count = static_cast<int>(encrypted_extension_ids_.size());
+  }
   use_mki_ = !keys_.empty() && !keys_.front().mki.empty();
   if (use_mki_) {
     key_structs_.resize(keys_.size());

@@ -21,8 +21,10 @@ class LibsrtpSession {
     std::vector<uint8_t> mki;
   };
   // `outbound` chooses ssrc_any_outbound (protect) or ssrc_any_inbound (unprotect).
+  // `encrypted_extension_ids` is the policy's enc_xtn_hdr (RFC 6904); libsrtp 2.5 has no cryptex.
   LibsrtpSession(SrtpProfile rtp_profile, SrtpProfile rtcp_profile, bool outbound,
-                 std::vector<MasterKey> keys, unsigned long window_size = 1024);
+                 std::vector<MasterKey> keys, unsigned long window_size = 1024,
+                 std::vector<int> encrypted_extension_ids = {});
   ~LibsrtpSession();
   LibsrtpSession(const LibsrtpSession&) = delete;
   LibsrtpSession& operator=(const LibsrtpSession&) = delete;
@@ -34,6 +36,7 @@ class LibsrtpSession {
 
  private:
   std::vector<MasterKey> keys_;
+  std::vector<int> encrypted_extension_ids_;
   std::vector<srtp_master_key_t> key_structs_;
   std::vector<srtp_master_key_t*> key_pointers_;
   bool use_mki_ = false;
