@@ -154,7 +154,10 @@ SrtpStatus SrtpSession::Impl::protect_rtp_split(std::span<uint8_t> packet_span,
       if (const auto profile = detail::cryptex_profile_for(header.extension_profile)) {
         protection = HeaderProtection::cryptex;
         cryptex_profile = *profile;
-      } else if (config.cryptex == CryptexMode::required) {
+      } else if (config.cryptex == CryptexMode::required ||
+                 detail::plain_profile_for(header.extension_profile)) {
+        // Required: nothing goes in clear. And a plain block already marked 0xC0DE/0xC2DE would be
+        // taken for cryptex by the receiver and decrypted into garbage: refused in either mode.
         return drop(SrtpStatus::cryptex_required);
       }
       // Otherwise the block goes as plain SRTP, as jitsi sends it (vector C14).

@@ -2,7 +2,8 @@
 // and the target cannot disagree about the layout or the keys.
 //
 // An input is kSelectorLength selector octets followed by the datagram:
-//   octet 0  profile, modulo kSrtpProfileCount
+//   octet 0  bits 0-5 profile, modulo kSrtpProfileCount; bits 6-7 HeaderPrivacy (0 in the seeds
+//            made before it existed, so they keep their meaning)
 //   octet 1  bit 0 RTCP; bits 1-3 MKI length (modulo 5); bits 4-5 replay window (kReplayWindows);
 //            bit 6 protect sends SRTCP encrypted (E=1); bit 7 protect uses the second master key
 //   octet 2  bits 0-1 Mode; bits 2-3 Mutation; bit 4 mutation offset counts from the end;
@@ -56,8 +57,40 @@ enum class Control : uint8_t {
   check_streams = 7,
 };
 
+// RFC 6904 / RFC 9335 settings of both sessions of a pair. Only with an encrypting profile: with
+// the NULL cipher it is always `none`.
+enum class HeaderPrivacy : uint8_t {
+  none,
+  encrypted_extensions,  // RFC 6904 with kFuzzEncryptedExtensionIds
+  cryptex_accept,
+  cryptex_required,
+};
+inline constexpr size_t kHeaderPrivacyChoices = 4;
+// Both ID ranges of RFC 8285: 1-14 exist in both forms, 200 only in the two-byte form.
+inline const std::vector<uint8_t> kFuzzEncryptedExtensionIds = {1, 2, 5, 14, 200};
+
+inline void apply_header_privacy(SrtpConfig& config, HeaderPrivacy privacy) {
+  config.encrypted_header_extension_ids.clear();
+  config.cryptex = CryptexMode::off;
+  if (!profile_info(config.rtp_profile).encrypts) return;
+  switch (privacy) {
+    case HeaderPrivacy::none:
+      break;
+    case HeaderPrivacy::encrypted_extensions:
+      config.encrypted_header_extension_ids = kFuzzEncryptedExtensionIds;
+      break;
+    case HeaderPrivacy::cryptex_accept:
+      config.cryptex = CryptexMode::accept;
+      break;
+    case HeaderPrivacy::cryptex_required:
+      config.cryptex = CryptexMode::required;
+      break;
+  }
+}
+
 struct Selector {
   SrtpProfile profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
+  HeaderPrivacy privacy = HeaderPrivacy::none;
   bool rtcp = false;
   size_t mki_length = 0;
   size_t window_index = 0;
@@ -74,7 +107,9 @@ struct Selector {
 
 inline Selector decode_selector(const uint8_t* octets) {
   Selector s;
-  s.profile = static_cast<SrtpProfile>(octets[0] % kSrtpProfileCount);
+  s.profile = static_cast<SrtpProfile>((octets[0] & 0x3f) % kSrtpProfileCount);
+  s.privacy = profile_info(s.profile).encrypts ? static_cast<HeaderPrivacy>(octets[0] >> 6)
+                                               : HeaderPrivacy::none;
   s.rtcp = (octets[1] & 0x01) != 0;
   s.mki_length = ((octets[1] >> 1) & 0x07) % kMkiLengthChoices;
   s.window_index = (octets[1] >> 4) & 0x03;
@@ -94,7 +129,7 @@ inline Selector decode_selector(const uint8_t* octets) {
 
 inline std::array<uint8_t, kSelectorLength> encode_selector(const Selector& s) {
   return {
-      static_cast<uint8_t>(s.profile),
+      static_cast<uint8_t>(static_cast<uint8_t>(s.profile) | static_cast<uint8_t>(s.privacy) << 6),
       static_cast<uint8_t>((s.rtcp ? 0x01 : 0) | (s.mki_length << 1) | (s.window_index << 4) |
                            (s.encrypt_rtcp ? 0x40 : 0) | (s.second_key ? 0x80 : 0)),
       static_cast<uint8_t>(static_cast<uint8_t>(s.mode) | static_cast<uint8_t>(s.mutation) << 2 |
@@ -125,6 +160,20 @@ inline MasterKey fuzz_master_key(SrtpProfile profile, size_t mki_length, size_t 
   for (size_t i = 0; i < mki_length; ++i)
     k.mki.push_back(static_cast<uint8_t>(0x30 * (which + 1) + i));
   return k;
+}
+
+// What a plain RTP packet looks like after protect and unprotect: itself, except that cryptex adds
+// an empty extension block to a packet with CSRCs and none (RFC 9335 §5.1), which unprotect keeps.
+inline std::vector<uint8_t> after_round_trip(const std::vector<uint8_t>& plain, bool rtcp,
+                                             const SrtpConfig& config) {
+  if (rtcp || config.cryptex == CryptexMode::off || plain.size() < 12) return plain;
+  const size_t csrcs = plain[0] & 0x0f;
+  if ((plain[0] & 0x10) != 0 || csrcs == 0 || plain.size() < 12 + 4 * csrcs) return plain;
+  std::vector<uint8_t> out(plain.begin(), plain.begin() + static_cast<long>(12 + 4 * csrcs));
+  out[0] |= 0x10;
+  out.insert(out.end(), {0xbe, 0xde, 0, 0});
+  out.insert(out.end(), plain.begin() + static_cast<long>(12 + 4 * csrcs), plain.end());
+  return out;
 }
 
 }  // namespace secmedia::fuzz

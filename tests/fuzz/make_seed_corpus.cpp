@@ -97,6 +97,7 @@ std::vector<uint8_t> protect_for(const Selector& s, std::vector<uint8_t> plain, 
   config.rtcp_profile = s.profile;
   config.encrypt_rtcp = s.encrypt_rtcp;
   config.mki_length = s.mki_length;
+  apply_header_privacy(config, s.privacy);
   std::unique_ptr<SrtpSession> session = SrtpSession::create(config);
   const MasterKey key = fuzz_master_key(s.profile, s.mki_length, s.second_key ? 1 : 0);
   if (!session || session->add_master_key(key.key, key.salt, key.mki) != SrtpStatus::ok) {
@@ -120,11 +121,12 @@ void write_seed(const std::filesystem::path& directory, const std::string& name,
                 std::span<const uint8_t> packet) {
   const std::array<uint8_t, kSelectorLength> octets = encode_selector(s);
   const Selector back = decode_selector(octets.data());
-  if (back.profile != s.profile || back.rtcp != s.rtcp || back.mki_length != s.mki_length ||
-      back.window_index != s.window_index || back.encrypt_rtcp != s.encrypt_rtcp ||
-      back.second_key != s.second_key || back.mode != s.mode || back.mutation != s.mutation ||
-      back.from_end != s.from_end || back.flip_bit != s.flip_bit || back.offset != s.offset ||
-      back.control != s.control || back.control_parameter != s.control_parameter) {
+  if (back.profile != s.profile || back.privacy != s.privacy || back.rtcp != s.rtcp ||
+      back.mki_length != s.mki_length || back.window_index != s.window_index ||
+      back.encrypt_rtcp != s.encrypt_rtcp || back.second_key != s.second_key ||
+      back.mode != s.mode || back.mutation != s.mutation || back.from_end != s.from_end ||
+      back.flip_bit != s.flip_bit || back.offset != s.offset || back.control != s.control ||
+      back.control_parameter != s.control_parameter) {
     std::fprintf(stderr, "selector of %s does not decode to itself\n", name.c_str());
     std::exit(1);
   }
@@ -230,5 +232,55 @@ int main(int argc, char** argv) {
   s = make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::lockstep);
   s.control = Control::check_streams;
   write_seed(dir, "lockstep_rtp_aes128_80_check_streams", s, wrapping_rtp);
+
+  // Header privacy (RFC 6904, RFC 9335): packets with one-byte and two-byte blocks, CSRCs without
+  // an extension, a malformed block and a non-RFC 8285 one, in every mode.
+  std::vector<uint8_t> two_byte = rtp(0x4321, 0x0badcafe, 1, 0, 30);
+  two_byte[0] |= 0x10;
+  const std::vector<uint8_t> two_byte_block = {0x10, 0x00, 0x00, 0x03, 0x01, 0x02, 0xaa, 0xbb,
+                                               0x00, 0xc8, 0x03, 0x01, 0x02, 0x03, 0x0e, 0x00};
+  two_byte.insert(two_byte.begin() + 16, two_byte_block.begin(), two_byte_block.end());
+  const std::vector<uint8_t> csrcs_only = rtp(0x0fff, 0x51515151, 3, 0, 3);
+  // rich_rtp's block reads, by RFC 8285, as element 1 (one octet) and then an element 12 that runs
+  // past the block: malformed for RFC 6904. This one is well formed: element 1 with two octets.
+  std::vector<uint8_t> one_byte = rich_rtp;
+  one_byte[24] = 0x11;
+  std::vector<uint8_t> leading_padding = rtp(0x2222, 0x22222222, 0, 1, 12);
+  leading_padding[16] = 0x00;  // a block that starts with padding: malformed for RFC 6904
+  std::vector<uint8_t> non_rfc8285 = rtp(0x3333, 0x33333333, 0, 1, 12);
+  non_rfc8285[12] = 0x0b;  // profile 0x0bad
+  non_rfc8285[13] = 0xad;
+  const struct {
+    const char* name;
+    HeaderPrivacy privacy;
+  } privacies[] = {{"rfc6904", HeaderPrivacy::encrypted_extensions},
+                   {"cryptex", HeaderPrivacy::cryptex_accept},
+                   {"cryptex_required", HeaderPrivacy::cryptex_required}};
+  for (const auto& p : privacies) {
+    const std::string suffix = std::string("_") + p.name;
+    for (const auto profile : {P::aes_cm_128_hmac_sha1_80, P::aead_aes_128_gcm}) {
+      const std::string name = profile == P::aead_aes_128_gcm ? "gcm128" : "aes128_80";
+      s = make_selector(profile, false, Mode::lockstep);
+      s.privacy = p.privacy;
+      write_seed(dir, "lockstep_rtp_" + name + suffix, s, rich_rtp);
+      write_seed(dir, "lockstep_rtp_two_byte_" + name + suffix, s, two_byte);
+      write_seed(dir, "lockstep_rtp_csrcs_only_" + name + suffix, s, csrcs_only);
+      write_seed(dir, "lockstep_rtp_leading_padding_" + name + suffix, s, leading_padding);
+      write_seed(dir, "lockstep_rtp_non_rfc8285_" + name + suffix, s, non_rfc8285);
+      s.mode = Mode::raw;
+      write_seed(dir, "lockstep_rtp_one_byte_" + name + suffix, s, one_byte);
+      write_seed(dir, "raw_srtp_" + name + suffix, s, protect_for(s, one_byte));
+      write_seed(dir, "raw_srtp_two_byte_" + name + suffix, s, protect_for(s, two_byte));
+      s.mode = Mode::mutate;
+      s.mutation = Mutation::flip;
+      s.offset = 17;  // inside the extension block
+      write_seed(dir, "mutate_flip_extension_" + name + suffix, s, one_byte);
+    }
+  }
+  // A receiver with RFC 6904 meets a malformed block sent without it (raw: after authentication).
+  s = make_selector(P::aes_cm_128_hmac_sha1_80, false, Mode::raw);
+  const std::vector<uint8_t> sent_plain = protect_for(s, leading_padding);
+  s.privacy = HeaderPrivacy::encrypted_extensions;
+  write_seed(dir, "raw_srtp_leading_padding_aes128_80_rfc6904", s, sent_plain);
   return 0;
 }

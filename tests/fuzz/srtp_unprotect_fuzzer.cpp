@@ -43,7 +43,8 @@ constexpr uint64_t kFreeSendKeyLifetime = 200;
 constexpr uint64_t kFreeReceiveKeyLifetime = 150;
 constexpr uint64_t kFreeSoftLimitMargin = 20;
 constexpr size_t kStashSize = 8;
-constexpr size_t kSlotCount = kSrtpProfileCount * kMkiLengthChoices * kReplayWindows.size() * 2;
+constexpr size_t kSlotCount =
+    kSrtpProfileCount * kMkiLengthChoices * kReplayWindows.size() * 2 * kHeaderPrivacyChoices;
 
 const Selector* current_selector = nullptr;  // the input being run, for the failure message
 
@@ -51,10 +52,11 @@ const Selector* current_selector = nullptr;  // the input being run, for the fai
   if (current_selector != nullptr) {
     const Selector& s = *current_selector;
     std::fprintf(stderr,
-                 "input: profile %s, %s, MKI length %zu, window %zu, E=%d, mode %d, mutation %d\n",
-                 profile_info(s.profile).name.data(), s.rtcp ? "RTCP" : "RTP", s.mki_length,
-                 kReplayWindows[s.window_index], s.encrypt_rtcp ? 1 : 0, static_cast<int>(s.mode),
-                 static_cast<int>(s.mutation));
+                 "input: profile %s, privacy %d, %s, MKI length %zu, window %zu, E=%d, mode %d, "
+                 "mutation %d\n",
+                 profile_info(s.profile).name.data(), static_cast<int>(s.privacy),
+                 s.rtcp ? "RTCP" : "RTP", s.mki_length, kReplayWindows[s.window_index],
+                 s.encrypt_rtcp ? 1 : 0, static_cast<int>(s.mode), static_cast<int>(s.mutation));
   }
   std::fprintf(stderr, "invariant violated (srtp_unprotect_fuzzer.cpp:%d): %s\n", line, condition);
   std::abort();
@@ -91,6 +93,7 @@ std::unique_ptr<SrtpSession> make_session(const Selector& s, SrtpDirection direc
   config.mki_length = s.mki_length;
   config.replay_window_size = kReplayWindows[s.window_index];
   config.max_streams = kMaxStreams;
+  apply_header_privacy(config, s.privacy);
   if (short_key_lifetime) {
     const uint64_t lifetime =
         direction == SrtpDirection::protect ? kFreeSendKeyLifetime : kFreeReceiveKeyLifetime;
@@ -117,11 +120,13 @@ Pair make_pair(const Selector& s, bool short_key_lifetime) {
 Slot& slot_for(const Selector& s) {
   // Function-local so that nothing runs before libFuzzer's main; freed at exit, so LSan is quiet.
   static std::array<std::unique_ptr<Slot>, kSlotCount> slots;
-  const size_t index =
-      ((static_cast<size_t>(s.profile) * kMkiLengthChoices + s.mki_length) * kReplayWindows.size() +
-       s.window_index) *
-          2 +
-      (s.encrypt_rtcp ? 1 : 0);
+  const size_t index = (((static_cast<size_t>(s.profile) * kMkiLengthChoices + s.mki_length) *
+                             kReplayWindows.size() +
+                         s.window_index) *
+                            2 +
+                        (s.encrypt_rtcp ? 1 : 0)) *
+                           kHeaderPrivacyChoices +
+                       static_cast<size_t>(s.privacy);
   std::unique_ptr<Slot>& slot = slots[index];
   if (!slot) {
     slot = std::make_unique<Slot>();
@@ -145,7 +150,9 @@ SrtpStatus run_call(SrtpSession& session, bool protect, bool rtcp, std::span<uin
     status = rtcp ? session.unprotect_rtcp(buffer, length) : session.unprotect_rtp(buffer, length);
   }
   const SrtpStats after = session.stats();
-  FUZZ_CHECK(status <= SrtpStatus::wrong_direction);
+  FUZZ_CHECK(status <= SrtpStatus::wrong_direction ||
+             status == SrtpStatus::header_extension_malformed ||
+             status == SrtpStatus::cryptex_required);
 
   SrtpStats expected = before;
   if (status == SrtpStatus::ok) {
@@ -158,6 +165,14 @@ SrtpStatus run_call(SrtpSession& session, bool protect, bool rtcp, std::span<uin
              after.rtcp_packets == expected.rtcp_packets &&
              after.rtp_octets == expected.rtp_octets && after.rtcp_octets == expected.rtcp_octets);
   FUZZ_CHECK(after.rtp_drops == expected.rtp_drops && after.rtcp_drops == expected.rtcp_drops);
+  // Every RTP packet that came out ok is counted once by how its header was protected.
+  FUZZ_CHECK(after.rtp_packets_cryptex + after.rtp_packets_encrypted_extensions +
+                 after.rtp_packets_header_in_clear ==
+             after.rtp_packets);
+  const SrtpConfig& config = session.config();
+  FUZZ_CHECK(config.cryptex != CryptexMode::off || after.rtp_packets_cryptex == 0);
+  FUZZ_CHECK(!config.encrypted_header_extension_ids.empty() ||
+             after.rtp_packets_encrypted_extensions == 0);
   FUZZ_CHECK(after.streams <= kMaxStreams && after.streams_evicted >= before.streams_evicted);
 
   if (status != SrtpStatus::ok) {
@@ -259,7 +274,7 @@ void run_lockstep(Slot& slot, const Selector& s, std::span<const uint8_t> body) 
   // ROCs, replay windows and evictions match the protect side: no drop is excusable here.
   const Unprotected out = unprotect(*slot.lockstep.unprotect, s.rtcp, *packet);
   FUZZ_CHECK(out.status == SrtpStatus::ok);
-  FUZZ_CHECK(equal(out.packet, plain));
+  FUZZ_CHECK(equal(out.packet, after_round_trip(plain, s.rtcp, slot.lockstep.protect->config())));
   expect_replay_refused(*slot.lockstep.unprotect, s.rtcp, *packet);
   const uint32_t ssrc = datagram_ssrc(s, plain);
   FUZZ_CHECK(slot.lockstep.protect->rollover_counter(ssrc) ==
@@ -290,7 +305,7 @@ void run_mutate(Slot& slot, const Selector& s, std::span<const uint8_t> body) {
     // Unmodified, but the free pair's states may have drifted apart: any drop is possible, yet what
     // comes out ok must be the plain packet, and once accepted it must not be accepted again.
     if (out.status == SrtpStatus::ok) {
-      FUZZ_CHECK(equal(out.packet, plain));
+      FUZZ_CHECK(equal(out.packet, after_round_trip(plain, s.rtcp, slot.free.protect->config())));
       expect_replay_refused(*slot.free.unprotect, s.rtcp, *packet);
     }
     return;
@@ -314,7 +329,10 @@ void run_reorder(Slot& slot, const Selector& s, std::span<const uint8_t> body) {
   const Unprotected out = unprotect(*slot.free.unprotect, held.rtcp, held.packet);
   // Late, early or lost neighbours may make it a replay or fail to authenticate under a drifted ROC
   // estimate, but a genuine packet that is accepted must come out as it went in.
-  if (out.status == SrtpStatus::ok) FUZZ_CHECK(equal(out.packet, held.plain));
+  if (out.status == SrtpStatus::ok) {
+    FUZZ_CHECK(
+        equal(out.packet, after_round_trip(held.plain, held.rtcp, slot.free.protect->config())));
+  }
 }
 
 // streams() must agree with stats() and rollover_counter(), in SSRC order without duplicates.

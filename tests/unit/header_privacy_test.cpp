@@ -154,6 +154,20 @@ TEST(CryptexModes, CryptexTakesPrecedenceOverRfc6904) {
   EXPECT_EQ(receiver->stats().rtp_packets_encrypted_extensions, 1u);
 }
 
+// Found by srtp_unprotect_fuzzer: a plain packet whose block already says 0xC2DE went out as plain
+// SRTP, and the receiver took it for cryptex. A cryptex sender now refuses it in either mode.
+TEST(CryptexModes, SenderRefusesABlockAlreadyMarkedCryptex) {
+  for (const CryptexMode mode : {CryptexMode::accept, CryptexMode::required}) {
+    auto sender = session_with(SrtpDirection::protect, {}, mode);
+    for (const char* block : {"c0de0001 10aa0000", "c2de0001 0101aa00"}) {
+      std::vector<uint8_t> packet = packet_with(block, 5, 1);
+      size_t length = packet.size();
+      packet.resize(length + sender->rtp_overhead());
+      EXPECT_EQ(sender->protect_rtp(packet, length), SrtpStatus::cryptex_required) << block;
+    }
+  }
+}
+
 struct MalformedBlock {
   const char* what;
   const char* extension;

@@ -89,7 +89,9 @@ enum class SrtpStatus : uint8_t {
                                // parsed: an element past the block's end, padding before the
                                // first element, an ID 0 element in the one-byte form
   cryptex_required,  // unprotect: CSRCs or a header extension in clear while cryptex is required;
-                     // protect: a header extension cryptex cannot carry (not RFC 8285)
+                     // protect: a header extension cryptex cannot carry (not RFC 8285) while it
+                     // is required, or, with cryptex on, a plain block already marked
+                     // 0xC0DE/0xC2DE, which the receiver would take for cryptex
 };
 
 inline constexpr size_t kSrtpStatusCount = 17;
