@@ -13,6 +13,10 @@ packages=(
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev  # the elements; gst-check for their tests
   gstreamer1.0-tools gstreamer1.0-plugins-base gstreamer1.0-plugins-good
   gstreamer1.0-plugins-bad              # the incumbent we interoperate and compare with
+  gstreamer1.0-nice gir1.2-nice-0.1     # webrtcbin tests and example: ICE, and its agent from Python
+  python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
+  gir1.2-gst-plugins-bad-1.0            # GstWebRTC for Python
+  heaptrack                             # the repeated-connect test's leak measurement
 )
 
 missing=()

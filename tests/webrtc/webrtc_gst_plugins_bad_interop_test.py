@@ -87,10 +87,10 @@ class RemotePeer:
         return self.process.returncode
 
 
-def run_role(role, report, plugin_dir, workdir):
+def run_role(role, report, plugin_dir, registry):
     we_offer = role == "we_offer"
     ws.log(f"--- {role}")
-    remote = RemotePeer(os.path.join(workdir, "system-registry.bin"))
+    remote = RemotePeer(registry)
     local = ws.Peer("ours", send=remote.send)
     remote.on_signal = local.receive
     sent = []
@@ -183,9 +183,13 @@ def main():
     faulthandler.dump_traceback_later(2 * (CALL_TIMEOUT_S + 60), exit=True)
     ws.init()
     report = ws.Report("WebrtcGstPluginsBadInterop")
+    # The other process's registry: beside ours when there is one (kept across runs), else temporary.
+    our_registry = os.environ.get("GST_REGISTRY")
     with tempfile.TemporaryDirectory(prefix="webrtc-interop-") as workdir:
+        registry = os.path.join(os.path.dirname(our_registry) if our_registry else workdir,
+                                "registry-gst-plugins-bad.bin")
         for role in ("we_offer", "they_offer"):
-            run_role(role, report, plugin_dir, workdir)
+            run_role(role, report, plugin_dir, registry)
     report.write("webrtc_gst_plugins_bad_interop_test")
     faulthandler.cancel_dump_traceback_later()
     return 1 if report.failures() else 0

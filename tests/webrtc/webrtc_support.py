@@ -108,6 +108,7 @@ class Peer:
         self.decoded = {"video": 0, "audio": 0}
         self.messages_received = []
         self.channels = []  # data channels, kept alive here
+        self._channels_opened = []
         self.connection_states = []
         self.errors = []
         self.secure_elements = {}  # element name -> (factory name, plugin file)
@@ -116,18 +117,25 @@ class Peer:
         self.on_message = None  # called with (peer, text) from the main loop
         self.on_channel_open = None
         self.on_state = None
-        self.pipeline.connect("deep-element-added", self._on_deep_element_added)
-        self.webrtc.connect("on-ice-candidate", self._on_ice_candidate)
-        self.webrtc.connect("pad-added", self._on_pad_added)
-        self.webrtc.connect("on-data-channel", self._on_data_channel)
-        self.webrtc.connect("notify::connection-state", self._on_connection_state)
+        # Every handler and probe is removed by stop(): a Python callback held by an element would
+        # keep this Peer, hence its pipeline, alive (a cycle through C that Python's gc cannot see).
+        self._handlers = []  # (object, handler id)
+        self._probes = []  # (pad, probe id)
+        self._connect(self.pipeline, "deep-element-added", self._on_deep_element_added)
+        self._connect(self.webrtc, "on-ice-candidate", self._on_ice_candidate)
+        self._connect(self.webrtc, "pad-added", self._on_pad_added)
+        self._connect(self.webrtc, "on-data-channel", self._on_data_channel)
+        self._connect(self.webrtc, "notify::connection-state", self._on_connection_state)
         bus = self.pipeline.get_bus()
         bus.add_signal_watch()
-        self._bus_handler = bus.connect("message", self._on_bus_message)
+        self._connect(bus, "message", self._on_bus_message)
         if video:
             self._add_source(VIDEO_SOURCE)
         if audio:
             self._add_source(AUDIO_SOURCE)
+
+    def _connect(self, gobject, signal, callback):
+        self._handlers.append((gobject, gobject.connect(signal, callback)))
 
     def _add_source(self, description):
         source = Gst.parse_bin_from_description(description, True)
@@ -190,7 +198,9 @@ class Peer:
             return
         branch = Gst.parse_bin_from_description(description, True)
         sink = branch.get_by_name("sink")
-        sink.get_static_pad("sink").add_probe(Gst.PadProbeType.BUFFER, self._count_decoded, media)
+        sink_pad = sink.get_static_pad("sink")
+        self._probes.append((sink_pad, sink_pad.add_probe(Gst.PadProbeType.BUFFER,
+                                                          self._count_decoded, media)))
         self.pipeline.add(branch)
         branch.sync_state_with_parent()
         pad.link(branch.get_static_pad("sink"))
@@ -217,12 +227,16 @@ class Peer:
 
     def _watch_channel(self, channel):
         self.channels.append(channel)
-        channel.connect("on-open", lambda ch: GLib.idle_add(self._channel_opened, ch))
-        channel.connect("on-message-string", self._on_message_string)
-        channel.connect("on-error", lambda _ch, error: self.errors.append(f"{self.name}: data "
-                                                                         f"channel error {error}"))
+        self._connect(channel, "on-open", lambda ch: GLib.idle_add(self._channel_opened, ch))
+        self._connect(channel, "on-message-string", self._on_message_string)
+        self._connect(channel, "on-error",
+                      lambda _ch, error: self.errors.append(f"{self.name}: data channel error {error}"))
 
     def _channel_opened(self, channel):
+        # Both on-data-channel (already open) and on-open may announce the same channel: once only.
+        if channel in self._channels_opened:
+            return False
+        self._channels_opened.append(channel)
         if self.on_channel_open:
             self.on_channel_open(self, channel)
         return False
@@ -325,11 +339,16 @@ class Peer:
 
     def stop(self):
         self.pipeline.set_state(Gst.State.NULL)
-        bus = self.pipeline.get_bus()
-        bus.disconnect(self._bus_handler)
-        bus.remove_signal_watch()
+        for gobject, handler in self._handlers:
+            gobject.disconnect(handler)
+        for pad, probe in self._probes:
+            pad.remove_probe(probe)
+        self._handlers.clear()
+        self._probes.clear()
+        self.pipeline.get_bus().remove_signal_watch()
         self.on_message = self.on_channel_open = self.on_state = None
         self.channels.clear()
+        self._channels_opened.clear()
 
 
 def connect_in_process(offerer, answerer):
