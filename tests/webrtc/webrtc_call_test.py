@@ -8,7 +8,8 @@ Cases (each counted by scripts/count_results.py from the JSON report):
   peers_connect                both peer connections reach `connected`
   secure_elements_are_ours     every dtlssrtpenc/dtlssrtpdec/dtlssrtpdemux/dtlsenc/dtlsdec/srtpenc/
                                srtpdec inside both webrtcbins (walked recursively) is from our plugins
-  srtp_profile_is_aes_128_gcm  both sides negotiated AEAD_AES_128_GCM (read from srtp-profile)
+  srtp_profile_is_aes_128_gcm  both sides negotiated AEAD_AES_128_GCM (read from srtp-profile, which
+                               may give the RFC 7714 name or the RFC 5764 one, SRTP_AEAD_AES_128_GCM)
   video_decoded_both_ways      VP8 frames decoded at each side's sink
   audio_decoded_both_ways      Opus buffers decoded at each side's sink
   data_channel_both_ways       the messages each side sent arrive, in order, at the other

@@ -47,7 +47,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SMALL, LARGE = 5, 50
 MAX_OBJECT_GROWTH = 4
 MAX_HEAP_GROWTH = 24 * 1000
-RUN_TIMEOUT_S = 300
+RUN_TIMEOUT_S = 240
 UNITS = {"B": 1, "K": 1e3, "M": 1e6, "G": 1e9}  # heaptrack prints decimal units
 
 
