@@ -16,6 +16,7 @@
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
+#include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_dec_debug);
@@ -34,7 +35,14 @@ constexpr guint kDefaultReplayWindow = 1024;
 // bounded.
 constexpr size_t kMaxRefusedSsrcs = 4096;
 
-enum { PROP_0, PROP_REPLAY_WINDOW_SIZE, PROP_STATS, PROP_KEY_LIFETIME };
+enum {
+  PROP_0,
+  PROP_REPLAY_WINDOW_SIZE,
+  PROP_STATS,
+  PROP_KEY_LIFETIME,
+  PROP_ENCRYPTED_HEADER_IDS,
+  PROP_CRYPTEX
+};
 
 enum {
   SIGNAL_REQUEST_KEY,
@@ -66,6 +74,8 @@ struct DecoderState {
   std::mutex lock;
   guint replay_window_size = kDefaultReplayWindow;
   guint64 key_lifetime = guint64{1} << 48;
+  std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
+  secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
 
   // Keys from the key event (dtlsdec): any SSRC.
   std::optional<KeyEventValue> event_keys;
@@ -108,6 +118,9 @@ void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
   into.rtcp_packets += from.rtcp_packets;
   into.rtp_octets += from.rtp_octets;
   into.rtcp_octets += from.rtcp_octets;
+  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
+  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
+  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
   for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
     into.rtp_drops[i] += from.rtp_drops[i];
     into.rtcp_drops[i] += from.rtcp_drops[i];
@@ -122,6 +135,7 @@ void retire(DecoderState& state, std::unique_ptr<SrtpSession>& session) {
 // A new session for `rtp`/`rtcp` profiles that continues the stream state of `previous` (if any).
 std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
                                          size_t mki_length, SrtpSession* previous,
+                                         const HeaderPrivacyFields& header_privacy,
                                          std::string* why) {
   SrtpConfig config;
   config.direction = secmedia::SrtpDirection::unprotect;
@@ -130,6 +144,7 @@ std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, S
   config.mki_length = mki_length;
   config.replay_window_size = state.replay_window_size;
   apply_key_lifetime(config, state.key_lifetime);
+  apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, header_privacy);
   auto session = SrtpSession::create(config, why);
   if (session && previous) {
     for (const auto& stream : previous->streams()) {
@@ -140,9 +155,16 @@ std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, S
 }
 
 bool can_rekey_in_place(const DecoderState& state, const SrtpSession* session, SrtpProfile rtp,
-                        SrtpProfile rtcp, size_t mki_length) {
+                        SrtpProfile rtcp, size_t mki_length,
+                        const HeaderPrivacyFields& header_privacy) {
   if (!session) return false;
   const SrtpConfig& c = session->config();
+  SrtpConfig wanted;
+  apply_header_privacy(wanted, state.encrypted_header_ids, state.cryptex, header_privacy);
+  if (c.encrypted_header_extension_ids != wanted.encrypted_header_extension_ids ||
+      c.cryptex != wanted.cryptex) {
+    return false;
+  }
   return c.rtp_profile == rtp && c.rtcp_profile == rtcp && c.mki_length == mki_length &&
          c.replay_window_size == state.replay_window_size &&
          c.srtp_key_lifetime == std::min<guint64>(state.key_lifetime, guint64{1} << 48);
@@ -164,12 +186,13 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
     const size_t mki_length = keys.keys.front().mki.size();
     SrtpSession* previous =
         existing != state.ssrc_keys.end() ? existing->second.session.get() : nullptr;
-    const bool in_place =
-        can_rekey_in_place(state, previous, keys.rtp_profile, keys.rtcp_profile, mki_length);
+    const bool in_place = can_rekey_in_place(state, previous, keys.rtp_profile, keys.rtcp_profile,
+                                             mki_length, keys.header_privacy);
     std::string why;
     std::unique_ptr<SrtpSession> fresh;
     if (!in_place) {
-      fresh = new_session(state, keys.rtp_profile, keys.rtcp_profile, mki_length, previous, &why);
+      fresh = new_session(state, keys.rtp_profile, keys.rtcp_profile, mki_length, previous,
+                          keys.header_privacy, &why);
       if (!fresh) {
         GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
         return false;
@@ -218,11 +241,11 @@ void install_event_keys(SecmediaSrtpDec* self, const KeyEventValue& value) {
     rtcp = SrtpProfile::aes_cm_128_hmac_sha1_80;
   if (m.profile == SrtpProfile::aes_256_cm_hmac_sha1_32)
     rtcp = SrtpProfile::aes_256_cm_hmac_sha1_80;
-  if (can_rekey_in_place(state, state.event_session.get(), m.profile, rtcp, 0)) {
+  if (can_rekey_in_place(state, state.event_session.get(), m.profile, rtcp, 0, {})) {
     state.event_session->clear_master_keys();
   } else {
     std::string why;
-    auto session = new_session(state, m.profile, rtcp, 0, state.event_session.get(), &why);
+    auto session = new_session(state, m.profile, rtcp, 0, state.event_session.get(), {}, &why);
     if (!session) {
       GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Keys from upstream refused"),
                           ("%s", why.c_str()));
@@ -586,6 +609,7 @@ GstStructure* make_stats(DecoderState& state) {
                     G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
                     totals.rtcp_packets, "passed-through", G_TYPE_UINT64, state.passed_through,
                     nullptr);
+  add_header_protection_stats(stats, totals);
   GstStructure* drops = gst_structure_new_empty("drops");
   for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
     uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
@@ -626,6 +650,15 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     state.replay_window_size = g_value_get_uint(value);
   } else if (id == PROP_KEY_LIFETIME) {
     state.key_lifetime = g_value_get_uint64(value);
+  } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
+    std::string why;
+    if (auto ids = parse_extension_ids(g_value_get_string(value), &why)) {
+      state.encrypted_header_ids = std::move(*ids);
+    } else {
+      GST_WARNING_OBJECT(object, "%s", why.c_str());
+    }
+  } else if (id == PROP_CRYPTEX) {
+    state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -641,6 +674,12 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   } else if (id == PROP_KEY_LIFETIME) {
     std::lock_guard guard(state.lock);
     g_value_set_uint64(value, state.key_lifetime);
+  } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
+    std::lock_guard guard(state.lock);
+    g_value_set_string(value, format_extension_ids(state.encrypted_header_ids).c_str());
+  } else if (id == PROP_CRYPTEX) {
+    std::lock_guard guard(state.lock);
+    g_value_set_enum(value, static_cast<gint>(state.cryptex));
   } else {
     G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -725,6 +764,9 @@ static void secmedia_srtp_dec_class_init(SecmediaSrtpDecClass* klass) {
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   g_object_class_install_property(gobject_class, PROP_KEY_LIFETIME, key_lifetime_pspec());
+  g_object_class_install_property(gobject_class, PROP_ENCRYPTED_HEADER_IDS,
+                                  encrypted_header_ids_pspec());
+  g_object_class_install_property(gobject_class, PROP_CRYPTEX, cryptex_pspec());
 
   const GType type = G_TYPE_FROM_CLASS(klass);
   signals[SIGNAL_REQUEST_KEY] = g_signal_new("request-key", type, G_SIGNAL_RUN_LAST, 0, nullptr,

@@ -16,6 +16,7 @@
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
+#include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_enc_debug);
@@ -46,6 +47,8 @@ enum {
   PROP_MKI,
   PROP_STATS,
   PROP_KEY_LIFETIME,
+  PROP_ENCRYPTED_HEADER_IDS,
+  PROP_CRYPTEX,
 };
 
 enum { SIGNAL_SOFT_LIMIT, SIGNAL_LAST };
@@ -91,6 +94,8 @@ struct EncoderState {
   guint replay_window_size = kDefaultReplayWindow;
   bool allow_repeat_tx = false;
   guint64 key_lifetime = kMaxKeyLifetime;
+  std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
+  secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
 
   // Keys from downstream (dtlsenc), which take precedence over the properties.
   std::optional<KeyEventValue> event_keys;
@@ -217,6 +222,7 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   config.replay_window_size = state.replay_window_size;
   config.allow_repeat_tx = state.allow_repeat_tx;
   apply_key_lifetime(config, state.key_lifetime);
+  apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, {});
 
   const SrtpConfig* old = state.session ? &state.session->config() : nullptr;
   const bool reuse = old && old->rtp_profile == config.rtp_profile &&
@@ -224,7 +230,9 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
                      old->mki_length == config.mki_length &&
                      old->replay_window_size == config.replay_window_size &&
                      old->allow_repeat_tx == config.allow_repeat_tx &&
-                     old->srtp_key_lifetime == config.srtp_key_lifetime;
+                     old->srtp_key_lifetime == config.srtp_key_lifetime &&
+                     old->encrypted_header_extension_ids == config.encrypted_header_extension_ids &&
+                     old->cryptex == config.cryptex;
   if (reuse) {
     state.session->clear_master_keys();
   } else {
@@ -655,6 +663,7 @@ GstStructure* make_stats(EncoderState& state) {
                     G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
                     totals.rtcp_packets, "dropped", G_TYPE_UINT64, dropped, "dropped-no-key",
                     G_TYPE_UINT64, state.dropped_before_key, nullptr);
+  add_header_protection_stats(stats, totals);
   GstStructure* drops = gst_structure_new_empty("drops");
   for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
     const uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
@@ -703,6 +712,19 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_KEY_LIFETIME:
       state.key_lifetime = g_value_get_uint64(value);
       break;
+    case PROP_ENCRYPTED_HEADER_IDS: {
+      std::string why;
+      auto ids = parse_extension_ids(g_value_get_string(value), &why);
+      if (!ids) {
+        GST_WARNING_OBJECT(object, "%s", why.c_str());
+        return;
+      }
+      state.encrypted_header_ids = std::move(*ids);
+      break;
+    }
+    case PROP_CRYPTEX:
+      state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       return;
@@ -747,6 +769,12 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
       break;
     case PROP_KEY_LIFETIME:
       g_value_set_uint64(value, state.key_lifetime);
+      break;
+    case PROP_ENCRYPTED_HEADER_IDS:
+      g_value_set_string(value, format_extension_ids(state.encrypted_header_ids).c_str());
+      break;
+    case PROP_CRYPTEX:
+      g_value_set_enum(value, static_cast<gint>(state.cryptex));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -875,6 +903,9 @@ static void secmedia_srtp_enc_class_init(SecmediaSrtpEncClass* klass) {
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 
   g_object_class_install_property(gobject_class, PROP_KEY_LIFETIME, key_lifetime_pspec());
+  g_object_class_install_property(gobject_class, PROP_ENCRYPTED_HEADER_IDS,
+                                  encrypted_header_ids_pspec());
+  g_object_class_install_property(gobject_class, PROP_CRYPTEX, cryptex_pspec());
 
   signals[SIGNAL_SOFT_LIMIT] =
       g_signal_new("soft-limit", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,
@@ -882,4 +913,5 @@ static void secmedia_srtp_enc_class_init(SecmediaSrtpEncClass* klass) {
 
   gst_type_mark_as_plugin_api(srtp_cipher_get_type(), static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(srtp_auth_get_type(), static_cast<GstPluginAPIFlags>(0));
+  gst_type_mark_as_plugin_api(cryptex_mode_get_type(), static_cast<GstPluginAPIFlags>(0));
 }

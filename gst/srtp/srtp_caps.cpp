@@ -96,7 +96,7 @@ gboolean answer_caps_query(GstPad* pad, GstQuery* query, GstPad* other, PacketKi
 
 bool CapsKeys::same_as(const CapsKeys& other) const {
   if (rtp_profile != other.rtp_profile || rtcp_profile != other.rtcp_profile ||
-      keys.size() != other.keys.size()) {
+      keys.size() != other.keys.size() || !(header_privacy == other.header_privacy)) {
     return false;
   }
   for (size_t i = 0; i < keys.size(); ++i) {
@@ -137,6 +137,9 @@ std::optional<CapsKeys> parse_caps_keys(const GstStructure* s, std::string* why)
     return fail("caps need srtp-cipher, srtp-auth, srtcp-cipher and srtcp-auth with known values");
   }
   CapsKeys result;
+  if (std::string problem; !parse_header_privacy_fields(s, result.header_privacy, &problem)) {
+    return fail(problem);
+  }
   std::string reason;
   const auto rtp_profile = profile_for(*rtp_cipher, *rtp_auth, &reason);
   if (!rtp_profile) return fail("RTP: " + reason);

@@ -11,6 +11,7 @@
 
 #include "secmedia/srtp.h"
 #include "srtp_buffer.h"
+#include "srtp_header_privacy.h"
 
 namespace secmedia::gst {
 
@@ -42,6 +43,7 @@ struct CapsKeys {
   SrtpProfile rtcp_profile = SrtpProfile::null_null;
   std::vector<CapsMasterKey> keys;  // srtp-key/mki, srtp-key2/mki2 ... srtp-key16/mki16
   std::optional<uint32_t> roc;
+  HeaderPrivacyFields header_privacy;  // srtp-encrypted-header-ids, srtp-cryptex
   bool same_as(const CapsKeys& other) const;
   ~CapsKeys();  // wipes the keys
 };
