@@ -80,6 +80,9 @@ struct DecoderState {
   // Keys from the key event (dtlsdec): any SSRC.
   std::optional<KeyEventValue> event_keys;
   std::unique_ptr<SrtpSession> event_session;
+  // Header privacy from rtp_sink caps that carry no key (e.g. what srtpenc announces): it applies
+  // to the keys from the key event; absent fields take the properties.
+  HeaderPrivacyFields event_privacy;
   // Keys per SSRC from caps or signals; they take precedence over the event's.
   std::unordered_map<uint32_t, SsrcKeys> ssrc_keys;
   std::unordered_set<uint32_t> refused_ssrcs;
@@ -241,11 +244,13 @@ void install_event_keys(SecmediaSrtpDec* self, const KeyEventValue& value) {
     rtcp = SrtpProfile::aes_cm_128_hmac_sha1_80;
   if (m.profile == SrtpProfile::aes_256_cm_hmac_sha1_32)
     rtcp = SrtpProfile::aes_256_cm_hmac_sha1_80;
-  if (can_rekey_in_place(state, state.event_session.get(), m.profile, rtcp, 0, {})) {
+  if (can_rekey_in_place(state, state.event_session.get(), m.profile, rtcp, 0,
+                         state.event_privacy)) {
     state.event_session->clear_master_keys();
   } else {
     std::string why;
-    auto session = new_session(state, m.profile, rtcp, 0, state.event_session.get(), {}, &why);
+    auto session = new_session(state, m.profile, rtcp, 0, state.event_session.get(),
+                               state.event_privacy, &why);
     if (!session) {
       GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Keys from upstream refused"),
                           ("%s", why.c_str()));
@@ -510,6 +515,21 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
           GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Could not use the keys in the caps"),
                               ("SSRC %08x: %s", ssrc, why.c_str()));
         }
+      } else if (s && !rtcp_pad) {
+        // No key: the header privacy fields (srtpenc announces them) configure the keys from the
+        // key event. Bad values are refused and the previous settings stay.
+        HeaderPrivacyFields fields;
+        std::string why;
+        if (!parse_header_privacy_fields(s, fields, &why)) {
+          GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Could not use the caps' header privacy"),
+                              ("%s", why.c_str()));
+        } else {
+          std::lock_guard guard(state.lock);
+          if (!(fields == state.event_privacy)) {
+            state.event_privacy = fields;
+            if (state.event_keys) install_event_keys(self, *state.event_keys);
+          }
+        }
       }
       GstCaps* out = rename_caps(caps, rtcp_pad ? PacketKind::rtcp : PacketKind::rtp, false);
       gst_event_unref(event);
@@ -693,6 +713,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     clear_keys(self);
     std::lock_guard guard(state_of(self).lock);
     state_of(self).rtcp_src_started_by_mux = false;
+    state_of(self).event_privacy = {};
   }
   return ret;
 }

@@ -71,6 +71,14 @@ struct PadPair {
   guint index = 0;
   bool key_event_pending = false;  // the manual key event still has to go out on `src`
   bool caps_pending = false;       // the output caps must be sent again (new profile or first key)
+  // RTP pads: header privacy from the sink caps (srtp-encrypted-header-ids, srtp-cryptex), which
+  // takes precedence over the properties for this pad's streams. A pad whose caps have carried
+  // either field protects with a session of its own (the core has one header-privacy setting per
+  // session), kept for the pad's life: its streams never return to a session holding stale
+  // rollover state for them, which could repeat an index and so a keystream.
+  HeaderPrivacyFields caps_privacy;
+  bool own_session = false;
+  std::unique_ptr<SrtpSession> session;
 };
 
 // What the session is keyed with, in order of precedence.
@@ -104,7 +112,8 @@ struct EncoderState {
   std::string key_problem;  // why there is no session, for the error message
   bool key_problem_reported = false;
 
-  std::unique_ptr<SrtpSession> session;
+  std::unique_ptr<SrtpSession> session;       // RTCP, and RTP of pads without their own session
+  secmedia::SrtpStats retired;                // totals of pad sessions replaced or released
   std::optional<KeyEventValue> manual_event;  // sent downstream so srtpdec is keyed without caps
   std::vector<std::unique_ptr<PadPair>> pads;
   uint64_t dropped_before_key = 0;
@@ -201,6 +210,58 @@ std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
   return active;
 }
 
+void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
+  into.rtp_packets += from.rtp_packets;
+  into.rtcp_packets += from.rtcp_packets;
+  into.rtp_octets += from.rtp_octets;
+  into.rtcp_octets += from.rtcp_octets;
+  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
+  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
+  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
+  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
+    into.rtp_drops[i] += from.rtp_drops[i];
+    into.rtcp_drops[i] += from.rtcp_drops[i];
+  }
+}
+
+bool same_config(const SrtpConfig& a, const SrtpConfig& b) {
+  return a.rtp_profile == b.rtp_profile && a.rtcp_profile == b.rtcp_profile &&
+         a.mki_length == b.mki_length && a.replay_window_size == b.replay_window_size &&
+         a.allow_repeat_tx == b.allow_repeat_tx && a.srtp_key_lifetime == b.srtp_key_lifetime &&
+         a.encrypted_header_extension_ids == b.encrypted_header_extension_ids &&
+         a.cryptex == b.cryptex;
+}
+
+// Puts the key of `active` into `slot`: in place when the session's config is unchanged, otherwise
+// into a new session that continues the rollover counters and SRTCP indices of `carry` (which may
+// be `slot` itself). False with `why` when the config or key is refused; `slot` is then empty.
+bool key_session(std::unique_ptr<SrtpSession>& slot, const SrtpConfig& config,
+                 const ActiveKeys& active, const SrtpSession* carry, std::string& why) {
+  if (slot && same_config(slot->config(), config)) {
+    slot->clear_master_keys();
+  } else {
+    auto session = SrtpSession::create(config, &why);
+    if (!session) {
+      slot.reset();
+      return false;
+    }
+    if (carry) {
+      for (const auto& stream : carry->streams()) {
+        session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
+        session->set_next_srtcp_index(stream.ssrc, stream.srtcp_index);
+      }
+    }
+    slot = std::move(session);
+  }
+  const secmedia::SrtpKeyingMaterial& material = active.value.material;
+  if (slot->add_master_key(material.local_key, material.local_salt, active.mki) != SrtpStatus::ok) {
+    why = "the key does not fit the profile";
+    slot.reset();
+    return false;
+  }
+  return true;
+}
+
 // (Re)keys the session if something changed. The ROC and replay state of every stream survive: the
 // session is kept when only the key changes, and carried over when the profile changes.
 void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
@@ -224,38 +285,27 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   apply_key_lifetime(config, state.key_lifetime);
   apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, {});
 
-  const SrtpConfig* old = state.session ? &state.session->config() : nullptr;
-  const bool reuse = old && old->rtp_profile == config.rtp_profile &&
-                     old->rtcp_profile == config.rtcp_profile &&
-                     old->mki_length == config.mki_length &&
-                     old->replay_window_size == config.replay_window_size &&
-                     old->allow_repeat_tx == config.allow_repeat_tx &&
-                     old->srtp_key_lifetime == config.srtp_key_lifetime &&
-                     old->encrypted_header_extension_ids == config.encrypted_header_extension_ids &&
-                     old->cryptex == config.cryptex;
-  if (reuse) {
-    state.session->clear_master_keys();
-  } else {
-    std::string why;
-    auto session = SrtpSession::create(config, &why);
-    if (!session) {
-      state.key_problem = why;
+  std::string why;
+  if (!key_session(state.session, config, *active, state.session.get(), why)) {
+    state.key_problem = why;
+    return;
+  }
+  for (auto& pair : state.pads) {
+    if (!pair->own_session) continue;
+    SrtpConfig pad_config = config;
+    apply_header_privacy(pad_config, state.encrypted_header_ids, state.cryptex, pair->caps_privacy);
+    // A pad's first own session continues what the shared session knew of its streams.
+    const SrtpSession* carry = pair->session ? pair->session.get() : state.session.get();
+    if (pair->session && !same_config(pair->session->config(), pad_config)) {
+      add_stats(state.retired, pair->session->stats());
+    }
+    if (!key_session(pair->session, pad_config, *active, carry, why)) {
+      // Nothing is sent until the caps or properties change: better than other settings than
+      // the pad asked for.
+      state.key_problem = "rtp_sink_" + std::to_string(pair->index) + "'s caps: " + why;
       state.session.reset();
       return;
     }
-    if (state.session) {
-      for (const auto& stream : state.session->streams()) {
-        session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
-        session->set_next_srtcp_index(stream.ssrc, stream.srtcp_index);
-      }
-    }
-    state.session = std::move(session);
-  }
-  if (state.session->add_master_key(material.local_key, material.local_salt, active->mki) !=
-      SrtpStatus::ok) {
-    state.key_problem = "the key does not fit the profile";
-    state.session.reset();
-    return;
   }
   GST_INFO_OBJECT(self, "keyed: %s (%s, generation %u)",
                   std::string(secmedia::profile_info(material.profile).name).c_str(),
@@ -270,12 +320,24 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   }
 }
 
-// The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added (lock held).
-GstCaps* output_caps(EncoderState& state, GstCaps* input, PacketKind kind) {
-  GstCaps* out = rename_caps(input, kind, true);
-  if (state.session) {
-    add_cipher_fields(out, state.session->config().rtp_profile,
-                      state.session->config().rtcp_profile, state.mki);
+// The session that protects `pair`'s packets (lock held; null when not keyed).
+SrtpSession* session_for(EncoderState& state, const PadPair& pair) {
+  if (!state.session) return nullptr;
+  return pair.session ? pair.session.get() : state.session.get();
+}
+
+// The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added and, on RTP,
+// the header privacy settings in use, so a srtpdec downstream is configured by them (lock held).
+GstCaps* output_caps(EncoderState& state, GstCaps* input, const PadPair& pair) {
+  GstCaps* out = rename_caps(input, pair.kind, true);
+  if (SrtpSession* session = session_for(state, pair)) {
+    add_cipher_fields(out, session->config().rtp_profile, session->config().rtcp_profile,
+                      state.mki);
+    if (pair.kind == PacketKind::rtp) {
+      for (guint i = 0; i < gst_caps_get_size(out); ++i) {
+        set_header_privacy_fields(gst_caps_get_structure(out, i), session->config());
+      }
+    }
   }
   return out;
 }
@@ -384,7 +446,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
       if (pair->caps_pending) {
         pair->caps_pending = false;
         if (GstCaps* caps = gst_pad_get_current_caps(pair->sink)) {
-          GstCaps* out_caps = output_caps(state, caps, pair->kind);
+          GstCaps* out_caps = output_caps(state, caps, *pair);
           caps_event = gst_event_new_caps(out_caps);
           gst_caps_unref(out_caps);
           gst_caps_unref(caps);
@@ -394,20 +456,21 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
         key_event = make_srtp_keys_event(*state.manual_event, true);
         pair->key_event_pending = false;
       }
+      SrtpSession& session = *session_for(state, *pair);
       if (list) {
         out_list = gst_buffer_list_new_sized(count);
-        ListProtection work{*state.session, pair->kind, out_list, SrtpStatus::ok};
+        ListProtection work{session, pair->kind, out_list, SrtpStatus::ok};
         // Each buffer is taken out of the (writable) list so that it can be protected in place.
         list = gst_buffer_list_make_writable(list);
         gst_buffer_list_foreach(list, protect_list_item, &work);
         last_failure = work.last_failure;
       } else {
         SrtpStatus status;
-        out_single = protect_buffer(*state.session, single, pair->kind, status);
+        out_single = protect_buffer(session, single, pair->kind, status);
         single = nullptr;
         if (!out_single) last_failure = status;
       }
-      outcome = drain_events(*state.session);
+      outcome = drain_events(session);
       if (last_failure != SrtpStatus::ok && state.drop_log.should_log(g_get_monotonic_time())) {
         GST_WARNING_OBJECT(self, "dropped a packet: %s (see the stats property for counts)",
                            secmedia::to_string(last_failure));
@@ -452,12 +515,29 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
     GstCaps* caps;
     gst_event_parse_caps(event, &caps);
+    HeaderPrivacyFields fields;
+    if (pair->kind == PacketKind::rtp) {
+      std::string why;
+      const GstStructure* s = gst_caps_get_size(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
+      if (s && !parse_header_privacy_fields(s, fields, &why)) {
+        // Refused rather than sent with other header protection than the application asked for.
+        GST_ELEMENT_WARNING(self, STREAM, FORMAT, ("Caps refused"),
+                            ("%s: %s", GST_PAD_NAME(pad), why.c_str()));
+        gst_event_unref(event);
+        return false;
+      }
+    }
     GstCaps* out;
     {
       EncoderState& state = state_of(self);
       std::lock_guard guard(state.lock);
+      if ((fields.any() || pair->own_session) && !(fields == pair->caps_privacy)) {
+        pair->caps_privacy = fields;
+        pair->own_session = true;
+        state.rekey_needed = true;
+      }
       rekey_if_needed(self, state);
-      out = output_caps(state, caps, pair->kind);
+      out = output_caps(state, caps, *pair);
       pair->caps_pending = false;
     }
     gst_event_unref(event);
@@ -505,9 +585,9 @@ gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
       gsize overhead = secmedia::srtcp_max_overhead(SrtpProfile::aead_aes_256_gcm, 0);
       {
         std::lock_guard guard(state.lock);
-        if (state.session) {
-          overhead = pair->kind == PacketKind::rtcp ? state.session->rtcp_overhead()
-                                                    : state.session->rtp_overhead();
+        if (SrtpSession* session = session_for(state, *pair)) {
+          overhead =
+              pair->kind == PacketKind::rtcp ? session->rtcp_overhead() : session->rtp_overhead();
         }
       }
       GstAllocationParams params;
@@ -622,6 +702,7 @@ void release_pad(GstElement* element, GstPad* pad) {
     for (auto it = state.pads.begin(); it != state.pads.end(); ++it) {
       if ((*it)->sink == pad) {
         removed = std::move(*it);
+        if (removed->session) add_stats(state.retired, removed->session->stats());
         state.pads.erase(it);
         break;
       }
@@ -639,10 +720,16 @@ GstStructure* make_stats(EncoderState& state) {
   GstStructure* stats = gst_structure_new_empty("application/x-srtp-encoder-stats");
   GValue streams = G_VALUE_INIT;
   gst_value_array_init(&streams, 0);
-  secmedia::SrtpStats totals;
-  if (state.session) {
-    totals = state.session->stats();
-    for (const auto& info : state.session->streams()) {
+  secmedia::SrtpStats totals = state.retired;
+  std::vector<SrtpSession*> sessions;
+  if (state.session) sessions.push_back(state.session.get());
+  for (const auto& pair : state.pads) {
+    if (pair->session) sessions.push_back(pair->session.get());
+  }
+  for (SrtpSession* session : sessions) {
+    add_stats(totals, session->stats());
+    for (const auto& info : session->streams()) {
+      if (session != state.session.get() && info.rtp_packets == 0) continue;  // carried over only
       GValue entry = G_VALUE_INIT;
       g_value_init(&entry, GST_TYPE_STRUCTURE);
       GstStructure* s = gst_structure_new(
@@ -805,6 +892,10 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     if (state.event_keys) {
       state.event_keys.reset();
       state.session.reset();
+      for (auto& pair : state.pads) {
+        if (pair->session) add_stats(state.retired, pair->session->stats());
+        pair->session.reset();
+      }
       state.rekey_needed = true;
     }
   }

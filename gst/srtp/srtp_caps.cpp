@@ -41,12 +41,19 @@ GstCaps* rename_caps(const GstCaps* caps, PacketKind kind, bool protected_form) 
   for (guint i = 0; i < gst_caps_get_size(out); ++i) {
     GstStructure* s = gst_caps_get_structure(out, i);
     gst_structure_set_name(s, caps_name(kind, protected_form));
+    // The header privacy fields describe SRTP: plain RTP and (S)RTCP caps do not carry them.
+    const bool keep_header_privacy = protected_form && kind == PacketKind::rtp;
     gst_structure_filter_and_map_in_place(
         s,
-        [](GQuark field, GValue*, gpointer) -> gboolean {
-          return !is_key_field(g_quark_to_string(field));
+        [](GQuark field, GValue*, gpointer keep) -> gboolean {
+          const char* name = g_quark_to_string(field);
+          if (!keep && (std::strcmp(name, "srtp-encrypted-header-ids") == 0 ||
+                        std::strcmp(name, "srtp-cryptex") == 0)) {
+            return false;
+          }
+          return !is_key_field(name);
         },
-        nullptr);
+        keep_header_privacy ? s : nullptr);
   }
   return out;
 }

@@ -19,7 +19,7 @@ namespace secmedia::gst {
 bool is_key_field(const char* field_name);
 
 // Copies `caps` with the structures renamed for `kind` (protected or plain) and every key field
-// removed.
+// removed; srtp-encrypted-header-ids and srtp-cryptex stay on SRTP caps only.
 GstCaps* rename_caps(const GstCaps* caps, PacketKind kind, bool protected_form);
 
 // Adds the descriptive (not secret) fields srtpenc puts on its output: srtp-cipher, srtp-auth,

@@ -63,15 +63,38 @@ std::string format_extension_ids(const std::vector<uint8_t>& ids) {
 bool parse_header_privacy_fields(const GstStructure* s, HeaderPrivacyFields& out,
                                  std::string* why) {
   out = {};
-  if (const char* ids = gst_structure_get_string(s, "srtp-encrypted-header-ids")) {
-    out.encrypted_header_ids = parse_extension_ids(ids, why);
-    if (!out.encrypted_header_ids) return false;
+  const auto fail = [why](std::string reason) {
+    if (why) *why = std::move(reason);
+    return false;
+  };
+  // A field of another type is refused, not ignored: ignoring it would send or expect other header
+  // protection than the application wrote. An int is one ID: gst-launch-1.0 and
+  // gst_caps_from_string() read srtp-encrypted-header-ids=5 as an int (a list needs quotes).
+  if (const GValue* ids = gst_structure_get_value(s, "srtp-encrypted-header-ids")) {
+    if (G_VALUE_HOLDS_INT(ids)) {
+      const int id = g_value_get_int(ids);
+      if (id < 1 || id > kMaxHeaderExtensionId) {
+        return fail("srtp-encrypted-header-ids: an ID is 1-255, not " + std::to_string(id));
+      }
+      out.encrypted_header_ids = std::vector<uint8_t>{static_cast<uint8_t>(id)};
+    } else if (G_VALUE_HOLDS_STRING(ids)) {
+      std::string problem;
+      out.encrypted_header_ids = parse_extension_ids(g_value_get_string(ids), &problem);
+      if (!out.encrypted_header_ids) return fail("srtp-encrypted-header-ids: " + problem);
+    } else {
+      return fail(std::string("srtp-encrypted-header-ids must be a string, not a ") +
+                  G_VALUE_TYPE_NAME(ids));
+    }
   }
-  if (const char* mode = gst_structure_get_string(s, "srtp-cryptex")) {
-    out.cryptex = cryptex_mode_from_name(mode);
+  if (const GValue* mode = gst_structure_get_value(s, "srtp-cryptex")) {
+    if (!G_VALUE_HOLDS_STRING(mode)) {
+      return fail(std::string("srtp-cryptex must be a string, not a ") + G_VALUE_TYPE_NAME(mode));
+    }
+    const char* name = g_value_get_string(mode);
+    out.cryptex = cryptex_mode_from_name(name ? name : "");
     if (!out.cryptex) {
-      if (why) *why = std::string("srtp-cryptex must be off, accept or required, not ") + mode;
-      return false;
+      return fail(std::string("srtp-cryptex must be off, accept or required, not '") +
+                  (name ? name : "") + "'");
     }
   }
   return true;
@@ -81,6 +104,12 @@ void apply_header_privacy(SrtpConfig& config, const std::vector<uint8_t>& proper
                           CryptexMode property_cryptex, const HeaderPrivacyFields& fields) {
   config.encrypted_header_extension_ids = fields.encrypted_header_ids.value_or(property_ids);
   config.cryptex = fields.cryptex.value_or(property_cryptex);
+}
+
+void set_header_privacy_fields(GstStructure* s, const SrtpConfig& config) {
+  gst_structure_set(s, "srtp-encrypted-header-ids", G_TYPE_STRING,
+                    format_extension_ids(config.encrypted_header_extension_ids).c_str(),
+                    "srtp-cryptex", G_TYPE_STRING, to_string(config.cryptex), nullptr);
 }
 
 GParamSpec* encrypted_header_ids_pspec() {

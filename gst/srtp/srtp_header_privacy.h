@@ -26,6 +26,7 @@ std::string format_extension_ids(const std::vector<uint8_t>& ids);
 struct HeaderPrivacyFields {
   std::optional<std::vector<uint8_t>> encrypted_header_ids;
   std::optional<CryptexMode> cryptex;
+  bool any() const { return encrypted_header_ids.has_value() || cryptex.has_value(); }
   bool operator==(const HeaderPrivacyFields&) const = default;
 };
 bool parse_header_privacy_fields(const GstStructure* s, HeaderPrivacyFields& out, std::string* why);
@@ -33,6 +34,11 @@ bool parse_header_privacy_fields(const GstStructure* s, HeaderPrivacyFields& out
 // The config's settings: the caps fields where present, else the element's properties.
 void apply_header_privacy(SrtpConfig& config, const std::vector<uint8_t>& property_ids,
                           CryptexMode property_cryptex, const HeaderPrivacyFields& fields);
+
+// Writes the settings `config` uses as srtp-encrypted-header-ids and srtp-cryptex (both always
+// present, so a srtpdec downstream takes them over its own properties), as srtpenc announces them
+// on its RTP output caps. They are not secret.
+void set_header_privacy_fields(GstStructure* s, const SrtpConfig& config);
 
 // The two properties, as both elements install them.
 GParamSpec* encrypted_header_ids_pspec();
