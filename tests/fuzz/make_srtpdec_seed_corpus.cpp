@@ -40,6 +40,30 @@ Bytes rtp(uint16_t sequence, uint32_t ssrc, size_t payload_length) {
   return out;
 }
 
+// RTP with `csrcs` CSRCs and a header extension: `profile` (0xBEDE one-byte, 0x1000 two-byte, or
+// anything else) and `extension` (whole 32-bit words). RFC 8285 one-byte elements 1 and 5 are what
+// the header privacy sessions encrypt.
+Bytes rtp_extended(uint16_t sequence, uint32_t ssrc, uint8_t csrcs, uint16_t profile,
+                   const Bytes& extension, size_t payload_length) {
+  Bytes out{static_cast<uint8_t>(0x80 | (profile ? 0x10 : 0) | csrcs), 96};
+  put16(out, sequence);
+  put32(out, 0x00012345u + sequence * 960u);
+  put32(out, ssrc);
+  for (uint8_t i = 0; i < csrcs; ++i) put32(out, 0xc0c0c000u + i);
+  if (profile) {
+    put16(out, profile);
+    put16(out, static_cast<uint16_t>(extension.size() / 4));
+    out.insert(out.end(), extension.begin(), extension.end());
+  }
+  for (size_t i = 0; i < payload_length; ++i) out.push_back(static_cast<uint8_t>(i * 11 + 3));
+  return out;
+}
+
+// One-byte elements: ID 1 (2 octets), padding, ID 5 (4 octets), ID 3 (1 octet).
+const Bytes kOneByteElements = {0x11, 0xaa, 0xbb, 0x00, 0x53, 1, 2, 3, 4, 0x30, 0x77, 0x00};
+// Two-byte elements: ID 5 (3 octets), ID 200 (0 octets), ID 1 (2 octets), padding.
+const Bytes kTwoByteElements = {5, 3, 9, 8, 7, 200, 0, 1, 2, 0x42, 0x43, 0x00};
+
 // RFC 3550 §6.4.1 sender report without report blocks.
 Bytes rtcp_sender_report(uint32_t ssrc) {
   Bytes out{0x80, 200};
@@ -79,7 +103,8 @@ void write_seed(const std::filesystem::path& directory, const std::string& name,
   const Selector back = decode_selector(octets.data());
   if (back.session != s.session || back.rtcp_sink != s.rtcp_sink || back.list != s.list ||
       back.valid != s.valid || back.duplicate != s.duplicate || back.second_key != s.second_key ||
-      back.shape != s.shape || back.control != s.control || back.split != s.split) {
+      back.shape != s.shape || back.control != s.control || back.split != s.split ||
+      back.privacy_caps != s.privacy_caps) {
     std::fprintf(stderr, "selector of %s does not decode to itself\n", name.c_str());
     std::exit(1);
   }
@@ -212,6 +237,49 @@ int main(int argc, char** argv) {
   for (uint16_t n = 0; n < kMaxChunks; ++n) many.push_back(rtcp_sender_report(gcm));
   s.second_key = true;
   write_seed(dir, "key_lifetime_rtcp_list_second_key", s, many);
+
+  // Header privacy: RFC 6904 elements 1 and 5, cryptex, CSRCs alone, blocks that are not RFC 8285.
+  const std::vector<Bytes> extended_kCaps = {
+      rtp_extended(200, kCapsSsrc, 0, 0xbede, kOneByteElements, 20),
+      rtp_extended(201, kCapsSsrc, 2, 0x1000, kTwoByteElements, 12),
+      rtp_extended(202, kCapsSsrc, 3, 0, {}, 8),
+      rtp_extended(203, kCapsSsrc, 1, 0x0bad, {1, 2, 3, 4}, 8),
+      rtp_extended(204, kCapsSsrc, 0, 0xc0de, {0x10, 0x20, 0, 0}, 8)};
+  std::vector<Bytes> extended;
+  for (uint16_t n = 0; n < 5; ++n) {
+    Bytes packet = extended_kCaps[n];
+    packet[8] = 0x11;  // kSsrc
+    packet[9] = 0x22;
+    packet[10] = 0x33;
+    packet[11] = 0x44;
+    extended.push_back(packet);
+  }
+  s = selector(Session::event_header_privacy, true, true);
+  write_seed(dir, "event_header_privacy_extensions_list", s, extended);
+  s = selector(Session::caps_header_privacy, true, true);
+  s.duplicate = true;
+  write_seed(dir, "caps_header_privacy_extensions_list", s, extended_kCaps);
+  s = selector(Session::event_gcm128, true, true);
+  write_seed(dir, "event_gcm128_extensions_list", s, extended);
+  // Every entry of the header privacy table (srtpdec_element_fuzzer.cpp), on sessions keyed by the
+  // key event and by caps, then packets under the settings.
+  for (uint8_t entry = 0; entry < kPrivacyEntryCount; ++entry) {
+    const Session session = entry % 3 == 0   ? Session::caps_header_privacy
+                            : entry % 3 == 1 ? Session::event_header_privacy
+                                             : Session::event_aes128_80;
+    s = selector(session, true, true);
+    s.privacy_caps = true;
+    s.split = entry;
+    const std::vector<Bytes>& packets =
+        session == Session::caps_header_privacy ? extended_kCaps : extended;
+    write_seed(dir, "privacy_caps_entry_" + std::to_string(entry), s, packets);
+  }
+  s = selector(Session::event_header_privacy, false, false);
+  s.privacy_caps = true;
+  s.split = 9;
+  s.control = Control::fuzzed_caps;
+  write_seed(dir, "privacy_caps_refused_then_fuzzed_caps", s,
+             {rtp_extended(12, kFuzzedCapsSsrcBase | 7, 0, 0xbede, kOneByteElements, 0)});
 
   // Raw garbage.
   s = selector(Session::event_aes128_80, false, false);

@@ -17,6 +17,11 @@
 // on a source pad before its stream-start, caps and segment, a buffer the element wrote into
 // although it was shared, or a GLib warning or critical aborts. Controls (srtpdec_fuzz_input.h) run
 // the key signals, rekeying, refused and malformed caps keys, and flushing seeks between pushes.
+// Header privacy (RFC 6904, RFC 9335): two sessions have it from their properties or caps, and a
+// selector bit pushes caps with srtp-encrypted-header-ids / srtp-cryptex from kPrivacyEntries
+// (valid, malformed, wrongly typed) before the push; the model resolves them as the element must
+// (caps field, else property; a refused entry changes nothing) and its senders protect with the
+// same settings, so a valid packet must still come out as it went in.
 //
 // State carried across inputs means a crash input may only reproduce after the inputs before it:
 // run the fuzzer on the crash file alone first, then on the corpus directories if that is clean.
@@ -55,10 +60,11 @@ const Selector* current_selector = nullptr;  // the input being run, for the fai
     const Selector& s = *current_selector;
     std::fprintf(stderr,
                  "input: session %d, %s, %s, valid %d, duplicate %d, second key %d, shape %d, "
-                 "control %d\n",
+                 "control %d, privacy caps %d (entry %d)\n",
                  static_cast<int>(s.session), s.rtcp_sink ? "rtcp_sink" : "rtp_sink",
                  s.list ? "list" : "buffer", s.valid ? 1 : 0, s.duplicate ? 1 : 0,
-                 s.second_key ? 1 : 0, static_cast<int>(s.shape), static_cast<int>(s.control));
+                 s.second_key ? 1 : 0, static_cast<int>(s.shape), static_cast<int>(s.control),
+                 s.privacy_caps ? 1 : 0, static_cast<int>(s.split));
   }
   std::fprintf(stderr, "invariant violated (srtpdec_element_fuzzer.cpp:%d): %s\n", line, condition);
   std::abort();
@@ -85,6 +91,94 @@ struct KeySet {
   std::vector<MasterKey> keys;
   std::optional<uint32_t> roc;
 };
+
+// ---- Header privacy ---------------------------------------------------------------------------
+
+// The header privacy fields of caps as the element reads them: absent, or a value.
+struct PrivacyFields {
+  std::optional<std::vector<uint8_t>> ids;
+  std::optional<CryptexMode> cryptex;
+  bool operator==(const PrivacyFields&) const = default;
+};
+
+// What a session uses: the fields where present, else the element's properties.
+struct Privacy {
+  std::vector<uint8_t> ids;
+  CryptexMode cryptex = CryptexMode::off;
+  bool operator==(const Privacy&) const = default;
+};
+
+Privacy resolve(const Privacy& properties, const PrivacyFields& fields) {
+  return {fields.ids.value_or(properties.ids), fields.cryptex.value_or(properties.cryptex)};
+}
+
+enum class FieldType { string, integer, real, boolean };
+
+// One entry of the table the selector picks from: how the two fields are written, and what the
+// element must make of them (refused: the caps are refused and nothing changes).
+struct PrivacyEntry {
+  const char* ids;      // nullptr: no field
+  FieldType ids_type;   // integer: 5; real: 5.0; otherwise the string
+  const char* cryptex;  // nullptr: no field
+  FieldType cryptex_type;
+  bool refused;
+  PrivacyFields fields;
+};
+
+using Ids = std::vector<uint8_t>;
+constexpr auto S = FieldType::string;
+const std::array<PrivacyEntry, kPrivacyEntryCount> kPrivacyEntries = {{
+    {nullptr, S, nullptr, S, false, {}},
+    {"5", S, nullptr, S, false, {Ids{5}, std::nullopt}},
+    {"1,3,14", S, nullptr, S, false, {Ids{1, 3, 14}, std::nullopt}},
+    {"", S, nullptr, S, false, {Ids{}, std::nullopt}},
+    {nullptr, S, "off", S, false, {std::nullopt, CryptexMode::off}},
+    {nullptr, S, "accept", S, false, {std::nullopt, CryptexMode::accept}},
+    {nullptr, S, "required", S, false, {std::nullopt, CryptexMode::required}},
+    {" 2 , 255", S, "accept", S, false, {Ids{2, 255}, CryptexMode::accept}},
+    {"1,5", S, "required", S, false, {Ids{1, 5}, CryptexMode::required}},
+    {"0", S, nullptr, S, true, {}},
+    {"256", S, "accept", S, true, {}},
+    {"1,,3", S, nullptr, S, true, {}},
+    {"5", S, "Accept", S, false, {Ids{5}, CryptexMode::accept}},  // names ignore case
+    {"1,5 ", S, "", S, true, {}},
+    // gst_caps_from_string() reads srtp-encrypted-header-ids=5 as an int: one ID.
+    {"5", FieldType::integer, "off", S, false, {Ids{5}, CryptexMode::off}},
+    {"3", FieldType::real, "true", FieldType::boolean, true, {}},
+}};
+
+void set_privacy_fields(GstCaps* caps, const PrivacyEntry& entry) {
+  const auto set = [caps](const char* field, const char* value, FieldType type) {
+    if (value == nullptr) return;
+    switch (type) {
+      case FieldType::string:
+        gst_caps_set_simple(caps, field, G_TYPE_STRING, value, nullptr);
+        break;
+      case FieldType::integer:
+        gst_caps_set_simple(caps, field, G_TYPE_INT, std::atoi(value), nullptr);
+        break;
+      case FieldType::real:
+        gst_caps_set_simple(caps, field, G_TYPE_DOUBLE, std::atof(value), nullptr);
+        break;
+      case FieldType::boolean:
+        gst_caps_set_simple(caps, field, G_TYPE_BOOLEAN, TRUE, nullptr);
+        break;
+    }
+  };
+  set("srtp-encrypted-header-ids", entry.ids, entry.ids_type);
+  set("srtp-cryptex", entry.cryptex, entry.cryptex_type);
+}
+
+void set_privacy_fields(GstCaps* caps, const PrivacyFields& fields) {
+  if (fields.ids) {
+    std::string text;
+    for (const uint8_t id : *fields.ids) text += (text.empty() ? "" : ",") + std::to_string(id);
+    gst_caps_set_simple(caps, "srtp-encrypted-header-ids", G_TYPE_STRING, text.c_str(), nullptr);
+  }
+  if (fields.cryptex) {
+    gst_caps_set_simple(caps, "srtp-cryptex", G_TYPE_STRING, to_string(*fields.cryptex), nullptr);
+  }
+}
 
 Bytes octets(size_t length, unsigned seed) {
   Bytes out(length);
@@ -184,8 +278,11 @@ GstCaps* key_caps(const KeySet& k, uint32_t ssrc, const char* name) {
 }
 
 // A protect session holding the same keys as the element's unprotect session for them.
-std::unique_ptr<SrtpSession> make_sender(const KeySet& k, size_t replay_window, uint32_t ssrc) {
+std::unique_ptr<SrtpSession> make_sender(const KeySet& k, size_t replay_window, uint32_t ssrc,
+                                         const Privacy& privacy) {
   SrtpConfig config;
+  config.encrypted_header_extension_ids = privacy.ids;
+  config.cryptex = privacy.cryptex;
   config.direction = SrtpDirection::protect;
   config.rtp_profile = k.rtp_profile;
   config.rtcp_profile = k.rtcp_profile;
@@ -197,6 +294,20 @@ std::unique_ptr<SrtpSession> make_sender(const KeySet& k, size_t replay_window, 
     FUZZ_CHECK(session->add_master_key(key.key, key.salt, key.mki) == SrtpStatus::ok);
   }
   if (k.roc) FUZZ_CHECK(session->set_rollover_counter(ssrc, *k.roc) == SrtpStatus::ok);
+  return session;
+}
+
+// A sender for new settings that continues `previous`'s streams, as the element's new session
+// continues its old one's rollover counters.
+std::unique_ptr<SrtpSession> continue_sender(const KeySet& k, size_t replay_window,
+                                             const SrtpSession* previous, const Privacy& privacy) {
+  std::unique_ptr<SrtpSession> session = make_sender(k, replay_window, 0, privacy);
+  if (previous) {
+    for (const SrtpStreamInfo& stream : previous->streams()) {
+      FUZZ_CHECK(session->set_rollover_counter(stream.ssrc, stream.rollover_counter) ==
+                 SrtpStatus::ok);
+    }
+  }
   return session;
 }
 
@@ -215,6 +326,9 @@ struct Element {
   GstHarness* rtcp_in = nullptr;   // -> rtcp_sink; none in Session::event_gcm128 (rtcp-mux only)
   GstHarness* rtcp_out = nullptr;  // rtcp_src ->
   size_t replay_window = 1024;     // the element's replay-window-size
+  Privacy properties;              // encrypted-header-ids and cryptex
+  PrivacyFields event_fields;      // from the last rtp_sink caps without a key
+  PrivacyFields caps_fields;       // in kCapsSsrc's caps (caps sessions)
 
   // Key event sessions: one protect session for every SSRC, as the element's event session.
   SrtpProfile event_profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
@@ -234,8 +348,11 @@ struct Element {
   GstHarness* sink(const Selector& s) const { return s.rtcp_sink && rtcp_in ? rtcp_in : rtp; }
   bool keyed_by_event() const {
     return id == Session::event_aes128_80 || id == Session::event_gcm128 ||
-           id == Session::event_aes128_32;
+           id == Session::event_aes128_32 || id == Session::event_header_privacy;
   }
+  bool keyed_by_caps() const { return id == Session::caps || id == Session::caps_header_privacy; }
+  Privacy event_privacy() const { return resolve(properties, event_fields); }
+  Privacy caps_privacy() const { return resolve(properties, caps_fields); }
 
   ~Element() {
     if (rtcp_out) gst_harness_teardown(rtcp_out);
@@ -287,6 +404,7 @@ void push_key_event(Element& e) {
 
 void push_caps_keys(Element& e) {
   GstCaps* caps = key_caps(caps_session_keys(e.caps_epoch), kCapsSsrc, "application/x-srtp");
+  set_privacy_fields(caps, e.caps_fields);
   FUZZ_CHECK(gst_harness_push_event(e.rtp, gst_event_new_caps(caps)));
   gst_caps_unref(caps);
 }
@@ -398,19 +516,32 @@ std::unique_ptr<Element> make_element(Session id) {
       g_signal_connect(object, "soft-limit", G_CALLBACK(on_soft_limit), e.get());
       g_signal_connect(object, "hard-limit", G_CALLBACK(on_hard_limit), e.get());
       break;
+    case Session::event_header_privacy:
+      e->event_profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
+      g_object_set(object, "encrypted-header-ids", "1,5", nullptr);
+      gst_util_set_object_arg(object, "cryptex", "accept");
+      e->properties = {{1, 5}, CryptexMode::accept};
+      break;
+    case Session::caps_header_privacy:
+      e->caps_fields = kPrivacyEntries[8].fields;
+      break;
   }
   if (e->keyed_by_event()) {
     gst_harness_set_src_caps_str(e->rtp, "application/x-srtp");
     if (e->rtcp_in) gst_harness_set_src_caps_str(e->rtcp_in, "application/x-srtcp");
     push_key_event(*e);
-    e->event_sender = make_sender(event_key_set(*e), e->replay_window, 0);
+    e->event_sender = make_sender(event_key_set(*e), e->replay_window, 0, e->event_privacy());
   } else {
     g_signal_connect(object, "request-key", G_CALLBACK(on_request_key), e.get());
-    if (id == Session::caps) {
+    if (e->keyed_by_caps()) {
       const KeySet k = caps_session_keys(e->caps_epoch);
-      gst_harness_set_src_caps(e->rtp, key_caps(k, kCapsSsrc, "application/x-srtp"));
+      GstCaps* rtp_caps = key_caps(k, kCapsSsrc, "application/x-srtp");
+      set_privacy_fields(rtp_caps, e->caps_fields);
+      gst_harness_set_src_caps(e->rtp, rtp_caps);
       // The same keys on rtcp_sink: nothing changes.
-      gst_harness_set_src_caps(e->rtcp_in, key_caps(k, kCapsSsrc, "application/x-srtcp"));
+      GstCaps* rtcp_caps = key_caps(k, kCapsSsrc, "application/x-srtcp");
+      set_privacy_fields(rtcp_caps, e->caps_fields);
+      gst_harness_set_src_caps(e->rtcp_in, rtcp_caps);
     } else {
       gst_harness_set_src_caps_str(e->rtp, "application/x-srtp");
       gst_harness_set_src_caps_str(e->rtcp_in, "application/x-srtcp");
@@ -465,7 +596,8 @@ KeyKind keys_for(Element& e, uint32_t ssrc, SrtpSession** sender, KeySet* keys) 
     return KeyKind::keys;
   }
   std::optional<KeySet> k;
-  if (e.id == Session::caps && ssrc == kCapsSsrc) {
+  const bool by_caps = e.keyed_by_caps() && ssrc == kCapsSsrc;
+  if (by_caps) {
     k = caps_session_keys(e.caps_epoch);
   } else {
     k = granted_keys(e, ssrc);
@@ -473,7 +605,9 @@ KeyKind keys_for(Element& e, uint32_t ssrc, SrtpSession** sender, KeySet* keys) 
   if (!k) return KeyKind::none;
   if (k->keys.empty()) return KeyKind::passthrough;
   std::unique_ptr<SrtpSession>& slot = e.senders[ssrc];
-  if (!slot) slot = make_sender(*k, e.replay_window, ssrc);
+  // request-key's caps carry no header privacy: the properties apply.
+  if (!slot)
+    slot = make_sender(*k, e.replay_window, ssrc, by_caps ? e.caps_privacy() : e.properties);
   *sender = slot.get();
   *keys = std::move(*k);
   return KeyKind::keys;
@@ -560,6 +694,16 @@ void plan_valid(Element& e, const Selector& s, std::span<const uint8_t> chunk, P
   const Expected::Kind certainty =
       e.id == Session::key_lifetime ? Expected::Kind::maybe_exact : Expected::Kind::exact;
   const size_t protected_size = packet->size();
+  // RFC 9335 §5.1: a cryptex sender gives a packet with CSRCs and no extension an empty block
+  // (0xC0DE on the wire), which the receiver leaves as an empty 0xBEDE block.
+  const size_t csrc_count = plain[0] & 0x0f;
+  if (!c.rtcp && sender->config().cryptex != CryptexMode::off && csrc_count > 0 &&
+      (plain[0] & 0x10) == 0) {
+    const size_t at = 12 + 4 * csrc_count;
+    FUZZ_CHECK(plain.size() >= at);
+    plain.insert(plain.begin() + static_cast<std::ptrdiff_t>(at), {0xbe, 0xde, 0x00, 0x00});
+    plain[0] |= 0x10;
+  }
   expect(plan, c.rtcp, certainty, std::move(plain), protected_size);
   // The copy is a replay: never output.
   if (s.duplicate) plan.packets.push_back(std::move(*packet));
@@ -737,11 +881,60 @@ void check_stats(Element& e) {
 void reinstall_own_keys(Element& e) {
   if (e.keyed_by_event()) {
     push_key_event(e);
-    e.event_sender = make_sender(event_key_set(e), e.replay_window, 0);
-  } else if (e.id == Session::caps) {
+    e.event_sender = make_sender(event_key_set(e), e.replay_window, 0, e.event_privacy());
+  } else if (e.keyed_by_caps()) {
     e.senders.erase(kCapsSsrc);
     push_caps_keys(e);
   }
+}
+
+bool fuzzed_caps_all_null(GstCaps* caps) {
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  for (const char* field : {"srtp-cipher", "srtp-auth", "srtcp-cipher", "srtcp-auth"}) {
+    const gchar* value = gst_structure_get_string(s, field);
+    if (value == nullptr || g_strcmp0(value, "null") != 0) return false;
+  }
+  return true;
+}
+
+// The element takes new header privacy for the key event's keys: a new session continuing the
+// streams when the settings it resolves to change, the same session otherwise.
+void set_event_fields(Element& e, const PrivacyFields& fields) {
+  if (!e.keyed_by_event()) {
+    e.event_fields = fields;
+    return;
+  }
+  const Privacy before = e.event_privacy();
+  e.event_fields = fields;
+  if (e.event_privacy() != before) {
+    e.event_sender =
+        continue_sender(event_key_set(e), e.replay_window, e.event_sender.get(), e.event_privacy());
+  }
+}
+
+// Selector bit: caps with a header privacy entry on rtp_sink, before any control.
+void push_privacy_caps(Element& e, const PrivacyEntry& entry) {
+  if (e.keyed_by_caps()) {
+    // kCapsSsrc's keys with the entry's fields: a refused entry refuses the keys, which stay.
+    GstCaps* caps = key_caps(caps_session_keys(e.caps_epoch), kCapsSsrc, "application/x-srtp");
+    set_privacy_fields(caps, entry);
+    FUZZ_CHECK(gst_harness_push_event(e.rtp, gst_event_new_caps(caps)));
+    gst_caps_unref(caps);
+    if (entry.refused) return;
+    const Privacy before = e.caps_privacy();
+    e.caps_fields = entry.fields;
+    if (e.caps_privacy() == before) return;
+    if (auto it = e.senders.find(kCapsSsrc); it != e.senders.end()) {
+      it->second = continue_sender(caps_session_keys(e.caps_epoch), e.replay_window,
+                                   it->second.get(), e.caps_privacy());
+    }
+    return;
+  }
+  GstCaps* caps = gst_caps_new_empty_simple("application/x-srtp");
+  set_privacy_fields(caps, entry);
+  FUZZ_CHECK(gst_harness_push_event(e.rtp, gst_event_new_caps(caps)));
+  gst_caps_unref(caps);
+  if (!entry.refused) set_event_fields(e, entry.fields);
 }
 
 void run_control(Element& e, const Selector& s,
@@ -766,9 +959,15 @@ void run_control(Element& e, const Selector& s,
       GstHarness* h = e.sink(s);
       GstCaps* caps = fuzzed_caps(
           first.size() > 12 ? first.subspan(12) : std::span<const uint8_t>(), ssrc, h == e.rtcp_in);
+      // Caps without a key (no srtp-key, not all four nicks null) on rtp_sink set the header
+      // privacy of the key event's keys: these have none, so back to the properties.
+      const bool carries_keys =
+          gst_structure_has_field(gst_caps_get_structure(caps, 0), "srtp-key") ||
+          fuzzed_caps_all_null(caps);
       // The element answers true when it could forward the caps, whether it took the keys or not.
       FUZZ_CHECK(gst_harness_push_event(h, gst_event_new_caps(caps)));
       gst_caps_unref(caps);
+      if (h == e.rtp && !carries_keys) set_event_fields(e, {});
       return;
     }
     case Control::refused_keys: {
@@ -791,7 +990,7 @@ void run_control(Element& e, const Selector& s,
         ++e.generation;
         push_key_event(e);
         replace_keys(*e.event_sender, event_key_set(e));
-      } else if (e.id == Session::caps) {
+      } else if (e.keyed_by_caps()) {
         e.caps_epoch ^= 1;
         push_caps_keys(e);
         if (auto it = e.senders.find(kCapsSsrc); it != e.senders.end()) {
@@ -803,7 +1002,7 @@ void run_control(Element& e, const Selector& s,
       const Classified c = chunks.empty() ? Classified{} : classify(chunks.front());
       g_signal_emit_by_name(e.element(), "remove-key", static_cast<guint>(c.ssrc));
       e.senders.erase(c.ssrc);
-      if (e.id == Session::caps && c.ssrc == kCapsSsrc) reinstall_own_keys(e);
+      if (e.keyed_by_caps() && c.ssrc == kCapsSsrc) reinstall_own_keys(e);
       return;
     }
     case Control::clear_keys:
@@ -824,6 +1023,7 @@ void run_input(const uint8_t* data, size_t size) {
   const std::vector<std::span<const uint8_t>> chunks =
       split_body(std::span<const uint8_t>(data + kSelectorLength, size - kSelectorLength), s.list);
 
+  if (s.privacy_caps) push_privacy_caps(e, kPrivacyEntries[s.split]);
   run_control(e, s, chunks);
   drop_events(e.rtp);
   if (e.rtcp_in) drop_events(e.rtcp_in);

@@ -6,8 +6,12 @@
 //   octet 1  bit 0 push on rtcp_sink if linked (else rtp_sink); bit 1 a GstBufferList;
 //            bit 2 valid: the fuzzer protects each packet with the element's keys first;
 //            bit 3 valid only: each protected packet is pushed twice (the copy must be dropped);
-//            bit 4 send with the second master key (MKI keyings); bits 5-6 Shape of the buffers
-//   octet 2  bits 0-3 Control, done before the push; bits 4-7 where Shape::two_memories splits
+//            bit 4 send with the second master key (MKI keyings); bits 5-6 Shape of the buffers;
+//            bit 7 header privacy caps first: kPrivacyEntries[octet 2 bits 4-7] (srtpdec_element_
+//            fuzzer.cpp) in rtp_sink caps, without a key (keyed-by-event sessions: the key event's
+//            settings) or with kCapsSsrc's keys (caps sessions)
+//   octet 2  bits 0-3 Control, done before the push; bits 4-7 where Shape::two_memories splits,
+//            and the header privacy entry
 // The body is one packet, or for a list up to kMaxChunks packets, each a length octet and then that
 // many octets (the last one takes what is left when it is shorter).
 #pragma once
@@ -38,8 +42,16 @@ enum class Session : uint8_t {
   request_key,
   // request-key, and key-lifetime kShortKeyLifetime: soft-limit and hard-limit hand over new keys.
   key_lifetime,
+  // Keyed by the key event: AES_CM_128_HMAC_SHA1_80, with the properties encrypted-header-ids "1,5"
+  // and cryptex accept (RFC 6904 and RFC 9335 until caps say otherwise).
+  event_header_privacy,
+  // As Session::caps, with srtp-encrypted-header-ids "1,5" and srtp-cryptex required in the caps
+  // of kCapsSsrc.
+  caps_header_privacy,
 };
-inline constexpr size_t kSessionCount = 6;
+inline constexpr size_t kSessionCount = 8;
+// Entries of the header privacy table (valid, malformed and wrongly typed fields).
+inline constexpr size_t kPrivacyEntryCount = 16;
 
 enum class Shape : uint8_t {
   plain,         // one writable memory
@@ -126,6 +138,7 @@ struct Selector {
   bool valid = false;
   bool duplicate = false;
   bool second_key = false;
+  bool privacy_caps = false;
   Shape shape = Shape::plain;
   Control control = Control::none;
   uint8_t split = 0;  // 0..15
@@ -140,6 +153,7 @@ inline Selector decode_selector(const uint8_t* octets) {
   s.duplicate = (octets[1] & 0x08) != 0;
   s.second_key = (octets[1] & 0x10) != 0;
   s.shape = static_cast<Shape>((octets[1] >> 5) & 0x03);
+  s.privacy_caps = (octets[1] & 0x80) != 0;
   const uint8_t control = octets[2] & 0x0f;
   s.control = control < static_cast<uint8_t>(Control::flush) ? Control::none
                                                              : static_cast<Control>(control);
@@ -152,7 +166,7 @@ inline std::array<uint8_t, kSelectorLength> encode_selector(const Selector& s) {
       static_cast<uint8_t>(s.session),
       static_cast<uint8_t>((s.rtcp_sink ? 0x01 : 0) | (s.list ? 0x02 : 0) | (s.valid ? 0x04 : 0) |
                            (s.duplicate ? 0x08 : 0) | (s.second_key ? 0x10 : 0) |
-                           static_cast<uint8_t>(s.shape) << 5),
+                           static_cast<uint8_t>(s.shape) << 5 | (s.privacy_caps ? 0x80 : 0)),
       static_cast<uint8_t>(static_cast<uint8_t>(s.control) | s.split << 4),
   };
 }
