@@ -46,6 +46,26 @@ struct DtlsPeerCallbacks {
   std::function<void(const DtlsOutputs&)> on_outputs;
 };
 
+// Callbacks that reach `element` only while it is alive. The peer dispatches from the streaming
+// thread of either element and from its timer thread, so a dispatch can race with the element's
+// finalization elsewhere: a weak reference, turned strong for the length of the call, keeps the
+// element alive while it is called, and skips the call once the element is going.
+template <typename Element>
+DtlsPeerCallbacks weak_element_callbacks(Element* element,
+                                         void (*handler)(Element*, const DtlsOutputs&)) {
+  std::shared_ptr<GWeakRef> weak(new GWeakRef, [](GWeakRef* ref) {
+    g_weak_ref_clear(ref);
+    delete ref;
+  });
+  g_weak_ref_init(weak.get(), element);
+  return {[weak, handler](const DtlsOutputs& outputs) {
+    gpointer strong = g_weak_ref_get(weak.get());
+    if (!strong) return;
+    handler(static_cast<Element*>(strong), outputs);
+    g_object_unref(strong);
+  }};
+}
+
 class DtlsPeer {
  public:
   // Finds or creates the peer for `id`. nullptr when `id` already has an element of that kind

@@ -21,6 +21,22 @@ GstElement* make_secmedia_child(GstElement* bin, const char* factory, const char
   return element;
 }
 
+gulong connect_weakly(gpointer child, const char* signal, GCallback handler, GstElement* bin) {
+  auto* weak = new GWeakRef;
+  g_weak_ref_init(weak, bin);
+  return g_signal_connect_data(
+      child, signal, handler, weak,
+      [](gpointer data, GClosure*) {
+        g_weak_ref_clear(static_cast<GWeakRef*>(data));
+        delete static_cast<GWeakRef*>(data);
+      },
+      static_cast<GConnectFlags>(0));
+}
+
+GstElement* weak_bin_get(gpointer data) {
+  return static_cast<GstElement*>(g_weak_ref_get(static_cast<GWeakRef*>(data)));
+}
+
 StaticKeyPropertyIds install_static_key_properties(GObjectClass* klass, guint first) {
   const StaticKeyPropertyIds ids{first, first + 1, first + 2, first + 3, first + 4};
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |

@@ -16,6 +16,14 @@ namespace secmedia::gst {
 // srtp elements do not understand. nullptr with an element error posted on `bin` otherwise.
 GstElement* make_secmedia_child(GstElement* bin, const char* factory, const char* type_prefix);
 
+// Connects `handler` to `signal` of `child` with a weak reference to `bin` as its data, so that a
+// signal emitted from a streaming or timer thread while the bin is being disposed elsewhere never
+// reaches a dead bin. The handler gets the bin with weak_bin_get.
+gulong connect_weakly(gpointer child, const char* signal, GCallback handler, GstElement* bin);
+// In a handler connected by connect_weakly: a strong reference to the bin (unref it), or nullptr
+// once the bin is going.
+GstElement* weak_bin_get(gpointer data);
+
 // Property ids of the static-key properties, numbered from `first` by the element.
 struct StaticKeyPropertyIds {
   guint key, srtp_cipher, srtp_auth, srtcp_cipher, srtcp_auth;

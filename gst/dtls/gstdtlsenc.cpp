@@ -46,6 +46,12 @@ struct EncoderState {
   std::mutex push_lock;  // one push at a time on src: the task's and the sink's
   bool src_started = false;
   guint64 srtp_forwarded = 0;
+
+  // Datagrams the peer produced after the src pad stopped (its timer may fire while the element
+  // shuts down) are still owned here.
+  ~EncoderState() {
+    for (GstBuffer* datagram : datagrams) gst_buffer_unref(datagram);
+  }
 };
 
 }  // namespace
@@ -287,8 +293,7 @@ bool attach(SecmediaDtlsEnc* self, const std::string& id) {
     return false;
   }
   state.link.set_is_client(state.is_client);
-  state.link.peer()->set_callbacks(
-      true, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
+  state.link.peer()->set_callbacks(true, weak_element_callbacks(self, on_outputs));
   return true;
 }
 

@@ -59,23 +59,32 @@ struct _SecmediaDtlsSrtpDec {
   GstPad* sink;         // ghost
   StaticKey* static_key;
   gboolean dtls_removal_pending;  // object lock
+  gulong state_handler;           // on dtlsdec
+  gulong request_key_handler;     // on srtpdec
 };
 
 G_DEFINE_TYPE(SecmediaDtlsSrtpDec, secmedia_dtls_srtp_dec, GST_TYPE_BIN)
 
 namespace {
 
-void on_connection_state(GObject* dtlsdec, GParamSpec*, SecmediaDtlsSrtpDec* self) {
+void on_connection_state(GObject* dtlsdec, GParamSpec*, gpointer data) {
+  GstElement* self = weak_bin_get(data);
+  if (!self) return;
   // webrtcbin reads peer-pem when the state changes; the certificate is known by then.
   gint state = 0;
   g_object_get(dtlsdec, "connection-state", &state, nullptr);
   if (state == 4 /* connected */) g_object_notify_by_pspec(G_OBJECT(self), peer_pem_pspec);
   g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+  gst_object_unref(self);
 }
 
-GstCaps* on_request_key(GstElement*, guint, SecmediaDtlsSrtpDec* self) {
+GstCaps* on_request_key(GstElement*, guint, gpointer data) {
+  GstElement* self = weak_bin_get(data);
+  if (!self) return nullptr;
   // With DTLS the keys come as the key event; request-key answers only for static keys.
-  return self->static_key->decoder_caps();
+  GstCaps* caps = SECMEDIA_DTLS_SRTP_DEC(self)->static_key->decoder_caps();
+  gst_object_unref(self);
+  return caps;
 }
 
 GstElement* dtlsdec_ref(SecmediaDtlsSrtpDec* self) {
@@ -94,7 +103,8 @@ GstPadProbeReturn remove_dtls_when_idle(GstPad*, GstPadProbeInfo*, gpointer data
   self->dtls_removal_pending = FALSE;
   GST_OBJECT_UNLOCK(self);
   if (!dtlsdec) return GST_PAD_PROBE_REMOVE;
-  g_signal_handlers_disconnect_by_data(dtlsdec, self);
+  if (self->state_handler) g_signal_handler_disconnect(dtlsdec, self->state_handler);
+  self->state_handler = 0;
   gst_element_set_locked_state(dtlsdec, TRUE);
   gst_element_set_state(dtlsdec, GST_STATE_NULL);
   gst_ghost_pad_set_target(GST_GHOST_PAD(self->sink), nullptr);
@@ -197,10 +207,14 @@ void dispose(GObject* object) {
   SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
   GstElement* dtlsdec = dtlsdec_ref(self);
   if (dtlsdec) {
-    g_signal_handlers_disconnect_by_data(dtlsdec, self);
+    if (self->state_handler) g_signal_handler_disconnect(dtlsdec, self->state_handler);
+    self->state_handler = 0;
     gst_object_unref(dtlsdec);
   }
-  if (self->srtpdec) g_signal_handlers_disconnect_by_data(self->srtpdec, self);
+  if (self->srtpdec && self->request_key_handler) {
+    g_signal_handler_disconnect(self->srtpdec, self->request_key_handler);
+  }
+  self->request_key_handler = 0;
   G_OBJECT_CLASS(secmedia_dtls_srtp_dec_parent_class)->dispose(object);
 }
 
@@ -227,15 +241,17 @@ GstPad* add_ghost(GstElement* element, GstStaticPadTemplate* static_templ, GstEl
 static void secmedia_dtls_srtp_dec_init(SecmediaDtlsSrtpDec* self) {
   self->static_key = new StaticKey();
   self->dtls_removal_pending = FALSE;
+  self->state_handler = self->request_key_handler = 0;
   GstElement* element = GST_ELEMENT(self);
   self->srtpdec = make_secmedia_child(element, "srtpdec", "SecmediaSrtp");
   self->dtlsdec = make_secmedia_child(element, "dtlsdec", "SecmediaDtls");
   if (self->srtpdec && self->dtlsdec) {
     gst_bin_add_many(GST_BIN(self), self->dtlsdec, self->srtpdec, nullptr);
     gst_element_link_pads(self->dtlsdec, "src", self->srtpdec, "rtp_sink");
-    g_signal_connect(self->dtlsdec, "notify::connection-state", G_CALLBACK(on_connection_state),
-                     self);
-    g_signal_connect(self->srtpdec, "request-key", G_CALLBACK(on_request_key), self);
+    self->state_handler = connect_weakly(self->dtlsdec, "notify::connection-state",
+                                         G_CALLBACK(on_connection_state), element);
+    self->request_key_handler =
+        connect_weakly(self->srtpdec, "request-key", G_CALLBACK(on_request_key), element);
   } else {
     for (GstElement** child : {&self->srtpdec, &self->dtlsdec}) {
       if (*child) gst_object_unref(gst_object_ref_sink(*child));

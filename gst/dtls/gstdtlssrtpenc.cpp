@@ -67,19 +67,33 @@ struct _SecmediaDtlsSrtpEnc {
   gboolean rtp_sync;
   std::atomic<bool>* dtls_removal_pending;
   StaticKey* static_key;
+  gulong key_handler, state_handler;  // on dtlsenc
 };
 
 G_DEFINE_TYPE(SecmediaDtlsSrtpEnc, secmedia_dtls_srtp_enc, GST_TYPE_BIN)
 
 namespace {
 
-void on_key_received(GstElement*, SecmediaDtlsSrtpEnc* self) {
+void on_key_received(GstElement*, gpointer data) {
   // dtlsenc emits this after pushing the key event upstream, without any lock held.
+  GstElement* self = weak_bin_get(data);
+  if (!self) return;
   g_signal_emit(self, signals[SIGNAL_ON_KEY_SET], 0);
+  gst_object_unref(self);
 }
 
-void on_connection_state(GObject*, GParamSpec*, SecmediaDtlsSrtpEnc* self) {
+void on_connection_state(GObject*, GParamSpec*, gpointer data) {
+  GstElement* self = weak_bin_get(data);
+  if (!self) return;
   g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+  gst_object_unref(self);
+}
+
+void disconnect_from(SecmediaDtlsSrtpEnc* self, GstElement* dtlsenc) {
+  for (gulong* handler : {&self->key_handler, &self->state_handler}) {
+    if (*handler) g_signal_handler_disconnect(dtlsenc, *handler);
+    *handler = 0;
+  }
 }
 
 GstPad* add_ghost(SecmediaDtlsSrtpEnc* self, const char* name, GstPad* target,
@@ -97,7 +111,7 @@ void remove_dtls(SecmediaDtlsSrtpEnc* self) {
   std::swap(dtlsenc, self->dtlsenc);
   GST_OBJECT_UNLOCK(self);
   if (!dtlsenc) return;
-  g_signal_handlers_disconnect_by_data(dtlsenc, self);
+  disconnect_from(self, dtlsenc);
   gst_element_set_locked_state(dtlsenc, TRUE);
   gst_element_set_state(dtlsenc, GST_STATE_NULL);
   GstPad* funnel_src = gst_element_get_static_pad(self->funnel, "src");
@@ -293,7 +307,7 @@ void dispose(GObject* object) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
   GstElement* dtlsenc = dtlsenc_ref(self);
   if (dtlsenc) {
-    g_signal_handlers_disconnect_by_data(dtlsenc, self);
+    disconnect_from(self, dtlsenc);
     gst_object_unref(dtlsenc);
   }
   G_OBJECT_CLASS(secmedia_dtls_srtp_enc_parent_class)->dispose(object);
@@ -312,6 +326,7 @@ static void secmedia_dtls_srtp_enc_init(SecmediaDtlsSrtpEnc* self) {
   self->static_key = new StaticKey();
   self->dtls_removal_pending = new std::atomic<bool>(false);
   self->rtp_sync = FALSE;
+  self->key_handler = self->state_handler = 0;
   GstElement* element = GST_ELEMENT(self);
   self->srtpenc = make_secmedia_child(element, "srtpenc", "SecmediaSrtp");
   self->dtlsenc = make_secmedia_child(element, "dtlsenc", "SecmediaDtls");
@@ -321,9 +336,10 @@ static void secmedia_dtls_srtp_enc_init(SecmediaDtlsSrtpEnc* self) {
     gst_bin_add_many(GST_BIN(self), self->srtpenc, self->funnel, self->dtlsenc, nullptr);
     gst_element_link_pads(self->funnel, "src", self->dtlsenc, "sink");
     target = gst_element_get_static_pad(self->dtlsenc, "src");
-    g_signal_connect(self->dtlsenc, "on-key-received", G_CALLBACK(on_key_received), self);
-    g_signal_connect(self->dtlsenc, "notify::connection-state", G_CALLBACK(on_connection_state),
-                     self);
+    self->key_handler =
+        connect_weakly(self->dtlsenc, "on-key-received", G_CALLBACK(on_key_received), element);
+    self->state_handler = connect_weakly(self->dtlsenc, "notify::connection-state",
+                                         G_CALLBACK(on_connection_state), element);
   } else {
     for (GstElement** child : {&self->srtpenc, &self->dtlsenc, &self->funnel}) {
       if (*child) gst_object_unref(gst_object_ref_sink(*child));

@@ -534,7 +534,22 @@ TEST(DtlsSrtpBins, StaticKeysDisableDtlsAndProtectMedia) {
     gst_object_unref(wire);
     ASSERT_FALSE(packet.empty());
     EXPECT_EQ(packet[0], 0x80) << "not an RTP/SRTP packet: DTLS was not disabled";
-    for (int i = 0; i < 500 && received < 10; ++i) g_usleep(20 * 1000);
+    // Until the decoder has seen enough: ten packets decoded, or ten refused as forged.
+    GstElement* dec = gst_bin_get_by_name(GST_BIN(pipeline), "dec");
+    GstElement* srtpdec = nullptr;
+    for (GList* l = GST_BIN_CHILDREN(dec); l; l = l->next) {
+      if (g_str_equal(G_OBJECT_TYPE_NAME(l->data), "SecmediaSrtpDec")) {
+        srtpdec = GST_ELEMENT(gst_object_ref(l->data));
+      }
+    }
+    gst_object_unref(dec);
+    ASSERT_NE(srtpdec, nullptr);
+    for (int i = 0; i < 500; ++i) {
+      if (same_key ? received >= 10 : test::drop_count(srtpdec, "auth-failure") >= 10) break;
+      g_usleep(20 * 1000);
+    }
+    if (!same_key) EXPECT_GE(test::drop_count(srtpdec, "auth-failure"), 10u);
+    gst_object_unref(srtpdec);
     GstElement* enc = gst_bin_get_by_name(GST_BIN(pipeline), "enc");
     for (GList* l = GST_BIN_CHILDREN(enc); l; l = l->next) {
       EXPECT_STRNE(G_OBJECT_TYPE_NAME(l->data), "SecmediaDtlsEnc");
