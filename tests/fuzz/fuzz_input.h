@@ -163,7 +163,8 @@ inline MasterKey fuzz_master_key(SrtpProfile profile, size_t mki_length, size_t 
 }
 
 // What a plain RTP packet looks like after protect and unprotect: itself, except that cryptex adds
-// an empty extension block to a packet with CSRCs and none (RFC 9335 §5.1), which unprotect keeps.
+// an empty extension block to a packet with CSRCs and none (RFC 9335 §5.1, Sending), which
+// unprotect keeps.
 inline std::vector<uint8_t> after_round_trip(const std::vector<uint8_t>& plain, bool rtcp,
                                              const SrtpConfig& config) {
   if (rtcp || config.cryptex == CryptexMode::off || plain.size() < 12) return plain;

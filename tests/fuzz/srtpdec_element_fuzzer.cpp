@@ -694,8 +694,8 @@ void plan_valid(Element& e, const Selector& s, std::span<const uint8_t> chunk, P
   const Expected::Kind certainty =
       e.id == Session::key_lifetime ? Expected::Kind::maybe_exact : Expected::Kind::exact;
   const size_t protected_size = packet->size();
-  // RFC 9335 §5.1: a cryptex sender gives a packet with CSRCs and no extension an empty block
-  // (0xC0DE on the wire), which the receiver leaves as an empty 0xBEDE block.
+  // RFC 9335 §5.1 (Sending): a cryptex sender gives a packet with CSRCs and no extension an empty
+  // block (0xC0DE on the wire), which the receiver leaves as an empty 0xBEDE block.
   const size_t csrc_count = plain[0] & 0x0f;
   if (!c.rtcp && sender->config().cryptex != CryptexMode::off && csrc_count > 0 &&
       (plain[0] & 0x10) == 0) {
