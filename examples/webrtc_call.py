@@ -199,6 +199,17 @@ def main():
     GLib.timeout_add(100, check)
     loop.run()
     success = done()
+    # Close the data channel and let both sides see it closed before stopping the pipelines:
+    # gst-plugins-bad 1.22's SCTP elements can crash when a pipeline stops under an open channel.
+    channels = [peer.channel for peer in (alice, bob) if peer.channel is not None]
+    for channel in channels:
+        channel.emit("close")
+    deadline = time.monotonic() + 5
+    context = GLib.MainContext.default()
+    while time.monotonic() < deadline and any(
+            c.props.ready_state != GstWebRTC.WebRTCDataChannelState.CLOSED for c in channels):
+        context.iteration(False)
+        time.sleep(0.01)
     for peer in (alice, bob):
         for element in peer.secure_elements():
             profile = element.get_property("srtp-profile") \

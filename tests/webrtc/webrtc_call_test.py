@@ -95,6 +95,7 @@ def main():
     for name in elements:
         ws.log(f"{name}: secure elements {elements[name]}")
         ws.log(f"{name}: srtp-profile {profiles[name]}")
+    ws.close_data_channels((alice, bob))
     bob.stop()
     alice.stop()
 

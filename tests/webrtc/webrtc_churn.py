@@ -27,7 +27,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import webrtc_support as ws  # noqa: E402
-from gi.repository import Gst, GstWebRTC  # noqa: E402
+from gi.repository import Gst  # noqa: E402
 
 WARMUP = 2
 CONNECT_TIMEOUT_S = 20  # connected, audio decoded and messages delivered
@@ -90,16 +90,8 @@ def one_connection(index):
             f"decoded {alice.decoded['audio']}/{bob.decoded['audio']}, messages "
             f"{alice.messages_received}/{bob.messages_received}, errors {alice.errors + bob.errors}")
     closing = time.monotonic()
-    # Data channels are closed, and seen closed on both sides, before the pipelines stop, as an
-    # application should: gst-plugins-bad 1.22's sctpenc crashes (on_get_stream_bytes_sent into a
-    # freed usrsctp socket, on webrtcbin's thread) when webrtcbin still queries a channel's
-    # buffered amount after the association went away with its pipeline.
     if finished:
-        for channel in alice.channels + bob.channels:
-            channel.emit("close")
-        closed = GstWebRTC.WebRTCDataChannelState.CLOSED
-        ws.run_until(lambda: all(c.get_property("ready-state") == closed
-                                 for c in alice.channels + bob.channels), CLOSE_TIMEOUT_S)
+        ws.close_data_channels((alice, bob), CLOSE_TIMEOUT_S)
     bob.stop()
     alice.stop()
     close_s = time.monotonic() - closing

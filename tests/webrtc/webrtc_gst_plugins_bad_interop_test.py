@@ -126,6 +126,7 @@ def run_role(role, report, plugin_dir, registry):
     connected = local.connected()
     elements = local.collect_secure_elements()
     profiles = local.srtp_profiles()
+    ws.close_data_channels((local,))
     local.stop()
     exit_code = remote.finish()
     status = remote.status

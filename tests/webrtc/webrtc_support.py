@@ -362,6 +362,19 @@ def connect_in_process(offerer, answerer):
     answerer.send = deliver_to(offerer)
 
 
+def close_data_channels(peers, timeout_s=5):
+    """Closes every data channel of `peers` and runs the main loop until each is seen closed, as an
+    application should before stopping its pipelines: gst-plugins-bad 1.22's sctpenc crashes
+    (on_get_stream_bytes_sent into a freed usrsctp socket, on webrtcbin's thread) when webrtcbin still
+    asks for a channel's buffered amount after the association went away with its pipeline. True when
+    all closed in time."""
+    channels = [channel for peer in peers for channel in peer.channels]
+    for channel in channels:
+        channel.emit("close")
+    closed = GstWebRTC.WebRTCDataChannelState.CLOSED
+    return run_until(lambda: all(c.get_property("ready-state") == closed for c in channels), timeout_s)
+
+
 def run_until(loop_condition, timeout_s, poll_ms=50):
     """Runs the default main context until loop_condition() is true; False on timeout."""
     context = GLib.MainContext.default()
