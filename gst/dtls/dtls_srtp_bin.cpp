@@ -37,6 +37,43 @@ GstElement* weak_bin_get(gpointer data) {
   return static_cast<GstElement*>(g_weak_ref_get(static_cast<GWeakRef*>(data)));
 }
 
+GstElement* child_ref(GstElement* bin, GstElement* const* member) {
+  GST_OBJECT_LOCK(bin);
+  GstElement* child = *member ? GST_ELEMENT(gst_object_ref(*member)) : nullptr;
+  GST_OBJECT_UNLOCK(bin);
+  return child;
+}
+
+void set_on_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec,
+                  const GValue* value) {
+  GstElement* child = child_ref(bin, member);
+  if (!child) {
+    GST_WARNING_OBJECT(bin, "%s set after a static key disabled DTLS", pspec->name);
+    return;
+  }
+  g_object_set_property(G_OBJECT(child), pspec->name, value);
+  gst_object_unref(child);
+}
+
+void get_from_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec, GValue* value) {
+  GstElement* child = child_ref(bin, member);
+  if (!child) return;  // the property's default
+  g_object_get_property(G_OBJECT(child), pspec->name, value);
+  gst_object_unref(child);
+}
+
+void release_ghost_and_target(GstElement* bin, GstPad* ghost) {
+  GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(ghost));
+  gst_element_remove_pad(bin, ghost);
+  if (!target) return;
+  GstElement* owner = gst_pad_get_parent_element(target);
+  if (owner) {
+    gst_element_release_request_pad(owner, target);
+    gst_object_unref(owner);
+  }
+  gst_object_unref(target);
+}
+
 StaticKeyPropertyIds install_static_key_properties(GObjectClass* klass, guint first) {
   const StaticKeyPropertyIds ids{first, first + 1, first + 2, first + 3, first + 4};
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |

@@ -24,6 +24,17 @@ gulong connect_weakly(gpointer child, const char* signal, GCallback handler, Gst
 // once the bin is going.
 GstElement* weak_bin_get(gpointer data);
 
+// A reference to the child in `*member` (nullptr once DTLS was disabled), read under the bin's
+// object lock.
+GstElement* child_ref(GstElement* bin, GstElement* const* member);
+// The bins' properties that belong to their DTLS child: set or get the child's property of the
+// same name. Setting after DTLS was disabled is refused with a warning.
+void set_on_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec,
+                  const GValue* value);
+void get_from_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec, GValue* value);
+// Removes the bin's ghost pad `ghost` and releases the request pad it targeted on a child.
+void release_ghost_and_target(GstElement* bin, GstPad* ghost);
+
 // Property ids of the static-key properties, numbered from `first` by the element.
 struct StaticKeyPropertyIds {
   guint key, srtp_cipher, srtp_auth, srtcp_cipher, srtcp_auth;

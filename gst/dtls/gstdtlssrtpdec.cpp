@@ -88,10 +88,7 @@ GstCaps* on_request_key(GstElement*, guint, gpointer data) {
 }
 
 GstElement* dtlsdec_ref(SecmediaDtlsSrtpDec* self) {
-  GST_OBJECT_LOCK(self);
-  GstElement* dtlsdec = self->dtlsdec ? GST_ELEMENT(gst_object_ref(self->dtlsdec)) : nullptr;
-  GST_OBJECT_UNLOCK(self);
-  return dtlsdec;
+  return child_ref(GST_ELEMENT(self), &self->dtlsdec);
 }
 
 // Takes dtlsdec out: sink feeds srtpdec. Runs with the sink ghost idle.
@@ -137,16 +134,9 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
   switch (id) {
     case PROP_CONNECTION_ID:
     case PROP_PEM:
-    case PROP_PEER_FINGERPRINT: {
-      GstElement* dtlsdec = dtlsdec_ref(self);
-      if (!dtlsdec) {
-        GST_WARNING_OBJECT(self, "%s set after a static key disabled DTLS", pspec->name);
-        return;
-      }
-      g_object_set_property(G_OBJECT(dtlsdec), pspec->name, value);
-      gst_object_unref(dtlsdec);
+    case PROP_PEER_FINGERPRINT:
+      set_on_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
       return;
-    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -162,14 +152,9 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_CONNECTION_STATE:
     case PROP_SRTP_PROFILE:
     case PROP_FINGERPRINT:
-    case PROP_PEER_FINGERPRINT: {
-      GstElement* dtlsdec = dtlsdec_ref(self);
-      if (dtlsdec) {
-        g_object_get_property(G_OBJECT(dtlsdec), pspec->name, value);
-        gst_object_unref(dtlsdec);
-      }
+    case PROP_PEER_FINGERPRINT:
+      get_from_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
       return;
-    }
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -192,15 +177,7 @@ GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*
 }
 
 void release_pad(GstElement* element, GstPad* pad) {
-  GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(pad));
-  gst_element_remove_pad(element, pad);
-  if (!target) return;
-  GstElement* owner = gst_pad_get_parent_element(target);
-  if (owner) {
-    gst_element_release_request_pad(owner, target);
-    gst_object_unref(owner);
-  }
-  gst_object_unref(target);
+  release_ghost_and_target(element, pad);
 }
 
 void dispose(GObject* object) {

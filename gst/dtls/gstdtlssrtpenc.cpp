@@ -141,10 +141,7 @@ void disable_dtls(SecmediaDtlsSrtpEnc* self) {
 }
 
 GstElement* dtlsenc_ref(SecmediaDtlsSrtpEnc* self) {
-  GST_OBJECT_LOCK(self);
-  GstElement* dtlsenc = self->dtlsenc ? GST_ELEMENT(gst_object_ref(self->dtlsenc)) : nullptr;
-  GST_OBJECT_UNLOCK(self);
-  return dtlsenc;
+  return child_ref(GST_ELEMENT(self), &self->dtlsenc);
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
@@ -156,17 +153,10 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
   }
   switch (id) {
     case PROP_CONNECTION_ID:
-    case PROP_IS_CLIENT: {
-      GstElement* dtlsenc = dtlsenc_ref(self);
-      if (!dtlsenc) {
-        GST_WARNING_OBJECT(self, "%s set after a static key disabled DTLS", pspec->name);
-        return;
-      }
+    case PROP_IS_CLIENT:
       // is-client: the bin's own property notifies on every set, as webrtcbin expects.
-      g_object_set_property(G_OBJECT(dtlsenc), pspec->name, value);
-      gst_object_unref(dtlsenc);
+      set_on_child(GST_ELEMENT(self), &self->dtlsenc, pspec, value);
       return;
-    }
     case PROP_RTP_SYNC:
       GST_OBJECT_LOCK(self);
       self->rtp_sync = g_value_get_boolean(value);
@@ -184,14 +174,9 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_CONNECTION_ID:
     case PROP_IS_CLIENT:
     case PROP_CONNECTION_STATE:
-    case PROP_SRTP_PROFILE: {
-      GstElement* dtlsenc = dtlsenc_ref(self);
-      if (dtlsenc) {
-        g_object_get_property(G_OBJECT(dtlsenc), pspec->name, value);
-        gst_object_unref(dtlsenc);
-      }
+    case PROP_SRTP_PROFILE:
+      get_from_child(GST_ELEMENT(self), &self->dtlsenc, pspec, value);
       return;
-    }
     case PROP_RTP_SYNC:
       GST_OBJECT_LOCK(self);
       g_value_set_boolean(value, self->rtp_sync);
@@ -280,10 +265,9 @@ void release_branch(SecmediaDtlsSrtpEnc* self, GstPad* srtp_src) {
 
 void release_pad(GstElement* element, GstPad* pad) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(element);
+  // An RTP or RTCP pad first takes its branch (clocksync, funnel pad) behind srtpenc with it.
   GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(pad));
-  gst_element_remove_pad(element, pad);
-  if (!target) return;
-  GstElement* owner = gst_pad_get_parent_element(target);
+  GstElement* owner = target ? gst_pad_get_parent_element(target) : nullptr;
   if (owner && owner == self->srtpenc) {
     const bool rtp = g_str_has_prefix(GST_PAD_NAME(target), "rtp_");
     guint number = 0;
@@ -296,11 +280,9 @@ void release_pad(GstElement* element, GstPad* pad) {
       gst_object_unref(srtp_src);
     }
   }
-  if (owner) {
-    gst_element_release_request_pad(owner, target);
-    gst_object_unref(owner);
-  }
-  gst_object_unref(target);
+  if (owner) gst_object_unref(owner);
+  if (target) gst_object_unref(target);
+  release_ghost_and_target(element, pad);
 }
 
 void dispose(GObject* object) {
