@@ -90,23 +90,7 @@ struct Call {
 
   // Waits until `done` holds, an error is posted (returned as text) or `seconds` pass.
   std::string wait(const std::function<bool()>& done, double seconds = 10) {
-    GstBus* bus = gst_element_get_bus(pipeline);
-    const gint64 deadline = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
-    std::string error_text;
-    while (g_get_monotonic_time() < deadline && !done()) {
-      if (GstMessage* m = gst_bus_timed_pop_filtered(bus, 20 * GST_MSECOND, GST_MESSAGE_ERROR)) {
-        GError* error = nullptr;
-        gchar* debug = nullptr;
-        gst_message_parse_error(m, &error, &debug);
-        error_text = std::string(error->message) + ": " + (debug ? debug : "");
-        g_error_free(error);
-        g_free(debug);
-        gst_message_unref(m);
-        break;
-      }
-    }
-    gst_object_unref(bus);
-    return error_text;
+    return test::wait_for(pipeline, done, seconds);
   }
 
   bool play() {

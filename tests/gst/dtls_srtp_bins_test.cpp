@@ -279,23 +279,7 @@ struct BinCall {
     return found;
   }
   std::string wait(const std::function<bool()>& done, double seconds = 10) {
-    GstBus* bus = gst_element_get_bus(pipeline);
-    const gint64 deadline = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
-    std::string error_text;
-    while (g_get_monotonic_time() < deadline && !done()) {
-      if (GstMessage* m = gst_bus_timed_pop_filtered(bus, 20 * GST_MSECOND, GST_MESSAGE_ERROR)) {
-        GError* error = nullptr;
-        gchar* debug = nullptr;
-        gst_message_parse_error(m, &error, &debug);
-        error_text = std::string(error->message) + ": " + (debug ? debug : "");
-        g_error_free(error);
-        g_free(debug);
-        gst_message_unref(m);
-        break;
-      }
-    }
-    gst_object_unref(bus);
-    return error_text;
+    return test::wait_for(pipeline, done, seconds);
   }
   void play() {
     ASSERT_NE(gst_element_set_state(pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,29 @@ inline gst::KeyEventValue dtls_keys(SrtpProfile profile, DtlsRole role, uint8_t 
   value.material = *SrtpKeyingMaterial::from_exporter(profile, exported, role, generation);
   value.origin = gst::KeyOrigin::dtls;
   return value;
+}
+
+// Runs until `done` holds, an error is posted on `pipeline`'s bus (returned as "message: debug")
+// or `seconds` pass (returns "").
+inline std::string wait_for(GstElement* pipeline, const std::function<bool()>& done,
+                            double seconds = 10) {
+  GstBus* bus = gst_element_get_bus(pipeline);
+  const gint64 deadline = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
+  std::string error_text;
+  while (g_get_monotonic_time() < deadline && !done()) {
+    if (GstMessage* m = gst_bus_timed_pop_filtered(bus, 20 * GST_MSECOND, GST_MESSAGE_ERROR)) {
+      GError* error = nullptr;
+      gchar* debug = nullptr;
+      gst_message_parse_error(m, &error, &debug);
+      error_text = std::string(error->message) + ": " + (debug ? debug : "");
+      g_error_free(error);
+      g_free(debug);
+      gst_message_unref(m);
+      break;
+    }
+  }
+  gst_object_unref(bus);
+  return error_text;
 }
 
 inline GstStructure* stats_of(GstElement* element) {
