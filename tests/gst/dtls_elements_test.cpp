@@ -158,7 +158,8 @@ TEST(DtlsElements, FingerprintMismatchIsAnErrorNamingBoth) {
 }
 
 TEST(DtlsElements, LostHandshakeDatagramsAreRetransmitted) {
-  Call call("is-client=1", "", "netsim drop-probability=0.3 ! ", "netsim drop-probability=0.3 ! ");
+  Call call("is-client=1 handshake-timeout=90000", "handshake-timeout=90000",
+            "netsim drop-probability=0.3 ! ", "netsim drop-probability=0.3 ! ");
   ASSERT_TRUE(call.play());
   // Each loss doubles the wait (RFC 6347 §4.2.4.1): most runs connect within a second, but the
   // tail is long (6.4 s seen in 150 runs, over 20 s once under ASan on a loaded machine).
