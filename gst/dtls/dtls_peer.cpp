@@ -1,5 +1,6 @@
 #include "dtls_peer.h"
 
+#include <algorithm>
 #include <unordered_map>
 
 namespace secmedia::gst {
@@ -63,15 +64,24 @@ std::shared_ptr<DtlsPeer> DtlsPeer::attach(const std::string& id, bool encoder, 
 
 void DtlsPeer::detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder) {
   if (!peer) return;
-  Registry& r = registry();
-  std::lock_guard guard(r.lock);
   bool last = false;
   {
-    std::lock_guard peer_guard(peer->lock_);
+    std::unique_lock peer_guard(peer->lock_);
     (encoder ? peer->has_encoder_ : peer->has_decoder_) = false;
     (encoder ? peer->encoder_callbacks_ : peer->decoder_callbacks_) = {};
     last = !peer->has_encoder_ && !peer->has_decoder_;
+    // The element goes away when this returns (detach runs from its finalize): a dispatch that
+    // already copied its callback, on the timer thread or the other element's streaming thread,
+    // must be over first. Not when this thread is the one dispatching (the element was released
+    // from inside its own callback): it is past the call already.
+    const std::thread::id me = std::this_thread::get_id();
+    peer->dispatch_done_.wait(peer_guard, [&] {
+      return std::none_of(peer->dispatching_.begin(), peer->dispatching_.end(),
+                          [&](const auto& d) { return d.encoder == encoder && d.thread != me; });
+    });
   }
+  Registry& r = registry();
+  std::lock_guard guard(r.lock);
   if (last && !peer->id_.empty()) {
     auto it = r.peers.find(peer->id_);
     if (it != r.peers.end() && it->second.lock() == peer) r.peers.erase(it);
@@ -184,16 +194,26 @@ DtlsOutputs DtlsPeer::collect_locked() {
 }
 
 void DtlsPeer::dispatch(const DtlsOutputs& const_outputs) {
-  DtlsPeerCallbacks encoder, decoder;
-  {
-    std::lock_guard guard(lock_);
-    encoder = encoder_callbacks_;
-    decoder = decoder_callbacks_;
-  }
   DtlsOutputs outputs = const_outputs;
-  outputs.decoder_attached = static_cast<bool>(decoder.on_outputs);
-  if (encoder.on_outputs) encoder.on_outputs(outputs);
-  if (decoder.on_outputs) decoder.on_outputs(outputs);
+  const std::thread::id me = std::this_thread::get_id();
+  // Each side's callback is copied and marked in flight under the lock, called without it, and
+  // unmarked after: detach() waits for the mark, so the element outlives the call.
+  for (const bool encoder : {true, false}) {
+    DtlsPeerCallbacks callbacks;
+    {
+      std::lock_guard guard(lock_);
+      callbacks = encoder ? encoder_callbacks_ : decoder_callbacks_;
+      if (encoder) outputs.decoder_attached = static_cast<bool>(decoder_callbacks_.on_outputs);
+      if (!callbacks.on_outputs) continue;
+      dispatching_.push_back({me, encoder});
+    }
+    callbacks.on_outputs(outputs);
+    std::lock_guard guard(lock_);
+    auto it = std::find_if(dispatching_.begin(), dispatching_.end(),
+                           [&](const auto& d) { return d.thread == me && d.encoder == encoder; });
+    if (it != dispatching_.end()) dispatching_.erase(it);
+    dispatch_done_.notify_all();
+  }
 }
 
 void DtlsPeer::schedule_timer_locked() {

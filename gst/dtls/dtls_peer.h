@@ -8,11 +8,13 @@
 
 #include <gst/gst.h>
 
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "secmedia/dtls.h"
@@ -46,32 +48,13 @@ struct DtlsPeerCallbacks {
   std::function<void(const DtlsOutputs&)> on_outputs;
 };
 
-// Callbacks that reach `element` only while it is alive. The peer dispatches from the streaming
-// thread of either element and from its timer thread, so a dispatch can race with the element's
-// finalization elsewhere: a weak reference, turned strong for the length of the call, keeps the
-// element alive while it is called, and skips the call once the element is going.
-template <typename Element>
-DtlsPeerCallbacks weak_element_callbacks(Element* element,
-                                         void (*handler)(Element*, const DtlsOutputs&)) {
-  std::shared_ptr<GWeakRef> weak(new GWeakRef, [](GWeakRef* ref) {
-    g_weak_ref_clear(ref);
-    delete ref;
-  });
-  g_weak_ref_init(weak.get(), element);
-  return {[weak, handler](const DtlsOutputs& outputs) {
-    gpointer strong = g_weak_ref_get(weak.get());
-    if (!strong) return;
-    handler(static_cast<Element*>(strong), outputs);
-    g_object_unref(strong);
-  }};
-}
-
 class DtlsPeer {
  public:
   // Finds or creates the peer for `id`. nullptr when `id` already has an element of that kind
   // (a duplicate connection-id), with `why` set.
   static std::shared_ptr<DtlsPeer> attach(const std::string& id, bool encoder, std::string* why);
-  // Releases the element's hold on the peer; the registry entry goes with the last element.
+  // Releases the element's hold on the peer; the registry entry goes with the last element. Returns
+  // once no callback of that element is running on another thread, so the element may go.
   static void detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder);
 
   ~DtlsPeer();
@@ -119,6 +102,13 @@ class DtlsPeer {
   GstClockTime timer_time_ = GST_CLOCK_TIME_NONE;
   DtlsPeerCallbacks encoder_callbacks_;
   DtlsPeerCallbacks decoder_callbacks_;
+  // Callbacks being called right now (by thread and side), and the signal that one finished.
+  struct Dispatching {
+    std::thread::id thread;
+    bool encoder;
+  };
+  std::vector<Dispatching> dispatching_;
+  std::condition_variable dispatch_done_;
   bool has_encoder_ = false;
   bool has_decoder_ = false;
   std::string id_;

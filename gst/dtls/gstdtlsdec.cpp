@@ -276,7 +276,8 @@ bool attach(SecmediaDtlsDec* self, const std::string& id) {
     GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Duplicate connection-id"), ("%s", why.c_str()));
     return false;
   }
-  state.link.peer()->set_callbacks(false, weak_element_callbacks(self, on_outputs));
+  state.link.peer()->set_callbacks(
+      false, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
   return true;
 }
 

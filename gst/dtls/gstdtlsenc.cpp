@@ -293,7 +293,8 @@ bool attach(SecmediaDtlsEnc* self, const std::string& id) {
     return false;
   }
   state.link.set_is_client(state.is_client);
-  state.link.peer()->set_callbacks(true, weak_element_callbacks(self, on_outputs));
+  state.link.peer()->set_callbacks(
+      true, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
   return true;
 }
 
