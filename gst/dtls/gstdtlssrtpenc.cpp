@@ -16,8 +16,6 @@
 // dtlsenc leaves the bin and srtpenc's output goes to src directly.
 #include <gst/gst.h>
 
-#include <atomic>
-
 #include "dtls_element_settings.h"
 #include "dtls_srtp_bin.h"
 
@@ -65,7 +63,7 @@ struct _SecmediaDtlsSrtpEnc {
   GstElement* dtlsenc;  // nullptr once static keys disabled DTLS
   GstPad* src;          // ghost
   gboolean rtp_sync;
-  std::atomic<bool>* dtls_removal_pending;
+  gboolean dtls_removal_pending;  // object lock
   StaticKey* static_key;
   gulong key_handler, state_handler;  // on dtlsenc
 };
@@ -125,15 +123,18 @@ void remove_dtls(SecmediaDtlsSrtpEnc* self) {
 GstPadProbeReturn remove_dtls_when_idle(GstPad*, GstPadProbeInfo*, gpointer data) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(data);
   remove_dtls(self);
-  self->dtls_removal_pending->store(false);
+  GST_OBJECT_LOCK(self);
+  self->dtls_removal_pending = FALSE;
+  GST_OBJECT_UNLOCK(self);
   return GST_PAD_PROBE_REMOVE;
 }
 
 void disable_dtls(SecmediaDtlsSrtpEnc* self) {
   GST_OBJECT_LOCK(self);
-  const bool has_dtls = self->dtlsenc != nullptr;
+  const bool start = self->dtlsenc && !self->dtls_removal_pending;
+  self->dtls_removal_pending = TRUE;
   GST_OBJECT_UNLOCK(self);
-  if (!has_dtls || self->dtls_removal_pending->exchange(true)) return;
+  if (!start) return;
   // An idle probe runs at once when nothing flows, else right after the buffer in flight.
   GstPad* funnel_src = gst_element_get_static_pad(self->funnel, "src");
   gst_pad_add_probe(funnel_src, GST_PAD_PROBE_TYPE_IDLE, remove_dtls_when_idle, self, nullptr);
@@ -298,7 +299,6 @@ void dispose(GObject* object) {
 void finalize(GObject* object) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
   delete self->static_key;
-  delete self->dtls_removal_pending;
   G_OBJECT_CLASS(secmedia_dtls_srtp_enc_parent_class)->finalize(object);
 }
 
@@ -306,7 +306,7 @@ void finalize(GObject* object) {
 
 static void secmedia_dtls_srtp_enc_init(SecmediaDtlsSrtpEnc* self) {
   self->static_key = new StaticKey();
-  self->dtls_removal_pending = new std::atomic<bool>(false);
+  self->dtls_removal_pending = FALSE;
   self->rtp_sync = FALSE;
   self->key_handler = self->state_handler = 0;
   GstElement* element = GST_ELEMENT(self);
