@@ -17,6 +17,9 @@ packages=(
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   gir1.2-gst-plugins-bad-1.0            # GstWebRTC for Python
   heaptrack                             # the repeated-connect test's leak measurement
+  chromium                              # the browser peer of the webrtcbin browser test
+  gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 libgstrtspserver-1.0-dev  # secure RTSP tests
+  tcpdump                               # what crossed the socket in the secure RTSP tests
 )
 
 missing=()
