@@ -115,7 +115,8 @@ void install_dtls_common_properties(GObjectClass* klass) {
       klass, kPropPem,
       g_param_spec_string("pem", "PEM",
                           "A string containing a X509 certificate and private key in PEM format; "
-                          "reading it gives the one in use (generated when none was set)",
+                          "reading it gives the certificate in use (generated when none was "
+                          "set), never the private key",
                           nullptr, rw_ready));
   g_object_class_install_property(
       klass, kPropPeerPem,
@@ -289,7 +290,7 @@ bool DtlsElementLink::get_property(guint id, GValue* value) {
       g_value_set_enum(value, static_cast<int>(peer_ ? peer_->state() : DtlsState::fresh));
       return true;
     case kPropPem:
-      g_value_set_string(value, peer_ ? peer_->local_pem().c_str() : nullptr);
+      g_value_set_string(value, peer_ ? peer_->local_certificate_pem().c_str() : nullptr);
       return true;
     case kPropPeerPem: {
       const std::string pem = peer_ ? peer_->peer_pem() : std::string();

@@ -297,10 +297,13 @@ std::optional<SrtpKeyingMaterial> DtlsPeer::keys() {
   return connection_ ? connection_->keying_material() : std::nullopt;
 }
 
-std::string DtlsPeer::local_pem() {
+std::string DtlsPeer::local_certificate_pem() {
   std::lock_guard guard(lock_);
   if (!ensure_certificate_locked(nullptr)) return {};
-  return certificate_->certificate_pem() + certificate_->private_key_pem();
+  // The certificate only: whoever reads `pem` (webrtcbin hashes every base64 line of it for the
+  // SDP's a=fingerprint, RFC 8122 §5) must get exactly what goes on the wire, and the private key
+  // is never readable through any property.
+  return certificate_->certificate_pem();
 }
 
 std::string DtlsPeer::local_fingerprint() {

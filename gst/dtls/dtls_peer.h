@@ -76,7 +76,8 @@ class DtlsPeer {
 
   DtlsState state();
   std::optional<SrtpKeyingMaterial> keys();
-  std::string local_pem();  // the effective certificate and key (generated when none was given)
+  // The effective certificate in PEM, without its key (generated when none was given).
+  std::string local_certificate_pem();
   std::string local_fingerprint();
   std::string peer_pem();
   DtlsStats stats();

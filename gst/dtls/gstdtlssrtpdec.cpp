@@ -273,7 +273,8 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
       gobject_class, PROP_PEM,
       g_param_spec_string("pem", "PEM",
                           "A string containing a X509 certificate and private key in PEM format; "
-                          "reading it gives the one in use (generated when none was set)",
+                          "reading it gives the certificate in use (generated when none was "
+                          "set), never the private key",
                           nullptr, rw_ready));
   peer_pem_pspec = g_param_spec_string(
       "peer-pem", "Peer PEM", "The X509 certificate received in the DTLS handshake, in PEM format",

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "gst_test_support.h"
+#include "secmedia/dtls.h"
 
 namespace secmedia {
 namespace {
@@ -177,21 +178,75 @@ TEST(DtlsSrtpInterface, PemIsReadableBeforeStartAndCanBeSet) {
   g_object_get(dec, "pem", &pem, nullptr);
   ASSERT_NE(pem, nullptr);
   EXPECT_TRUE(g_str_has_prefix(pem, "-----BEGIN CERTIFICATE-----")) << pem;
-  EXPECT_NE(strstr(pem, "PRIVATE KEY-----"), nullptr);
   gchar* fingerprint = nullptr;
   g_object_get(dec, "fingerprint", &fingerprint, nullptr);
   EXPECT_TRUE(fingerprint && g_str_has_prefix(fingerprint, "sha-256 "));
-  // Setting another element's identity takes effect.
+  // Setting an identity (certificate and key, as gst-plugins-bad takes it) takes effect.
+  auto identity = secmedia::DtlsCertificate::generate(secmedia::CertificateType::ecdsa_p256);
+  ASSERT_TRUE(identity);
+  const std::string identity_pem = identity->certificate_pem() + identity->private_key_pem();
   GstElement* other = make("dtlssrtpdec");
-  g_object_set(other, "pem", pem, nullptr);
+  g_object_set(other, "pem", identity_pem.c_str(), nullptr);
   gchar* other_fingerprint = nullptr;
   g_object_get(other, "fingerprint", &other_fingerprint, nullptr);
-  EXPECT_STREQ(other_fingerprint, fingerprint);
+  EXPECT_EQ(other_fingerprint, identity->fingerprint().to_string());
+  gchar* other_pem = nullptr;
+  g_object_get(other, "pem", &other_pem, nullptr);
+  EXPECT_EQ(other_pem, identity->certificate_pem());
+  g_free(other_pem);
   g_free(other_fingerprint);
   g_free(fingerprint);
   g_free(pem);
   gst_object_unref(other);
   gst_object_unref(enc);
+  gst_object_unref(dec);
+}
+
+// webrtcbin's a=fingerprint from `pem` (it hashes every base64 line,
+// _generate_fingerprint_from_certificate). Regression: dtlssrtpdec's pem returned the private key
+// too, so webrtcbin's a=fingerprint did not match our certificate and browsers aborted the
+// handshake with "certificate unknown".
+TEST(DtlsSrtpInterface, PemIsTheCertificateOnlyAndHashesToTheFingerprint) {
+  const std::string id = "pemfp" + std::to_string(next_id++);
+  GstElement* dec = make("dtlssrtpdec");
+  GstElement* plain = make("dtlsdec");
+  g_object_set(dec, "connection-id", id.c_str(), nullptr);
+  for (GstElement* element : {dec, plain}) {
+    gchar* pem = nullptr;
+    gchar* fingerprint = nullptr;
+    g_object_get(element, "pem", &pem, "fingerprint", &fingerprint, nullptr);
+    ASSERT_NE(pem, nullptr);
+    ASSERT_NE(fingerprint, nullptr);
+    EXPECT_EQ(strstr(pem, "PRIVATE KEY"), nullptr) << GST_ELEMENT_NAME(element);
+    EXPECT_EQ(strstr(pem, "-----BEGIN"), strstr(pem, "-----BEGIN CERTIFICATE-----"));
+    EXPECT_EQ(strstr(pem + 1, "-----BEGIN"), nullptr) << "one PEM block only";
+    // What webrtcbin does: the base64 of every line not starting with "-----", decoded, hashed.
+    std::string base64;
+    gchar** lines = g_strsplit(pem, "\n", -1);
+    for (gchar** line = lines; *line; ++line) {
+      if (!g_str_has_prefix(*line, "-----")) base64 += *line;
+    }
+    g_strfreev(lines);
+    gsize der_size = 0;
+    guchar* der = g_base64_decode(base64.c_str(), &der_size);
+    GChecksum* checksum = g_checksum_new(G_CHECKSUM_SHA256);
+    g_checksum_update(checksum, der, der_size);
+    guint8 digest[32];
+    gsize digest_size = sizeof(digest);
+    g_checksum_get_digest(checksum, digest, &digest_size);
+    g_checksum_free(checksum);
+    g_free(der);
+    std::string expected = "sha-256 ";
+    for (gsize i = 0; i < digest_size; ++i) {
+      char octet[4];
+      g_snprintf(octet, sizeof(octet), i + 1 < digest_size ? "%02X:" : "%02X", digest[i]);
+      expected += octet;
+    }
+    EXPECT_EQ(expected, fingerprint) << GST_ELEMENT_NAME(element);
+    g_free(fingerprint);
+    g_free(pem);
+  }
+  gst_object_unref(plain);
   gst_object_unref(dec);
 }
 
