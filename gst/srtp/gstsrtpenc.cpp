@@ -99,6 +99,7 @@ struct EncoderState {
   SrtpCipher rtcp_cipher = kCipherAes128Icm;
   SrtpAuth rtcp_auth = kAuthHmacSha1_80;
   bool random_key = false;
+  bool key_is_random = false;  // `key` was generated here (random-key), not set by the application
   guint replay_window_size = kDefaultReplayWindow;
   bool allow_repeat_tx = false;
   guint64 key_lifetime = kMaxKeyLifetime;
@@ -178,6 +179,11 @@ std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
     return std::nullopt;
   }
   const size_t needed = info.master_key_length + info.master_salt_length;
+  if (state.key && state.key_is_random && gst_buffer_get_size(state.key) != needed) {
+    // The cipher changed after a random key was made for another one: make one that fits.
+    gst_buffer_unref(state.key);
+    state.key = nullptr;
+  }
   if (!state.key && state.random_key) {
     // Keys come from OpenSSL's CSPRNG (gst-plugins-bad used g_random_int, which is not one).
     std::vector<uint8_t> random(needed);
@@ -186,6 +192,8 @@ std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
       return std::nullopt;
     }
     state.key = gst_buffer_new_memdup(random.data(), random.size());
+    state.key_is_random = true;
+    ++state.manual_generation;  // a new key: srtpdec must take it even if the profile is the same
     OPENSSL_cleanse(random.data(), random.size());
   }
   if (!state.key) {
@@ -328,11 +336,20 @@ SrtpSession* session_for(EncoderState& state, const PadPair& pair) {
 
 // The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added and, on RTP,
 // the header privacy settings in use, so a srtpdec downstream is configured by them (lock held).
+//
+// A key the application gave (the `key` property, or `random-key`) goes out as `srtp-key`, as
+// gst-plugins-bad does: gst-rtsp-server (gst_mikey_message_new_from_caps on rtpbin's
+// send_rtp_src_N) and rtspclientsink build their MIKEY key exchange (RFC 3830) from these caps, and
+// the key is the application's to distribute anyway. A key negotiated by DTLS (the key event) never
+// does: it exists nowhere but in the key event.
 GstCaps* output_caps(EncoderState& state, GstCaps* input, const PadPair& pair) {
   GstCaps* out = rename_caps(input, pair.kind, true);
   if (SrtpSession* session = session_for(state, pair)) {
     add_cipher_fields(out, session->config().rtp_profile, session->config().rtcp_profile,
                       state.mki);
+    if (!state.event_keys && state.key) {
+      gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.key, nullptr);
+    }
     if (pair.kind == PacketKind::rtp) {
       for (guint i = 0; i < gst_caps_get_size(out); ++i) {
         set_header_privacy_fields(gst_caps_get_structure(out, i), session->config());
@@ -537,6 +554,16 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         state.rekey_needed = true;
       }
       rekey_if_needed(self, state);
+      // The stream of the caps' SSRC exists from now on (ROC 0), as in gst-plugins-bad: whoever
+      // reads `stats` for that SSRC's rollover counter before its first packet, as gst-rtsp-server
+      // does for MIKEY's crypto session (RFC 3830 §6.1), finds it.
+      guint ssrc = 0;
+      const GstStructure* s = gst_caps_get_size(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
+      SrtpSession* session = session_for(state, *pair);
+      if (pair->kind == PacketKind::rtp && s && session &&
+          gst_structure_get_uint(s, "ssrc", &ssrc) && !session->rollover_counter(ssrc)) {
+        session->set_rollover_counter(ssrc, 0);
+      }
       out = output_caps(state, caps, *pair);
       pair->caps_pending = false;
     }
@@ -769,6 +796,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_KEY:
       if (state.key) gst_buffer_unref(state.key);
       state.key = static_cast<GstBuffer*>(g_value_dup_boxed(value));
+      state.key_is_random = false;
       ++state.manual_generation;
       break;
     case PROP_MKI:

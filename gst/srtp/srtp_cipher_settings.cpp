@@ -42,10 +42,51 @@ const char* nick_of(const GEnumValue* values, int value) {
 
 }  // namespace
 
+namespace {
+
+// True when every value of `existing` is one of `ours`, with the same name and nick, and `existing`
+// has at least gst-plugins-bad 1.22's values (`required` of them, 0 to required - 1).
+bool enum_matches(GType existing, const GEnumValue* ours, int required) {
+  if (!G_TYPE_IS_ENUM(existing)) return false;
+  auto* klass = static_cast<GEnumClass*>(g_type_class_ref(existing));
+  bool matches = true;
+  for (guint i = 0; i < klass->n_values && matches; ++i) {
+    const GEnumValue& theirs = klass->values[i];
+    const GEnumValue* same = ours;
+    while (same->value_nick && same->value != theirs.value) ++same;
+    matches = same->value_nick && std::strcmp(same->value_nick, theirs.value_nick) == 0 &&
+              std::strcmp(same->value_name, theirs.value_name) == 0;
+  }
+  for (int value = 0; value < required && matches; ++value) {
+    matches = g_enum_get_value(klass, value) != nullptr;
+  }
+  g_type_class_unref(klass);
+  return matches;
+}
+
+// gst-rtsp-server (stream_make_keymgmt) and rtspsrc (request_rtcp_encoder) find srtpenc's enums
+// with g_type_from_name("GstSrtpCipherType") / ("GstSrtpAuthType") and set the properties through
+// GValues of those types, so ours carry gst-plugins-bad's names. Both plugin files (and
+// gst-plugins-bad's srtp plugin, loaded first in the same process) may get here: a type of that
+// name that matches is shared, one that does not (a different vocabulary) leaves ours under
+// `fallback_name`.
+GType register_enum(const char* name, const char* fallback_name, const GEnumValue* values,
+                    int required) {
+  if (GType existing = g_type_from_name(name)) {
+    if (enum_matches(existing, values, required)) return existing;
+    if (GType own = g_type_from_name(fallback_name)) return own;
+    return g_enum_register_static(fallback_name, values);
+  }
+  return g_enum_register_static(name, values);
+}
+
+}  // namespace
+
 GType srtp_cipher_get_type() {
   static GType type = 0;
   if (g_once_init_enter(&type)) {
-    g_once_init_leave(&type, g_enum_register_static("SecmediaSrtpCipherType", kCipherValues));
+    g_once_init_leave(&type, register_enum("GstSrtpCipherType", "SecmediaSrtpCipherType",
+                                           kCipherValues, kCipherAes256Gcm + 1));
   }
   return type;
 }
@@ -53,7 +94,8 @@ GType srtp_cipher_get_type() {
 GType srtp_auth_get_type() {
   static GType type = 0;
   if (g_once_init_enter(&type)) {
-    g_once_init_leave(&type, g_enum_register_static("SecmediaSrtpAuthType", kAuthValues));
+    g_once_init_leave(&type, register_enum("GstSrtpAuthType", "SecmediaSrtpAuthType", kAuthValues,
+                                           kAuthHmacSha1_80 + 1));
   }
   return type;
 }

@@ -1,5 +1,5 @@
-// gst-plugins-bad's cipher/auth vocabulary (enum nicks and values kept, GType names our own so both
-// plugin sets can live in one process) and its translation to secmedia profiles.
+// gst-plugins-bad's cipher/auth vocabulary (its enum GType names, values and nicks, which
+// gst-rtsp-server and rtspsrc look up by name) and its translation to secmedia profiles.
 #pragma once
 
 #include <gst/gst.h>
@@ -26,8 +26,11 @@ enum SrtpAuth : int {
   kAuthHmacSha1_80 = 2,
 };
 
-GType srtp_cipher_get_type();  // "SecmediaSrtpCipherType"
-GType srtp_auth_get_type();    // "SecmediaSrtpAuthType"
+// "GstSrtpCipherType" and "GstSrtpAuthType"; an existing type of that name is reused when its
+// values are ours (gst-plugins-bad's srtp plugin loaded first: then without aes-192-icm), else ours
+// is "SecmediaSrtpCipherType" / "SecmediaSrtpAuthType".
+GType srtp_cipher_get_type();
+GType srtp_auth_get_type();
 
 const char* cipher_nick(SrtpCipher cipher);
 const char* auth_nick(SrtpAuth auth);

@@ -3,6 +3,7 @@
 // change.
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
+#include <gst/sdp/gstmikey.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -111,18 +112,37 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-TEST(SrtpEnc, ProtectedOutputCarriesNoKeyInCaps) {
+// Regression: srtpenc's output caps had no srtp-key, so gst-rtsp-server's MIKEY (built with
+// gst_mikey_message_new_from_caps from those caps) carried no key and the receiver dropped
+// everything.
+TEST(SrtpEnc, ApplicationKeyTravelsInOutputCapsAsGstPluginsBadPutsIt) {
   EncDecChain chain;
   set_key(chain.enc->element, kKey30);
   ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(1))), GST_FLOW_OK);
   GstCaps* caps = gst_pad_get_current_caps(chain.enc->sinkpad);
   ASSERT_NE(caps, nullptr);
-  gchar* text = gst_caps_to_string(caps);
-  EXPECT_EQ(std::string(text).find("srtp-key"), std::string::npos) << text;
-  EXPECT_EQ(std::string(text).find(test::key_hex(kKey30).substr(0, 16)), std::string::npos);
-  EXPECT_NE(std::string(text).find("application/x-srtp"), std::string::npos) << text;
-  EXPECT_NE(std::string(text).find("srtp-cipher=(string)aes-128-icm"), std::string::npos) << text;
-  g_free(text);
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  EXPECT_TRUE(gst_structure_has_name(s, "application/x-srtp"));
+  GstBuffer* key = nullptr;
+  ASSERT_TRUE(gst_structure_get(s, "srtp-key", GST_TYPE_BUFFER, &key, nullptr));
+  EXPECT_EQ(test::to_bytes(key), kKey30);
+  gst_buffer_unref(key);
+  EXPECT_STREQ(gst_structure_get_string(s, "srtp-cipher"), "aes-128-icm");
+  EXPECT_STREQ(gst_structure_get_string(s, "srtp-auth"), "hmac-sha1-80");
+  EXPECT_STREQ(gst_structure_get_string(s, "srtcp-cipher"), "aes-128-icm");
+  EXPECT_STREQ(gst_structure_get_string(s, "srtcp-auth"), "hmac-sha1-80");
+  // What gst-rtsp-server does with them: a MIKEY message carrying the key.
+  GstMIKEYMessage* mikey = gst_mikey_message_new_from_caps(caps);
+  ASSERT_NE(mikey, nullptr);
+  GstCaps* back = gst_caps_new_empty_simple("application/x-srtp");
+  ASSERT_TRUE(gst_mikey_message_to_caps(mikey, back));
+  GstBuffer* mikey_key = nullptr;
+  ASSERT_TRUE(gst_structure_get(gst_caps_get_structure(back, 0), "srtp-key", GST_TYPE_BUFFER,
+                                &mikey_key, nullptr));
+  EXPECT_EQ(test::to_bytes(mikey_key), kKey30);
+  gst_buffer_unref(mikey_key);
+  gst_caps_unref(back);
+  gst_mikey_message_unref(mikey);
   gst_caps_unref(caps);
   // The protected packet differs from the plain one and carries the 10-octet tag.
   const auto out = pull_bytes(chain.enc);
@@ -130,6 +150,65 @@ TEST(SrtpEnc, ProtectedOutputCarriesNoKeyInCaps) {
   ASSERT_EQ(out.size(), plain.size() + 10);
   EXPECT_NE(std::vector<uint8_t>(out.begin() + 12, out.end() - 10),
             std::vector<uint8_t>(plain.begin() + 12, plain.end()));
+}
+
+// gst-rtsp-server sets random-key, brings srtpenc to READY "so that it generates its key", then
+// reads `key`, the caps and, for MIKEY's ROC, `stats` (streams[].roc for the sender's SSRC),
+// possibly before the first packet: all three agree, and the SSRC of the caps has a stream from the
+// start.
+TEST(SrtpEnc, RandomKeyAppearsInCapsAndTheCapsSsrcInStats) {
+  GstHarness* enc = gst_harness_new_with_padnames("srtpenc", "rtp_sink_0", "rtp_src_0");
+  gst_util_set_object_arg(G_OBJECT(enc->element), "rtp-cipher", "aes-256-icm");
+  gst_util_set_object_arg(G_OBJECT(enc->element), "rtcp-cipher", "aes-256-icm");
+  gst_util_set_object_arg(G_OBJECT(enc->element), "rtp-auth", "hmac-sha1-32");
+  g_object_set(enc->element, "random-key", TRUE, nullptr);
+  gst_harness_set_src_caps_str(enc, "application/x-rtp, ssrc=(uint)4660");
+  GstBuffer* key = nullptr;
+  g_object_get(enc->element, "key", &key, nullptr);
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(gst_buffer_get_size(key), 46u);
+  GstCaps* caps = gst_pad_get_current_caps(enc->sinkpad);
+  ASSERT_NE(caps, nullptr);
+  const GstStructure* s = gst_caps_get_structure(caps, 0);
+  GstBuffer* caps_key = nullptr;
+  ASSERT_TRUE(gst_structure_get(s, "srtp-key", GST_TYPE_BUFFER, &caps_key, nullptr));
+  EXPECT_EQ(test::to_bytes(caps_key), test::to_bytes(key));
+  EXPECT_STREQ(gst_structure_get_string(s, "srtp-cipher"), "aes-256-icm");
+  EXPECT_STREQ(gst_structure_get_string(s, "srtp-auth"), "hmac-sha1-32");
+  gst_buffer_unref(caps_key);
+  gst_buffer_unref(key);
+  gst_caps_unref(caps);
+  GstStructure* stats = test::stats_of(enc->element);
+  const GValue* streams = gst_structure_get_value(stats, "streams");
+  ASSERT_NE(streams, nullptr);
+  ASSERT_EQ(gst_value_array_get_size(streams), 1u);
+  const GstStructure* stream = gst_value_get_structure(gst_value_array_get_value(streams, 0));
+  guint ssrc = 0, roc = 99;
+  EXPECT_TRUE(gst_structure_get_uint(stream, "ssrc", &ssrc));
+  EXPECT_TRUE(gst_structure_get_uint(stream, "roc", &roc));
+  EXPECT_EQ(ssrc, 4660u);
+  EXPECT_EQ(roc, 0u);
+  gst_structure_free(stats);
+  gst_harness_teardown(enc);
+}
+
+// Keys negotiated by DTLS never appear in caps: they exist only in the key event.
+TEST(SrtpEnc, DtlsKeysNeverAppearInCaps) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);  // an application key first, then DTLS takes over
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(1))), GST_FLOW_OK);
+  const auto keys = test::dtls_keys(SrtpProfile::aead_aes_128_gcm, DtlsRole::client, 0x33);
+  ASSERT_TRUE(gst_harness_push_upstream_event(chain.enc, gst::make_srtp_keys_event(keys, false)));
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(2))), GST_FLOW_OK);
+  GstCaps* caps = gst_pad_get_current_caps(chain.enc->sinkpad);
+  ASSERT_NE(caps, nullptr);
+  gchar* text = gst_caps_to_string(caps);
+  EXPECT_EQ(std::string(text).find("srtp-key"), std::string::npos) << text;
+  EXPECT_EQ(std::string(text).find(test::key_hex(keys.material.local_key).substr(0, 12)),
+            std::string::npos);
+  EXPECT_NE(std::string(text).find("srtp-cipher=(string)aes-128-gcm"), std::string::npos) << text;
+  g_free(text);
+  gst_caps_unref(caps);
 }
 
 // Never send under a throw-away key: without keys srtpenc drops and counts; keys from a DTLS
@@ -589,9 +668,30 @@ TEST(SrtpDec, ShortKeyInCapsIsRefusedClearly) {
   gst_harness_teardown(dec);
 }
 
-void capture_log(GstDebugCategory*, GstDebugLevel, const gchar*, const gchar*, gint, GObject*,
-                 GstDebugMessage* message, gpointer data) {
-  static_cast<std::string*>(data)->append(gst_debug_message_get(message)).append("\n");
+// Each line is "<category> <message>".
+void capture_log(GstDebugCategory* category, GstDebugLevel, const gchar*, const gchar*, gint,
+                 GObject*, GstDebugMessage* message, gpointer data) {
+  static_cast<std::string*>(data)
+      ->append(gst_debug_category_get_name(category))
+      .append(" ")
+      .append(gst_debug_message_get(message))
+      .append("\n");
+}
+
+// The lines of `log` written by secmedia's own debug categories.
+std::string our_lines(const std::string& log) {
+  std::string ours;
+  size_t start = 0;
+  while (start < log.size()) {
+    size_t end = log.find('\n', start);
+    if (end == std::string::npos) end = log.size();
+    const std::string line = log.substr(start, end - start);
+    for (const char* category : {"srtpenc ", "srtpdec ", "dtls"}) {
+      if (line.rfind(category, 0) == 0) ours += line + "\n";
+    }
+    start = end + 1;
+  }
+  return ours;
 }
 
 std::string spaced_hex(const std::vector<uint8_t>& bytes) {
@@ -600,8 +700,9 @@ std::string spaced_hex(const std::vector<uint8_t>& bytes) {
   return out.substr(0, out.size() - 1);
 }
 
-// Keys never reach the debug log, at any level, whether set as a property or carried by the key
-// event (its boxed value has no string form), nor the caps a pipeline shows with -v.
+// Keys negotiated by DTLS never reach the debug log, at any level (the key event's boxed value has
+// no string form). A key the application set travels in srtpenc's output caps, as with
+// gst-plugins-bad, which GStreamer itself logs; our own categories never print it.
 TEST(Security, KeysNeverAppearInDebugOutput) {
   std::string log;
   (gst_debug_add_log_function)(capture_log, &log, nullptr);
@@ -631,22 +732,28 @@ TEST(Security, KeysNeverAppearInDebugOutput) {
   (gst_debug_add_log_function)(nullptr, nullptr, nullptr);  // the default one again
   ASSERT_GT(log.size(), 10000u) << "the log capture did not work";
   EXPECT_NE(log.find("secmedia-srtp-keys"), std::string::npos) << "the key event was not logged";
-  const std::vector<std::vector<uint8_t>> secrets = {
+  const std::vector<std::vector<uint8_t>> application_secrets = {
       std::vector<uint8_t>(kKey30.begin(), kKey30.begin() + 12),
       std::vector<uint8_t>(kKey30.begin() + 16, kKey30.end()),
+  };
+  const std::vector<std::vector<uint8_t>> dtls_secrets = {
       std::vector<uint8_t>(dtls.material.local_key.begin(), dtls.material.local_key.begin() + 8),
       std::vector<uint8_t>(dtls.material.remote_key.begin(), dtls.material.remote_key.begin() + 8),
       dtls.material.local_salt,
   };
-  std::string lower_log = log;
-  for (char& c : lower_log) c = static_cast<char>(g_ascii_tolower(c));
-  for (const auto& secret : secrets) {
-    EXPECT_EQ(lower_log.find(test::key_hex(secret)), std::string::npos) << test::key_hex(secret);
-    EXPECT_EQ(lower_log.find(spaced_hex(secret)), std::string::npos) << spaced_hex(secret);
+  const std::string ours = our_lines(log);
+  ASSERT_NE(ours.find("srtpenc keyed"), std::string::npos) << "srtpenc's log was not captured";
+  const auto expect_absent = [](const std::string& text, const std::vector<uint8_t>& secret) {
+    std::string lower = text;
+    for (char& c : lower) c = static_cast<char>(g_ascii_tolower(c));
+    EXPECT_EQ(lower.find(test::key_hex(secret)), std::string::npos) << test::key_hex(secret);
+    EXPECT_EQ(lower.find(spaced_hex(secret)), std::string::npos) << spaced_hex(secret);
     gchar* base64 = g_base64_encode(secret.data(), secret.size());
-    EXPECT_EQ(log.find(std::string(base64).substr(0, 10)), std::string::npos) << base64;
+    EXPECT_EQ(text.find(std::string(base64).substr(0, 10)), std::string::npos) << base64;
     g_free(base64);
-  }
+  };
+  for (const auto& secret : dtls_secrets) expect_absent(log, secret);
+  for (const auto& secret : application_secrets) expect_absent(ours, secret);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // srtpenc and srtpdec show gst-plugins-bad 1.22's interface (names, pads, properties, enums,
-// signals) with GType names of their own, and are loaded from our plugin file.
+// signals, the enum GType names applications look up) and are loaded from our plugin file.
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
@@ -43,7 +43,7 @@ TEST(SrtpEncInterface, PropertiesPadsAndSignalsOfGstPluginsBad) {
                                       {4, "aes-256-gcm"},
                                       {5, "aes-192-icm"}});
     EXPECT_EQ(G_PARAM_SPEC_ENUM(property(enc, name))->default_value, 1);
-    EXPECT_STREQ(g_type_name(property(enc, name)->value_type), "SecmediaSrtpCipherType");
+    EXPECT_STREQ(g_type_name(property(enc, name)->value_type), "GstSrtpCipherType");
   }
   for (const char* name : {"rtp-auth", "rtcp-auth"}) {
     expect_enum(property(enc, name), {{0, "null"}, {1, "hmac-sha1-32"}, {2, "hmac-sha1-80"}});
@@ -141,6 +141,43 @@ TEST(SrtpDecInterface, PropertiesPadsAndSignalsOfGstPluginsBad) {
   EXPECT_TRUE(gst_structure_has_field(stats, "recv-drop-count"));
   gst_structure_free(stats);
   gst_object_unref(dec);
+}
+
+// Regression: GstSrtpCipherType/GstSrtpAuthType were not found by name, so gst-rtsp-server crashed
+// answering a RECORD ANNOUNCE (stream_make_keymgmt) and rtspsrc could not set its RTCP encoder.
+TEST(SrtpEncInterface, EnumTypesAreFoundByNameAsRtspsrcAndGstRtspServerDo) {
+  GstElement* enc = gst_element_factory_make("srtpenc", nullptr);
+  ASSERT_NE(enc, nullptr);
+  const GType cipher_type = g_type_from_name("GstSrtpCipherType");
+  const GType auth_type = g_type_from_name("GstSrtpAuthType");
+  ASSERT_NE(cipher_type, 0u);
+  ASSERT_NE(auth_type, 0u);
+  EXPECT_EQ(property(enc, "rtcp-cipher")->value_type, cipher_type);
+  EXPECT_EQ(property(enc, "rtcp-auth")->value_type, auth_type);
+  // rtspsrc's request_rtcp_encoder: GValues of the looked-up types, filled from the MIKEY caps'
+  // nicks.
+  GValue cipher = G_VALUE_INIT;
+  GValue auth = G_VALUE_INIT;
+  g_value_init(&cipher, cipher_type);
+  g_value_init(&auth, auth_type);
+  ASSERT_TRUE(gst_value_deserialize(&cipher, "aes-256-icm"));
+  ASSERT_TRUE(gst_value_deserialize(&auth, "hmac-sha1-32"));
+  g_object_set_property(G_OBJECT(enc), "rtp-cipher", &cipher);
+  g_object_set_property(G_OBJECT(enc), "rtcp-auth", &auth);
+  g_value_unset(&cipher);
+  g_value_unset(&auth);
+  // gst-rtsp-server's stream_make_keymgmt: ints through the looked-up classes to nicks.
+  gint rtp_cipher = -1, rtcp_auth = -1;
+  g_object_get(enc, "rtp-cipher", &rtp_cipher, "rtcp-auth", &rtcp_auth, nullptr);
+  auto* cipher_class = static_cast<GEnumClass*>(g_type_class_ref(cipher_type));
+  auto* auth_class = static_cast<GEnumClass*>(g_type_class_ref(auth_type));
+  ASSERT_NE(g_enum_get_value(cipher_class, rtp_cipher), nullptr);
+  ASSERT_NE(g_enum_get_value(auth_class, rtcp_auth), nullptr);
+  EXPECT_STREQ(g_enum_get_value(cipher_class, rtp_cipher)->value_nick, "aes-256-icm");
+  EXPECT_STREQ(g_enum_get_value(auth_class, rtcp_auth)->value_nick, "hmac-sha1-32");
+  g_type_class_unref(cipher_class);
+  g_type_class_unref(auth_class);
+  gst_object_unref(enc);
 }
 
 // GST_PLUGIN_PATH=<build>/gst alone makes ours the srtp plugin, although gst-plugins-bad is
