@@ -971,7 +971,9 @@ static void secmedia_srtp_enc_class_init(SecmediaSrtpEncClass* klass) {
           "key", "Key",
           "Master key and salt (30 bytes for AES-128-ICM, 38 for AES-192-ICM, 46 for "
           "AES-256-ICM, 28 for AES-128-GCM, 44 for AES-256-GCM). Ignored while a "
-          "DTLS element downstream provides keys. Never shown in caps or logs.",
+          "DTLS element downstream provides keys. Sent in the output caps as srtp-key (as "
+          "gst-plugins-bad does: MIKEY in gst-rtsp-server and rtspclientsink reads it there); "
+          "keys negotiated by DTLS never appear in caps, logs or properties.",
           GST_TYPE_BUFFER, mutable_flags));
   g_object_class_install_property(
       gobject_class, PROP_RTP_CIPHER,
@@ -994,8 +996,9 @@ static void secmedia_srtp_enc_class_init(SecmediaSrtpEncClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_RANDOM_KEY,
       g_param_spec_boolean("random-key", "Generate random key",
-                           "Generate a random key from OpenSSL's CSPRNG if no key is set", FALSE,
-                           flags));
+                           "Generate a random key from OpenSSL's CSPRNG if no key is set (at the "
+                           "change to READY; then readable as key and sent in the caps)",
+                           FALSE, flags));
   g_object_class_install_property(
       gobject_class, PROP_REPLAY_WINDOW_SIZE,
       g_param_spec_uint("replay-window-size", "Replay window size",
