@@ -146,6 +146,10 @@ struct DtlsConnection::Impl {
   std::optional<SrtpKeyingMaterial> keys;
   std::string peer_pem;
 
+  // DtlsConfig::await_peer_fingerprints: datagrams held until the fingerprints come.
+  bool awaiting_fingerprints = false;
+  std::deque<std::vector<uint8_t>> held;
+
   bool started = false;
   bool handshake_begun = false;  // a client's at start(), a server's at the first datagram
   DtlsTime started_at{};
@@ -155,6 +159,8 @@ struct DtlsConnection::Impl {
   DtlsStats stats;
 
   bool setup(std::string* why);
+  bool may_carry_peer_certificate(std::span<const uint8_t> datagram) const;
+  void process(std::span<const uint8_t> datagram);
   void set_state(DtlsState next, std::string reason = {});
   void fail(std::string reason);
   void drive_handshake();
@@ -235,6 +241,39 @@ bool DtlsConnection::Impl::setup(std::string* why) {
     if (config.cookie_exchange) SSL_set_options(ssl.get(), SSL_OP_COOKIE_EXCHANGE);
   }
   return true;
+}
+
+// Whether OpenSSL could meet the peer's certificate in `datagram`. Only the first flight of each
+// side is certificate-free (RFC 6347 §4.2.4): a ClientHello (handshake type 1) for a server, a
+// HelloVerifyRequest (type 3) for a client, in epoch-0 handshake records (RFC 6347 §4.1). Anything
+// else, or a record that does not parse, may be.
+bool DtlsConnection::Impl::may_carry_peer_certificate(std::span<const uint8_t> datagram) const {
+  constexpr size_t kRecordHeader = 13;  // type, version, epoch, sequence number, length
+  constexpr uint8_t kHandshake = 22;
+  const uint8_t first_flight = config.role == DtlsRole::server ? 1 : 3;
+  size_t offset = 0;
+  while (offset < datagram.size()) {
+    if (datagram.size() - offset < kRecordHeader + 1) return true;
+    const uint8_t* record = datagram.data() + offset;
+    const size_t length = (size_t{record[11]} << 8) | record[12];
+    const unsigned epoch = (unsigned{record[3]} << 8) | record[4];
+    if (record[0] != kHandshake || epoch != 0 || length == 0 ||
+        length > datagram.size() - offset - kRecordHeader ||
+        record[kRecordHeader] != first_flight) {
+      return true;
+    }
+    offset += kRecordHeader + length;
+  }
+  return false;
+}
+
+void DtlsConnection::Impl::process(std::span<const uint8_t> datagram) {
+  bio.push_incoming(datagram);
+  if (state == DtlsState::connected) {
+    read_application_data();
+  } else {
+    drive_handshake();
+  }
 }
 
 void DtlsConnection::Impl::set_state(DtlsState next, std::string reason) {
@@ -453,6 +492,7 @@ DtlsConnection::~DtlsConnection() = default;
 std::unique_ptr<DtlsConnection> DtlsConnection::create(const DtlsConfig& config, std::string* why) {
   auto impl = std::make_unique<Impl>();
   impl->config = config;
+  impl->awaiting_fingerprints = config.await_peer_fingerprints && config.peer_fingerprints.empty();
   if (!impl->setup(why)) return nullptr;
   return std::unique_ptr<DtlsConnection>(new DtlsConnection(std::move(impl)));
 }
@@ -488,12 +528,46 @@ void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime
     s.handshake_begun = true;
     s.started_at = now;
   }
-  s.bio.push_incoming(datagram);
-  if (s.state == DtlsState::connected) {
-    s.read_application_data();
-  } else {
-    s.drive_handshake();
+  if (s.awaiting_fingerprints && s.may_carry_peer_certificate(datagram)) {
+    // Bounded: a retransmitted flight replaces nothing, the oldest datagram goes first.
+    constexpr size_t kMaxHeld = 32;
+    if (s.held.size() == kMaxHeld) {
+      s.held.pop_front();
+      ++s.stats.datagrams_rejected;
+    }
+    s.held.emplace_back(datagram.begin(), datagram.end());
+    return;
   }
+  s.process(datagram);
+}
+
+void DtlsConnection::set_peer_fingerprints(std::vector<Fingerprint> fingerprints, DtlsTime now) {
+  Impl& s = *impl_;
+  s.last_now = now;
+  if (s.state == DtlsState::connected || s.state == DtlsState::failed ||
+      s.state == DtlsState::closed) {
+    return;
+  }
+  s.awaiting_fingerprints = false;
+  std::deque<std::vector<uint8_t>> held;
+  held.swap(s.held);
+  if (fingerprints.empty()) {
+    // RFC 8122 §5: the fingerprint is what authenticates the peer; without one it is anybody.
+    s.bio.drop_outgoing();
+    s.fail(
+        "the remote description carries no certificate fingerprint (a=fingerprint, RFC 8122), "
+        "so the peer cannot be authenticated");
+    return;
+  }
+  s.config.peer_fingerprints = std::move(fingerprints);
+  for (const auto& datagram : held) {
+    if (s.state == DtlsState::failed || s.state == DtlsState::closed) break;
+    s.process(datagram);
+  }
+}
+
+bool DtlsConnection::awaiting_peer_fingerprints() const {
+  return impl_->awaiting_fingerprints;
 }
 
 void DtlsConnection::handle_timeout(DtlsTime now) {
@@ -503,8 +577,12 @@ void DtlsConnection::handle_timeout(DtlsTime now) {
   if (s.state == DtlsState::connecting && s.handshake_begun &&
       now - s.started_at >= s.config.handshake_timeout) {
     s.bio.drop_outgoing();
-    s.fail("the DTLS handshake did not complete within " +
-           seconds_text(s.config.handshake_timeout));
+    s.fail(s.awaiting_fingerprints
+               ? "no fingerprint to check the peer's certificate against arrived within " +
+                     seconds_text(s.config.handshake_timeout) +
+                     " (the remote description was never set)"
+               : "the DTLS handshake did not complete within " +
+                     seconds_text(s.config.handshake_timeout));
     return;
   }
   ERR_clear_error();

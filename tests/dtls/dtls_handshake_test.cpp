@@ -186,6 +186,116 @@ TEST(DtlsFingerprints, MismatchFailsWithAMessageNamingBoth) {
       << p.server->failure_reason();
 }
 
+// Fingerprints that arrive after the handshake started (webrtcbin: the peer's ClientHello or its
+// second flight can come before the remote SDP is applied): the certificate is only accepted once
+// they are known, and checked against them.
+class DtlsLateFingerprints : public ::testing::TestWithParam<DtlsRole> {};
+
+struct LateFingerprintPair {
+  std::shared_ptr<const DtlsCertificate> client_cert = certificate();
+  std::shared_ptr<const DtlsCertificate> server_cert = certificate();
+  DtlsRole waiting;
+  std::unique_ptr<Pair> pair;
+
+  explicit LateFingerprintPair(DtlsRole waiting_role,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(20))
+      : waiting(waiting_role) {
+    DtlsConfig client_config = config(DtlsRole::client, client_cert);
+    DtlsConfig server_config = config(DtlsRole::server, server_cert);
+    DtlsConfig& late = waiting == DtlsRole::client ? client_config : server_config;
+    late.await_peer_fingerprints = true;
+    late.handshake_timeout = timeout;
+    pair = std::make_unique<Pair>(client_config, server_config);
+  }
+  DtlsConnection& late() { return waiting == DtlsRole::client ? *pair->client : *pair->server; }
+  DtlsConnection& other() { return waiting == DtlsRole::client ? *pair->server : *pair->client; }
+  EventLog& late_log() { return waiting == DtlsRole::client ? pair->client_log : pair->server_log; }
+  Fingerprint true_peer_fingerprint() {
+    return (waiting == DtlsRole::client ? server_cert : client_cert)->fingerprint();
+  }
+  // Runs the handshake until the waiting side has held the datagrams carrying the certificate.
+  void run_until_held() {
+    pair->server->start(SimulatedNetwork::now());
+    pair->client->start(SimulatedNetwork::now());
+    // Long enough for several retransmissions of every flight (timers of 20 ms and up).
+    pair->network->run(
+        [this] {
+          pair->settled();
+          return false;
+        },
+        std::chrono::milliseconds(400));
+  }
+};
+
+TEST_P(DtlsLateFingerprints, HandshakeWaitsThenConnectsWithTheRightOne) {
+  LateFingerprintPair p(GetParam());
+  p.run_until_held();
+  EXPECT_TRUE(p.late().awaiting_peer_fingerprints());
+  EXPECT_EQ(p.late().state(), DtlsState::connecting);
+  EXPECT_FALSE(p.late().keying_material()) << "no key before the peer is verified";
+  EXPECT_TRUE(p.late_log().peer_fingerprints.empty());
+  const Fingerprint other_algorithm =
+      (p.waiting == DtlsRole::client ? p.server_cert : p.client_cert)
+          ->fingerprint(FingerprintAlgorithm::sha384);
+  // Several fingerprints (RFC 8122 §5): one of them matching is enough.
+  p.late().set_peer_fingerprints({certificate()->fingerprint(), other_algorithm},
+                                 SimulatedNetwork::now());
+  EXPECT_FALSE(p.late().awaiting_peer_fingerprints());
+  ASSERT_TRUE(p.pair->network->run([&] { return p.pair->settled(); }, 15s));
+  EXPECT_EQ(p.pair->client->state(), DtlsState::connected) << p.pair->client->failure_reason();
+  EXPECT_EQ(p.pair->server->state(), DtlsState::connected) << p.pair->server->failure_reason();
+  expect_matching_keys(*p.pair, SrtpProfile::aead_aes_128_gcm);
+}
+
+TEST_P(DtlsLateFingerprints, AWrongFingerprintFailsNamingBothAndExportsNoKey) {
+  LateFingerprintPair p(GetParam());
+  p.run_until_held();
+  const Fingerprint impostor = certificate()->fingerprint();
+  p.late().set_peer_fingerprints({impostor}, SimulatedNetwork::now());
+  ASSERT_TRUE(p.pair->network->run([&] { return p.pair->settled(); }, 15s));
+  EXPECT_EQ(p.late().state(), DtlsState::failed);
+  const std::string reason = p.late().failure_reason();
+  EXPECT_NE(reason.find(impostor.to_string()), std::string::npos) << reason;
+  EXPECT_NE(reason.find(p.true_peer_fingerprint().to_string()), std::string::npos) << reason;
+  EXPECT_TRUE(p.late_log().keys.empty());
+  EXPECT_FALSE(p.late().keying_material());
+  EXPECT_NE(p.other().state(), DtlsState::connected);
+}
+
+TEST_P(DtlsLateFingerprints, ADescriptionWithoutFingerprintFails) {
+  LateFingerprintPair p(GetParam());
+  p.run_until_held();
+  p.late().set_peer_fingerprints({}, SimulatedNetwork::now());
+  p.pair->settled();
+  EXPECT_EQ(p.late().state(), DtlsState::failed);
+  EXPECT_NE(p.late().failure_reason().find("no certificate fingerprint"), std::string::npos)
+      << p.late().failure_reason();
+  EXPECT_TRUE(p.late_log().keys.empty());
+}
+
+TEST_P(DtlsLateFingerprints, FingerprintsThatNeverComeFailInBoundedTime) {
+  LateFingerprintPair p(GetParam(), std::chrono::milliseconds(600));
+  p.pair->server->start(SimulatedNetwork::now());
+  p.pair->client->start(SimulatedNetwork::now());
+  p.pair->network->run(
+      [&] {
+        p.pair->settled();
+        return p.late().state() == DtlsState::failed;
+      },
+      10s);
+  EXPECT_EQ(p.late().state(), DtlsState::failed);
+  EXPECT_NE(p.late().failure_reason().find("remote description was never set"), std::string::npos)
+      << p.late().failure_reason();
+  EXPECT_TRUE(p.late_log().keys.empty());
+}
+
+INSTANTIATE_TEST_SUITE_P(Roles, DtlsLateFingerprints,
+                         ::testing::Values(DtlsRole::client, DtlsRole::server),
+                         [](const auto& info) {
+                           return info.param == DtlsRole::client ? std::string("client")
+                                                                 : std::string("server");
+                         });
+
 TEST(DtlsSrtpNegotiation, NoCommonProfileFailsClearlyOnBothSides) {
   DtlsConfig client_config = config(DtlsRole::client);
   DtlsConfig server_config = config(DtlsRole::server);

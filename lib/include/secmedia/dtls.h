@@ -106,6 +106,12 @@ struct DtlsConfig {
   std::chrono::milliseconds handshake_timeout{30000};
   // Server: answer a first ClientHello with a HelloVerifyRequest cookie (RFC 6347 §4.2.1).
   bool cookie_exchange = false;
+  // The expected fingerprints come later (from a remote SDP, RFC 8122 §5) and the peer must be
+  // checked against them: while peer_fingerprints is empty and set_peer_fingerprints() has not been
+  // called, every datagram that could carry the peer's certificate is held back (a server still
+  // answers ClientHello, a client HelloVerifyRequest), so no certificate is accepted and no key
+  // exported unverified. The handshake timeout still runs.
+  bool await_peer_fingerprints = false;
 };
 
 namespace dtls_event {
@@ -169,6 +175,13 @@ class DtlsConnection {
   bool send(std::span<const uint8_t> data);
   // Sends close_notify (RFC 5246 §7.2.1) and moves to closed.
   void close(DtlsTime now);
+  // The fingerprints the peer's certificate must match (any one of them), when they were not known
+  // at create() (see DtlsConfig::await_peer_fingerprints): held datagrams are processed now. An
+  // empty list fails the handshake (a peer that cannot be authenticated is not one to talk to).
+  // Ignored once connected, failed or closed.
+  void set_peer_fingerprints(std::vector<Fingerprint> fingerprints, DtlsTime now);
+  // True while the handshake waits for set_peer_fingerprints().
+  bool awaiting_peer_fingerprints() const;
 
   DtlsState state() const;
   const std::string& failure_reason() const;
