@@ -9,7 +9,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "rate_limited_log.h"
@@ -31,9 +30,6 @@ using namespace secmedia::gst;
 namespace {
 
 constexpr guint kDefaultReplayWindow = 1024;
-// SSRCs for which request-key gave nothing are not asked again until keys change; the set is
-// bounded.
-constexpr size_t kMaxRefusedSsrcs = 4096;
 
 enum {
   PROP_0,
@@ -85,7 +81,6 @@ struct DecoderState {
   HeaderPrivacyFields event_privacy;
   // Keys per SSRC from caps or signals; they take precedence over the event's.
   std::unordered_map<uint32_t, SsrcKeys> ssrc_keys;
-  std::unordered_set<uint32_t> refused_ssrcs;
 
   // Drops that happen before a session is chosen (no key, too short to name an SSRC).
   uint64_t dropped_no_key = 0;
@@ -224,7 +219,6 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
       entry.session = std::move(fresh);
     }
   }
-  state.refused_ssrcs.erase(ssrc);
   entry.keys = std::move(keys);
   GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc,
                   entry.passthrough
@@ -262,7 +256,6 @@ void install_event_keys(SecmediaSrtpDec* self, const KeyEventValue& value) {
   // The peer protects with its own write key: this endpoint's remote key.
   state.event_session->add_master_key(m.remote_key, m.remote_salt);
   state.event_keys = value;
-  state.refused_ssrcs.clear();
   GST_INFO_OBJECT(self, "keyed by upstream: %s (generation %u)",
                   std::string(secmedia::profile_info(m.profile).name).c_str(), m.generation);
 }
@@ -316,7 +309,10 @@ Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified
     session = state.event_session.get();
   }
   if (!session) {
-    if (may_ask && !state.refused_ssrcs.count(c.ssrc)) {
+    // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
+    // rtspsrc answer nothing until the key management (MIKEY in SETUP or the SDP) has run, and
+    // nothing is kept for an SSRC that got no keys.
+    if (may_ask) {
       outcome.needs_key = true;
       return outcome;
     }
@@ -355,10 +351,6 @@ bool ask_application(SecmediaSrtpDec* self, guint signal, uint32_t ssrc) {
     }
   }
   if (caps) gst_caps_unref(caps);
-  if (!installed && signal == SIGNAL_REQUEST_KEY) {
-    if (state.refused_ssrcs.size() >= kMaxRefusedSsrcs) state.refused_ssrcs.clear();
-    state.refused_ssrcs.insert(ssrc);
-  }
   return installed;
 }
 
@@ -648,7 +640,6 @@ void clear_keys(SecmediaSrtpDec* self) {
   std::lock_guard guard(state.lock);
   for (auto& [ssrc, entry] : state.ssrc_keys) retire(state, entry.session);
   state.ssrc_keys.clear();
-  state.refused_ssrcs.clear();
   retire(state, state.event_session);
   state.event_keys.reset();
 }
@@ -660,7 +651,6 @@ void remove_key(SecmediaSrtpDec* self, guint ssrc) {
     retire(state, it->second.session);
     state.ssrc_keys.erase(it);
   }
-  state.refused_ssrcs.erase(ssrc);
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {

@@ -415,6 +415,9 @@ struct RequestKeyLog {
 
 // request-key is emitted for an unknown SSRC with no lock held (the handler reads `stats`); a NULL
 // answer is remembered, so a flood of packets from that SSRC does not flood the application.
+// Regression: srtpdec asked request-key once per SSRC, so an SSRC whose first packet came before
+// the application had its key (gst-rtsp-server before SETUP's KeyMgmt, rtspsrc before MIKEY) was
+// never decrypted; gst-plugins-bad asks on every packet of an SSRC without keys.
 TEST(SrtpDec, RequestKeySignalAndItsNegativeAnswer) {
   GstHarness* enc = gst_harness_new_with_padnames("srtpenc", "rtp_sink_0", "rtp_src_0");
   gst_harness_set_src_caps_str(enc, "application/x-rtp");
@@ -431,26 +434,33 @@ TEST(SrtpDec, RequestKeySignalAndItsNegativeAnswer) {
                      return l->answer && ssrc == 0x1234 ? caps_for_key(ssrc, kKey30) : nullptr;
                    }),
                    &log);
-  for (uint32_t ssrc : {0x1234u, 0x5678u}) {
-    for (uint16_t seq = 0; seq < 3; ++seq) {
-      ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(seq, ssrc))), GST_FLOW_OK);
-      ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
-    }
-  }
-  EXPECT_EQ(log.ssrcs, (std::vector<guint>{0x1234, 0x5678}));
+  const auto push = [&](uint16_t seq, uint32_t ssrc) {
+    ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(seq, ssrc))), GST_FLOW_OK);
+    ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
+  };
+  // No key yet: every packet asks, and is dropped.
+  log.answer = false;
+  for (uint16_t seq = 0; seq < 2; ++seq) push(seq, 0x1234);
+  EXPECT_EQ(log.ssrcs, (std::vector<guint>{0x1234, 0x1234}));
+  EXPECT_EQ(gst_harness_buffers_received(dec), 0u);
+  // The application has the key now: the next packet gets it, later ones need not ask.
+  log.answer = true;
+  for (uint16_t seq = 2; seq < 5; ++seq) push(seq, 0x1234);
+  for (uint16_t seq = 0; seq < 3; ++seq) push(seq, 0x5678);
+  EXPECT_EQ(log.ssrcs, (std::vector<guint>{0x1234, 0x1234, 0x1234, 0x5678, 0x5678, 0x5678}));
   EXPECT_EQ(gst_harness_buffers_received(dec), 3u);
-  EXPECT_EQ(test::drop_count(dec->element, "no-key"), 3u);
+  EXPECT_EQ(test::drop_count(dec->element, "no-key"), 5u);
 
   // remove-key forgets the SSRC: its next packet asks again.
   g_signal_emit_by_name(dec->element, "remove-key", 0x1234u);
-  ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(3, 0x1234))), GST_FLOW_OK);
-  ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
-  EXPECT_EQ(log.ssrcs.size(), 3u);
-  // clear-keys forgets everything, including the refusal for 0x5678.
+  push(5, 0x1234);
+  EXPECT_EQ(log.ssrcs.size(), 7u);
+  EXPECT_EQ(gst_harness_buffers_received(dec), 4u);
+  // clear-keys forgets everything.
   g_signal_emit_by_name(dec->element, "clear-keys");
-  ASSERT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(4, 0x5678))), GST_FLOW_OK);
-  ASSERT_EQ(gst_harness_push(dec, gst_harness_pull(enc)), GST_FLOW_OK);
-  EXPECT_EQ(log.ssrcs.back(), 0x5678u);
+  push(6, 0x1234);
+  EXPECT_EQ(log.ssrcs.size(), 8u);
+  EXPECT_EQ(gst_harness_buffers_received(dec), 5u);
   gst_harness_teardown(enc);
   gst_harness_teardown(dec);
 }
