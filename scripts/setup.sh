@@ -16,6 +16,7 @@ packages=(
   gstreamer1.0-nice gir1.2-nice-0.1     # webrtcbin tests and example: ICE, and its agent from Python
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
   gir1.2-gst-plugins-bad-1.0            # GstWebRTC for Python
+  libgstreamer-plugins-bad1.0-dev       # GstWebRTC: dtlssrtpdec reads webrtcbin's remote description
   heaptrack                             # the repeated-connect test's leak measurement
   chromium                              # the browser peer of the webrtcbin browser test
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 libgstrtspserver-1.0-dev  # secure RTSP tests

@@ -88,6 +88,14 @@ void DtlsPeer::detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder) {
   }
 }
 
+std::shared_ptr<DtlsPeer> DtlsPeer::find(const std::string& id) {
+  if (id.empty()) return nullptr;
+  Registry& r = registry();
+  std::lock_guard guard(r.lock);
+  auto it = r.peers.find(id);
+  return it == r.peers.end() ? nullptr : it->second.lock();
+}
+
 DtlsPeer::~DtlsPeer() {
   if (timer_) {
     gst_clock_id_unschedule(timer_);
@@ -145,12 +153,16 @@ bool DtlsPeer::start(GstClock* clock, std::string* why) {
         std::max(config.initial_retransmission_timeout, std::chrono::milliseconds(60000));
     config.max_retransmissions = 12;
     config.handshake_timeout = std::chrono::milliseconds(settings_.handshake_timeout_ms);
+    config.await_peer_fingerprints = settings_.await_peer_fingerprints;
     connection_ = DtlsConnection::create(config, why);
     if (!connection_) return false;
     if (clock_) gst_object_unref(clock_);
     clock_ = clock ? GST_CLOCK(gst_object_ref(clock)) : gst_system_clock_obtain();
     last_state_ = DtlsState::fresh;
     connection_->start(DtlsTime(now_locked()));
+    if (connection_->awaiting_peer_fingerprints() && remote_fingerprints_) {
+      connection_->set_peer_fingerprints(*remote_fingerprints_, DtlsTime(now_locked()));
+    }
     outputs = collect_locked();
     schedule_timer_locked();
   }
@@ -256,6 +268,19 @@ void DtlsPeer::handle_datagram(std::span<const uint8_t> datagram) {
     std::lock_guard guard(lock_);
     if (!connection_) return;
     connection_->handle_datagram(datagram, DtlsTime(now_locked()));
+    outputs = collect_locked();
+    schedule_timer_locked();
+  }
+  dispatch(outputs);
+}
+
+void DtlsPeer::provide_peer_fingerprints(std::vector<Fingerprint> fingerprints) {
+  DtlsOutputs outputs;
+  {
+    std::lock_guard guard(lock_);
+    remote_fingerprints_ = fingerprints;
+    if (!connection_ || !connection_->awaiting_peer_fingerprints()) return;
+    connection_->set_peer_fingerprints(std::move(fingerprints), DtlsTime(now_locked()));
     outputs = collect_locked();
     schedule_timer_locked();
   }

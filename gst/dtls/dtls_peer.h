@@ -30,6 +30,9 @@ struct DtlsPeerSettings {
   guint mtu = 1200;
   guint retransmission_timeout_ms = 1000;
   guint handshake_timeout_ms = 30000;
+  // Inside webrtcbin: the peer's certificate is only accepted once the remote description's
+  // fingerprints arrive (provide_peer_fingerprints), unless peer_fingerprints pins it already.
+  bool await_peer_fingerprints = false;
 };
 
 // What one input produced, delivered to the elements without the lock.
@@ -56,6 +59,8 @@ class DtlsPeer {
   // Releases the element's hold on the peer; the registry entry goes with the last element. Returns
   // once no callback of that element is running on another thread, so the element may go.
   static void detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder);
+  // The peer of `id` if an element holds it, without attaching to it.
+  static std::shared_ptr<DtlsPeer> find(const std::string& id);
 
   ~DtlsPeer();
 
@@ -73,6 +78,10 @@ class DtlsPeer {
   void handle_datagram(std::span<const uint8_t> datagram);
   bool send_application_data(std::span<const uint8_t> data);
   void close();
+  // The fingerprints of the remote description (RFC 8122 §5) the peer's certificate must match,
+  // for a peer that awaits them: used at start, or now by a handshake already waiting. An empty
+  // list fails the handshake.
+  void provide_peer_fingerprints(std::vector<Fingerprint> fingerprints);
 
   DtlsState state();
   std::optional<SrtpKeyingMaterial> keys();
@@ -97,6 +106,7 @@ class DtlsPeer {
   DtlsPeerSettings settings_;
   std::shared_ptr<const DtlsCertificate> certificate_;
   std::unique_ptr<DtlsConnection> connection_;
+  std::optional<std::vector<Fingerprint>> remote_fingerprints_;
   DtlsState last_state_ = DtlsState::fresh;
   GstClock* clock_ = nullptr;
   GstClockID timer_ = nullptr;

@@ -16,6 +16,7 @@
 
 #include "dtls_element_settings.h"
 #include "dtls_srtp_bin.h"
+#include "webrtc_remote_fingerprints.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_dec_debug);
 #define GST_CAT_DEFAULT secmedia_dtls_srtp_dec_debug
@@ -35,6 +36,7 @@ enum {
   PROP_SRTP_PROFILE,
   PROP_FINGERPRINT,
   PROP_PEER_FINGERPRINT,
+  PROP_VERIFY_REMOTE_FINGERPRINT,
   PROP_STATIC_KEY_FIRST,
 };
 GParamSpec* connection_state_pspec;
@@ -58,9 +60,11 @@ struct _SecmediaDtlsSrtpDec {
   GstElement* dtlsdec;  // nullptr once static keys disabled DTLS
   GstPad* sink;         // ghost
   StaticKey* static_key;
-  gboolean dtls_removal_pending;  // object lock
-  gulong state_handler;           // on dtlsdec
-  gulong request_key_handler;     // on srtpdec
+  gboolean dtls_removal_pending;         // object lock
+  gulong state_handler;                  // on dtlsdec
+  gulong request_key_handler;            // on srtpdec
+  gboolean verify_remote_fingerprint;    // object lock
+  RemoteFingerprintWatch* remote_watch;  // streaming-state changes only
 };
 
 G_DEFINE_TYPE(SecmediaDtlsSrtpDec, secmedia_dtls_srtp_dec, GST_TYPE_BIN)
@@ -89,6 +93,70 @@ GstCaps* on_request_key(GstElement*, guint, gpointer data) {
 
 GstElement* dtlsdec_ref(SecmediaDtlsSrtpDec* self) {
   return child_ref(GST_ELEMENT(self), &self->dtlsdec);
+}
+
+std::string connection_id_of(SecmediaDtlsSrtpDec* self) {
+  GstElement* dtlsdec = dtlsdec_ref(self);
+  if (!dtlsdec) return {};
+  gchar* id = nullptr;
+  g_object_get(dtlsdec, "connection-id", &id, nullptr);
+  gst_object_unref(dtlsdec);
+  std::string result = id ? id : "";
+  g_free(id);
+  return result;
+}
+
+// A remote description was set on the webrtcbin we sit in (its operation thread, no lock held):
+// the fingerprints for our transport go to the DTLS peer, which checks the certificate with them.
+void on_remote_description(GstElement* element, const GstSDPMessage* sdp) {
+  auto* self = SECMEDIA_DTLS_SRTP_DEC(element);
+  const std::string id = connection_id_of(self);
+  const auto session = webrtc_session_id(id);
+  std::vector<std::string> unusable;
+  std::vector<secmedia::Fingerprint> fingerprints =
+      remote_fingerprints(sdp, session.value_or(G_MAXUINT), &unusable);
+  std::string shown;
+  for (const auto& fingerprint : fingerprints) {
+    shown += (shown.empty() ? "" : ", ") + fingerprint.to_string();
+  }
+  GST_INFO_OBJECT(self, "remote description for m-line %d: peer fingerprint(s) %s",
+                  session ? static_cast<int>(*session) : -1,
+                  shown.empty() ? "none" : shown.c_str());
+  for (const auto& value : unusable) {
+    GST_WARNING_OBJECT(self, "a=fingerprint:%s in the remote description cannot be used",
+                       value.c_str());
+  }
+  if (auto peer = DtlsPeer::find(id)) peer->provide_peer_fingerprints(std::move(fingerprints));
+}
+
+// NULL -> READY inside a webrtcbin: the association waits for the remote description's
+// fingerprints before it accepts the peer's certificate (unless peer-fingerprint pins it).
+void watch_remote_description(SecmediaDtlsSrtpDec* self) {
+  GST_OBJECT_LOCK(self);
+  const bool verify = self->verify_remote_fingerprint;
+  GST_OBJECT_UNLOCK(self);
+  if (!verify || self->remote_watch->watching()) return;
+  GstElement* webrtcbin = enclosing_webrtcbin(GST_ELEMENT(self));
+  if (!webrtcbin) return;
+  const std::string id = connection_id_of(self);
+  if (auto peer = DtlsPeer::find(id)) {
+    peer->update_settings([](DtlsPeerSettings& s) { s.await_peer_fingerprints = true; });
+    self->remote_watch->start(webrtcbin, GST_ELEMENT(self), on_remote_description);
+    GST_INFO_OBJECT(self,
+                    "inside %s: the peer's certificate is checked against the remote "
+                    "description's a=fingerprint",
+                    GST_ELEMENT_NAME(webrtcbin));
+  }
+  gst_object_unref(webrtcbin);
+}
+
+GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  auto* self = SECMEDIA_DTLS_SRTP_DEC(element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) watch_remote_description(self);
+  const GstStateChangeReturn ret =
+      GST_ELEMENT_CLASS(secmedia_dtls_srtp_dec_parent_class)->change_state(element, transition);
+  if (transition == GST_STATE_CHANGE_READY_TO_NULL) self->remote_watch->stop();
+  return ret;
 }
 
 // Takes dtlsdec out: sink feeds srtpdec. Runs with the sink ghost idle.
@@ -137,6 +205,11 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_PEER_FINGERPRINT:
       set_on_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
       return;
+    case PROP_VERIFY_REMOTE_FINGERPRINT:
+      GST_OBJECT_LOCK(self);
+      self->verify_remote_fingerprint = g_value_get_boolean(value);
+      GST_OBJECT_UNLOCK(self);
+      return;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -154,6 +227,11 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_FINGERPRINT:
     case PROP_PEER_FINGERPRINT:
       get_from_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
+      return;
+    case PROP_VERIFY_REMOTE_FINGERPRINT:
+      GST_OBJECT_LOCK(self);
+      g_value_set_boolean(value, self->verify_remote_fingerprint);
+      GST_OBJECT_UNLOCK(self);
       return;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -182,6 +260,7 @@ void release_pad(GstElement* element, GstPad* pad) {
 
 void dispose(GObject* object) {
   SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
+  self->remote_watch->stop();
   GstElement* dtlsdec = dtlsdec_ref(self);
   if (dtlsdec) {
     if (self->state_handler) g_signal_handler_disconnect(dtlsdec, self->state_handler);
@@ -197,6 +276,7 @@ void dispose(GObject* object) {
 
 void finalize(GObject* object) {
   delete SECMEDIA_DTLS_SRTP_DEC(object)->static_key;
+  delete SECMEDIA_DTLS_SRTP_DEC(object)->remote_watch;
   G_OBJECT_CLASS(secmedia_dtls_srtp_dec_parent_class)->finalize(object);
 }
 
@@ -217,6 +297,8 @@ GstPad* add_ghost(GstElement* element, GstStaticPadTemplate* static_templ, GstEl
 
 static void secmedia_dtls_srtp_dec_init(SecmediaDtlsSrtpDec* self) {
   self->static_key = new StaticKey();
+  self->remote_watch = new RemoteFingerprintWatch();
+  self->verify_remote_fingerprint = TRUE;
   self->dtls_removal_pending = FALSE;
   self->state_handler = self->request_key_handler = 0;
   GstElement* element = GST_ELEMENT(self);
@@ -249,6 +331,7 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
   gobject_class->get_property = get_property;
   gobject_class->dispose = dispose;
   gobject_class->finalize = finalize;
+  element_class->change_state = change_state;
   element_class->request_new_pad = request_new_pad;
   element_class->release_pad = release_pad;
   gst_element_class_add_static_pad_template(element_class, &sink_template);
@@ -304,6 +387,18 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
                           "separated by commas; when set, any other certificate fails the "
                           "handshake",
                           nullptr, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_VERIFY_REMOTE_FINGERPRINT,
+      g_param_spec_boolean(
+          "verify-remote-fingerprint", "Verify remote fingerprint",
+          "Inside a webrtcbin: accept the peer's certificate only when it matches an "
+          "a=fingerprint of the remote description for this transport (RFC 8122), waiting "
+          "for that description within the handshake timeout; a mismatch, or a description "
+          "without fingerprint, fails the connection. Off only for an application that "
+          "verifies the peer by itself. No effect outside webrtcbin or with peer-fingerprint",
+          TRUE,
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_READY)));
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
 }
 
