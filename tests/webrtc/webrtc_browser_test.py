@@ -286,7 +286,8 @@ class Call:
                 "received": list(self.peer.messages_received),
                 "errors": list(self.peer.errors),
             }
-            if not ws.close_data_channels([self.peer]):
+            # A channel of a call that never connected stays `connecting`: no long wait for it.
+            if not ws.close_data_channels([self.peer], 5 if outcome["connected"] else 1):
                 ws.log(f"{self.role}: data channels not all closed in time")
             return outcome
         finally:
@@ -473,7 +474,7 @@ def main():
     plugin_dir = os.path.realpath(args.plugin_dir) if args.plugin_dir else ""
     # A deadlock anywhere ends the program with every thread's stack (the browser dies with it: see
     # browser_support.SETPRIV).
-    faulthandler.dump_traceback_later(len(ROLES) * (CALL_TIMEOUT_S + 30) + 30, exit=True)
+    faulthandler.dump_traceback_later(len(ROLES) * (CALL_TIMEOUT_S + 60) + 20, exit=True)
 
     import webrtc_support as ws
     from gi.repository import GLib
