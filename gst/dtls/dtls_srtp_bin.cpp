@@ -62,6 +62,25 @@ void get_from_child(GstElement* bin, GstElement* const* member, GParamSpec* pspe
   gst_object_unref(child);
 }
 
+guint dtls_version_of(GstElement* bin, GstElement* const* member) {
+  GstElement* child = child_ref(bin, member);
+  if (!child) return 0;
+  gint state = 0;
+  g_object_get(child, "connection-state", &state, nullptr);
+  gst_object_unref(child);
+  constexpr gint kConnected = 4;
+  constexpr guint kDtls12 = 0xFEFD;  // the only version the association speaks
+  return state == kConnected ? kDtls12 : 0;
+}
+
+GParamSpec* dtls_version_pspec() {
+  return g_param_spec_uint("dtls-version", "DTLS version",
+                           "Negotiated DTLS version as on the wire (0xFEFD: DTLS 1.2), 0 before "
+                           "the handshake completes",
+                           0, G_MAXUINT16, 0,
+                           static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
 void release_ghost_and_target(GstElement* bin, GstPad* ghost) {
   GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(ghost));
   gst_element_remove_pad(bin, ghost);

@@ -32,6 +32,10 @@ GstElement* child_ref(GstElement* bin, GstElement* const* member);
 void set_on_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec,
                   const GValue* value);
 void get_from_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec, GValue* value);
+// The bins' `dtls-version` (GStreamer 1.30's webrtcbin stats read it as tls-version): the
+// negotiated version as on the wire (RFC 6347 §4.1: DTLS 1.2 is 0xFEFD) once connected, else 0.
+guint dtls_version_of(GstElement* bin, GstElement* const* member);
+GParamSpec* dtls_version_pspec();
 // Removes the bin's ghost pad `ghost` and releases the request pad it targeted on a child.
 void release_ghost_and_target(GstElement* bin, GstPad* ghost);
 

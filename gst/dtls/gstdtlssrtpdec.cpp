@@ -37,6 +37,7 @@ enum {
   PROP_FINGERPRINT,
   PROP_PEER_FINGERPRINT,
   PROP_VERIFY_REMOTE_FINGERPRINT,
+  PROP_DTLS_VERSION,
   PROP_STATIC_KEY_FIRST,
 };
 GParamSpec* connection_state_pspec;
@@ -233,6 +234,9 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
       g_value_set_boolean(value, self->verify_remote_fingerprint);
       GST_OBJECT_UNLOCK(self);
       return;
+    case PROP_DTLS_VERSION:
+      g_value_set_uint(value, dtls_version_of(GST_ELEMENT(self), &self->dtlsdec));
+      return;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
@@ -399,6 +403,7 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
           TRUE,
           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                    GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(gobject_class, PROP_DTLS_VERSION, dtls_version_pspec());
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
 }
 

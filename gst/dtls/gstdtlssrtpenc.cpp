@@ -35,6 +35,7 @@ enum {
   PROP_CONNECTION_STATE,
   PROP_RTP_SYNC,
   PROP_SRTP_PROFILE,
+  PROP_DTLS_VERSION,
   PROP_STATIC_KEY_FIRST,
 };
 enum { SIGNAL_ON_KEY_SET, SIGNAL_LAST };
@@ -182,6 +183,9 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
       GST_OBJECT_LOCK(self);
       g_value_set_boolean(value, self->rtp_sync);
       GST_OBJECT_UNLOCK(self);
+      return;
+    case PROP_DTLS_VERSION:
+      g_value_set_uint(value, dtls_version_of(GST_ELEMENT(self), &self->dtlsenc));
       return;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -385,6 +389,7 @@ static void secmedia_dtls_srtp_enc_class_init(SecmediaDtlsSrtpEncClass* klass) {
       g_param_spec_string("srtp-profile", "SRTP profile",
                           "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
                           ro));
+  g_object_class_install_property(gobject_class, PROP_DTLS_VERSION, dtls_version_pspec());
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
   signals[SIGNAL_ON_KEY_SET] =
       g_signal_new("on-key-set", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,

@@ -355,6 +355,15 @@ std::vector<uint8_t> receiver_report(uint32_t ssrc) {
 
 TEST(DtlsSrtpBins, MediaAndRtcpFlowUnderAeadAes128Gcm) {
   BinCall call("is-client=true");
+  // GStreamer 1.30's webrtcbin reads dtls-version from dtlssrtpenc for its tls-version stat.
+  const auto dtls_version = [&](const char* name) {
+    GstElement* e = call.element(name);
+    guint version = 1;
+    g_object_get(e, "dtls-version", &version, nullptr);
+    gst_object_unref(e);
+    return version;
+  };
+  EXPECT_EQ(dtls_version("aenc"), 0u);
   call.play();
   EXPECT_EQ(call.wait([&] { return call.rtp_received >= 20; }), "");
   EXPECT_GE(call.rtp_received.load(), 20u);
@@ -362,6 +371,8 @@ TEST(DtlsSrtpBins, MediaAndRtcpFlowUnderAeadAes128Gcm) {
   EXPECT_EQ(call.state_of("bdec"), kConnected);
   EXPECT_EQ(call.string_property("aenc", "srtp-profile"), "SRTP_AEAD_AES_128_GCM");
   EXPECT_EQ(call.string_property("bdec", "srtp-profile"), "SRTP_AEAD_AES_128_GCM");
+  EXPECT_EQ(dtls_version("aenc"), 0xFEFDu);
+  EXPECT_EQ(dtls_version("bdec"), 0xFEFDu);
   EXPECT_EQ(call.key_set[0].load(), 1u);
   EXPECT_EQ(call.key_set[1].load(), 1u);
   // The peer certificate is readable, as webrtcbin's remote-certificate.
