@@ -543,6 +543,14 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       if (!rtcp_pad && mux_started && !gst_pad_is_linked(self->rtcp_sink)) {
         gst_pad_push_event(self->rtcp_src, gst_event_ref(event));
       }
+      // Sticky events go stream-start, caps, segment: an upstream that sent no caps (rtspsrc's and
+      // gst-rtsp-server's RTCP udpsrc) still gets caps on our side first, the template's, as
+      // gst-plugins-bad's srtpdec does.
+      if (GST_EVENT_TYPE(event) == GST_EVENT_SEGMENT && !gst_pad_has_current_caps(src)) {
+        GstCaps* caps = gst_pad_get_pad_template_caps(src);
+        gst_pad_push_event(src, gst_event_new_caps(caps));
+        gst_caps_unref(caps);
+      }
       return gst_pad_push_event(src, event);
     }
     default:

@@ -539,6 +539,32 @@ TEST(SrtpDec, MuxedSrtcpLeavesOnRtcpSrc) {
 }
 
 // Replays, tampering and garbage are dropped and counted by cause; nothing else is lost.
+// Regression: srtpdec forwarded the segment of an RTCP branch whose upstream sent no caps
+// (rtspsrc's and gst-rtsp-server's RTCP udpsrc), so rtcp_src warned "Sticky event misordering, got
+// 'segment' before 'caps'"; gst-plugins-bad sends its template caps first.
+TEST(SrtpDec, CapsComeBeforeTheSegmentWhenUpstreamSentNone) {
+  GstHarness* dec = gst_harness_new_with_padnames("srtpdec", "rtcp_sink", "rtcp_src");
+  gst_harness_play(dec);
+  ASSERT_TRUE(gst_harness_push_event(dec, gst_event_new_stream_start("rtcp")));
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  ASSERT_TRUE(gst_harness_push_event(dec, gst_event_new_segment(&segment)));
+  std::vector<GstEventType> seen;
+  while (GstEvent* event = gst_harness_try_pull_event(dec)) {
+    if (GST_EVENT_TYPE(event) == GST_EVENT_CAPS) {
+      GstCaps* caps;
+      gst_event_parse_caps(event, &caps);
+      EXPECT_TRUE(gst_structure_has_name(gst_caps_get_structure(caps, 0), "application/x-rtcp"));
+    }
+    seen.push_back(GST_EVENT_TYPE(event));
+    gst_event_unref(event);
+  }
+  const std::vector<GstEventType> expected = {GST_EVENT_STREAM_START, GST_EVENT_CAPS,
+                                              GST_EVENT_SEGMENT};
+  EXPECT_EQ(seen, expected);
+  gst_harness_teardown(dec);
+}
+
 TEST(SrtpDec, BadPacketsAreCountedByCause) {
   EncDecChain chain;
   set_key(chain.enc->element, kKey30);
