@@ -69,6 +69,7 @@ SCENARIO_MIN_S = 5  # RTCP: the first report comes 1.25 to 3.75 s in (RFC 3550 Â
 SCENARIO_TIMEOUT_S = 25
 READY_TIMEOUT_S = 90  # the first run of a process scans the plugins into its registry
 QUIT_TIMEOUT_S = 30
+CAPTURE_LIMIT_S = 300  # beyond meson's 240 s for the whole program
 
 ICM_80 = ("aes-128-icm", "hmac-sha1-80")
 ICM_32 = ("aes-128-icm", "hmac-sha1-32")
@@ -176,9 +177,11 @@ class Capture:
         if shutil.which("tcpdump") is None:
             self.problem = "tcpdump not installed (scripts/setup.sh installs it)"
             return
-        command = ["tcpdump", "-i", "lo", "-n", "-U", "-B", "16384", "-s", "0", "-w", path]
+        # Bounded by `timeout` even if this program is killed; SIGINT to timeout's PID reaches tcpdump.
+        command = ["timeout", "-s", "INT", str(CAPTURE_LIMIT_S), "tcpdump", "-i", "lo", "-n", "-U",
+                   "-B", "16384", "-s", "0", "-w", path]
         if os.geteuid() == 0:
-            command[1:1] = ["-Z", "root"]  # write the file as root, not as the tcpdump user
+            command[5:5] = ["-Z", "root"]  # write the file as root, not as the tcpdump user
         self._log = open(log_path, "w")
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=self._log)
         deadline = time.monotonic() + 10
@@ -593,6 +596,8 @@ def main():
               file=sys.stderr)
         return 2
     netns_problem = enter_network_namespace()
+    # meson's timeout sends SIGTERM: end the processes and the capture on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     started = time.monotonic()
     workdir = tempfile.mkdtemp(prefix="rtsp-srtp-")
     registry = os.environ.get("GST_REGISTRY")
