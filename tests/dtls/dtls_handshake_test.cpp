@@ -291,9 +291,9 @@ TEST_P(DtlsLateFingerprints, FingerprintsThatNeverComeFailInBoundedTime) {
 
 INSTANTIATE_TEST_SUITE_P(Roles, DtlsLateFingerprints,
                          ::testing::Values(DtlsRole::client, DtlsRole::server),
-                         [](const auto& info) {
-                           return info.param == DtlsRole::client ? std::string("client")
-                                                                 : std::string("server");
+                         [](const auto& test_info) {
+                           return test_info.param == DtlsRole::client ? std::string("client")
+                                                                      : std::string("server");
                          });
 
 TEST(DtlsSrtpNegotiation, NoCommonProfileFailsClearlyOnBothSides) {
