@@ -37,13 +37,28 @@ const char* dtls_srtp_name(SrtpProfile profile) {
   }
 }
 
-std::optional<std::vector<SrtpProfile>> parse_profiles(const std::string& text) {
+std::string known_profile_names() {
+  std::string names;
+  for (SrtpProfile p : default_dtls_srtp_profiles()) {
+    names += (names.empty() ? "" : ", ") + std::string(dtls_srtp_name(p));
+  }
+  return names;
+}
+
+std::string trimmed(const std::string& text) {
+  const size_t first = text.find_first_not_of(" \t");
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
+}
+
+// Empty `text` is plain DTLS. Anything else must name profiles only: a typo is refused (with
+// `why`), never read as the default list or as plain DTLS.
+std::optional<std::vector<SrtpProfile>> parse_profiles(const std::string& text, std::string* why) {
   std::vector<SrtpProfile> profiles;
   std::stringstream stream(text);
-  std::string name;
-  while (std::getline(stream, name, ',')) {
-    name.erase(0, name.find_first_not_of(" \t"));
-    name.erase(name.find_last_not_of(" \t") + 1);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    const std::string name = trimmed(item);
     if (name.empty()) continue;
     bool found = false;
     for (SrtpProfile p : default_dtls_srtp_profiles()) {
@@ -52,7 +67,14 @@ std::optional<std::vector<SrtpProfile>> parse_profiles(const std::string& text) 
         found = true;
       }
     }
-    if (!found) return std::nullopt;
+    if (!found) {
+      *why = "\"" + name + "\" is not a DTLS-SRTP profile (" + known_profile_names() + ")";
+      return std::nullopt;
+    }
+  }
+  if (profiles.empty() && !trimmed(text).empty()) {
+    *why = "it names no profile; an empty value means plain DTLS";
+    return std::nullopt;
   }
   return profiles;
 }
@@ -66,15 +88,70 @@ std::string profiles_text(const std::vector<SrtpProfile>& profiles) {
   return text;
 }
 
-std::optional<std::vector<Fingerprint>> parse_fingerprints(const std::string& text) {
+// RFC 8122 §5 hash function names and the digest size of each.
+struct HashName {
+  const char* name;
+  size_t octets;
+};
+constexpr HashName kHashNames[] = {
+    {"sha-1", 20}, {"sha-224", 28}, {"sha-256", 32}, {"sha-384", 48}, {"sha-512", 64},
+};
+
+// Why `item`, which Fingerprint::parse refused, is not a fingerprint in SDP form, in words that
+// say what to fix: the usual mistakes are a whole pasted attribute line, "sha256", and a value cut
+// short.
+std::string fingerprint_problem(const std::string& item) {
+  if (g_ascii_strncasecmp(item.c_str(), "a=fingerprint:", 14) == 0) {
+    return "a whole SDP attribute: give only what follows \"a=fingerprint:\"";
+  }
+  const size_t space = item.find(' ');
+  const std::string name = item.substr(0, space);
+  const HashName* hash = nullptr;
+  for (const auto& h : kHashNames) {
+    if (g_ascii_strcasecmp(name.c_str(), h.name) == 0) hash = &h;
+  }
+  if (!hash) {
+    return "\"" + name + "\" is not a hash function name of RFC 8122 (sha-1, sha-224, sha-256, " +
+           "sha-384, sha-512)";
+  }
+  const std::string digest = space == std::string::npos ? "" : trimmed(item.substr(space + 1));
+  if (digest.empty()) return "no digest follows \"" + name + "\"";
+  size_t octets = 0;
+  std::stringstream stream(digest);
+  std::string octet;
+  while (std::getline(stream, octet, ':')) {
+    if (octet.size() != 2 || !g_ascii_isxdigit(octet[0]) || !g_ascii_isxdigit(octet[1])) {
+      return "the digest is not pairs of hex digits separated by ':' (\"AB:CD:...\")";
+    }
+    ++octets;
+  }
+  if (octets != hash->octets) {
+    return "the digest has " + std::to_string(octets) + " octets; " + hash->name + " gives " +
+           std::to_string(hash->octets);
+  }
+  return "not in SDP form (\"sha-256 AB:CD:...\")";
+}
+
+// Empty `text` turns pinning off. Anything else must be fingerprints only: one malformed item
+// refuses the whole value (with `why`), never pins fewer certificates or none.
+std::optional<std::vector<Fingerprint>> parse_fingerprints(const std::string& text,
+                                                           std::string* why) {
   std::vector<Fingerprint> fingerprints;
   std::stringstream stream(text);
   std::string item;
   while (std::getline(stream, item, ',')) {
-    if (item.find_first_not_of(" \t") == std::string::npos) continue;
+    item = trimmed(item);
+    if (item.empty()) continue;
     auto fingerprint = Fingerprint::parse(item);
-    if (!fingerprint) return std::nullopt;
+    if (!fingerprint) {
+      *why = fingerprint_problem(item);
+      return std::nullopt;
+    }
     fingerprints.push_back(*fingerprint);
+  }
+  if (fingerprints.empty() && !trimmed(text).empty()) {
+    *why = "it names no fingerprint; an empty value turns pinning off";
+    return std::nullopt;
   }
   return fingerprints;
 }
@@ -194,23 +271,70 @@ void install_dtls_common_properties(GObjectClass* klass) {
                          GST_TYPE_STRUCTURE, ro));
 }
 
+void warn_refused_setting(GstElement* element, const std::string& problem) {
+  gchar* path = gst_object_get_path_string(GST_OBJECT(element));
+  g_warning("%s: %s; it will refuse to start until a valid value is set", path, problem.c_str());
+  g_free(path);
+  GST_ELEMENT_WARNING(element, RESOURCE, SETTINGS, ("%s", problem.c_str()),
+                      ("the element refuses to start until a valid value is set"));
+}
+
+bool may_start(GstElement* element, const std::string& refusals) {
+  if (refusals.empty()) return true;
+  GST_ELEMENT_ERROR(element, RESOURCE, SETTINGS, ("%s", refusals.c_str()),
+                    ("%s refuses to start on a security setting it cannot honour: running on a "
+                     "weaker one instead would fail open; set a valid value",
+                     GST_ELEMENT_NAME(element)));
+  return false;
+}
+
 DtlsElementLink::~DtlsElementLink() {
   detach();
 }
 
 bool DtlsElementLink::attach(const std::string& id, std::string* why) {
   auto peer = DtlsPeer::attach(id, encoder_, why);
-  if (!peer) return false;
+  if (!peer) {
+    // The element stays on its previous association, which must not start either.
+    set_refusal(kPropConnectionId, *why, id);
+    apply();
+    return false;
+  }
   detach();
   peer_ = std::move(peer);
   id_ = id;
+  clear_refusal(kPropConnectionId);
   apply();
   return true;
 }
 
 void DtlsElementLink::detach() {
-  if (peer_) DtlsPeer::detach(peer_, encoder_);
+  if (!peer_) return;
+  // The other element may keep the association: what this one refused leaves with it.
+  peer_->update_settings([this](DtlsPeerSettings& s) {
+    (encoder_ ? s.encoder_refusals : s.decoder_refusals).clear();
+  });
+  DtlsPeer::detach(peer_, encoder_);
   peer_.reset();
+}
+
+void DtlsElementLink::set_refusal(guint id, std::string problem, std::string given) {
+  std::lock_guard guard(refusals_lock_);
+  refusals_[id] = {std::move(problem), std::move(given)};
+}
+
+void DtlsElementLink::clear_refusal(guint id) {
+  std::lock_guard guard(refusals_lock_);
+  refusals_.erase(id);
+}
+
+std::string DtlsElementLink::refusals() const {
+  std::lock_guard guard(refusals_lock_);
+  std::string text;
+  for (const auto& [id, refusal] : refusals_) {
+    text += (text.empty() ? "" : "; ") + refusal.problem;
+  }
+  return text;
 }
 
 void DtlsElementLink::set_is_client(bool is_client) {
@@ -220,7 +344,9 @@ void DtlsElementLink::set_is_client(bool is_client) {
 
 void DtlsElementLink::apply() {
   if (!peer_) return;
-  peer_->update_settings([this](DtlsPeerSettings& s) {
+  const std::string refused = refusals();
+  peer_->update_settings([&](DtlsPeerSettings& s) {
+    (encoder_ ? s.encoder_refusals : s.decoder_refusals) = refused;
     if (is_client_) s.is_client = *is_client_;
     if (pem_) s.pem = *pem_;
     if (peer_fingerprints_) s.peer_fingerprints = *peer_fingerprints_;
@@ -239,26 +365,26 @@ bool DtlsElementLink::set_property(guint id, const GValue* value, std::string* p
       pem_ = pem ? pem : "";
       break;
     }
-    case kPropPeerFingerprint: {
-      const gchar* text = g_value_get_string(value);
-      auto parsed = parse_fingerprints(text ? text : "");
-      if (!parsed) {
-        *problem = std::string("peer-fingerprint \"") + (text ? text : "") +
-                   "\" is not in SDP form (\"sha-256 AB:CD:...\")";
-        return true;
-      }
-      peer_fingerprints_ = *parsed;
-      break;
-    }
+    case kPropPeerFingerprint:
     case kPropSrtpProfiles: {
-      const gchar* text = g_value_get_string(value);
-      auto parsed = parse_profiles(text ? text : "");
-      if (!parsed) {
-        *problem = std::string("srtp-profiles \"") + (text ? text : "") +
-                   "\" names a profile DTLS-SRTP cannot negotiate";
-        return true;
+      const std::string text = g_value_get_string(value) ? g_value_get_string(value) : "";
+      std::string why;
+      if (id == kPropPeerFingerprint) {
+        auto parsed = parse_fingerprints(text, &why);
+        if (parsed) peer_fingerprints_ = *parsed;
+      } else {
+        auto parsed = parse_profiles(text, &why);
+        if (parsed) srtp_profiles_ = *parsed;
       }
-      srtp_profiles_ = *parsed;
+      if (why.empty()) {
+        clear_refusal(id);
+        break;
+      }
+      // The earlier value stays in the peer, but the refusal stops it from starting: neither the
+      // old value nor the default runs in place of what the application asked for.
+      *problem = std::string(id == kPropPeerFingerprint ? "peer-fingerprint" : "srtp-profiles") +
+                 " \"" + text + "\" refused: " + why;
+      set_refusal(id, *problem, text);
       break;
     }
     case kPropMtu:
@@ -281,6 +407,13 @@ bool DtlsElementLink::set_property(guint id, const GValue* value, std::string* p
 }
 
 bool DtlsElementLink::get_property(guint id, GValue* value) {
+  {
+    std::lock_guard guard(refusals_lock_);
+    if (auto it = refusals_.find(id); it != refusals_.end()) {
+      g_value_set_string(value, it->second.given.c_str());
+      return true;
+    }
+  }
   const DtlsPeerSettings s = peer_ ? peer_->settings() : DtlsPeerSettings{};
   switch (id) {
     case kPropConnectionId:

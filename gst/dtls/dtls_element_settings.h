@@ -4,7 +4,9 @@
 
 #include <gst/gst.h>
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -38,27 +40,44 @@ enum DtlsCommonProperty : guint {
 
 void install_dtls_common_properties(GObjectClass* klass);
 
+// Fail closed. A security setting refused when set is reported at once with g_warning, which
+// reaches the user even at construction, before the element has a bus to carry an element warning
+// (posted too, for a bus that exists); the g_warning names the element by its path, so a bin's
+// child shows under the bin. While a refusal stands the element refuses to start: may_start is
+// false, with an element error naming the property and the value, unless `refusals` is empty.
+void warn_refused_setting(GstElement* element, const std::string& problem);
+bool may_start(GstElement* element, const std::string& refusals);
+
 // An element's handle on its peer plus the settings it was given, re-applied when it re-attaches.
 class DtlsElementLink {
  public:
   explicit DtlsElementLink(bool encoder) : encoder_(encoder) {}
   ~DtlsElementLink();
 
-  // (Re)attaches to the peer of `id` ("" = a private peer). False with `why` for a duplicate id.
+  // (Re)attaches to the peer of `id` ("" = a private peer). False with `why` for a duplicate id,
+  // which is then a refusal (see refusals()) until an attach succeeds.
   bool attach(const std::string& id, std::string* why);
   void detach();
   const std::shared_ptr<DtlsPeer>& peer() const { return peer_; }
   const std::string& connection_id() const { return id_; }
 
-  // Property access for the shared properties; false when `id` is not one of them.
+  // Property access for the shared properties; false when `id` is not one of them. A value refused
+  // (`problem` set) changes nothing in the peer, is remembered as a refusal until a valid value of
+  // the same property replaces it, and reads back as given (never as the weaker setting in force).
   bool set_property(guint id, const GValue* value, std::string* problem);
   bool get_property(guint id, GValue* value);
+
+  // Every refusal standing, "" when none: the element must not start while there is one. The peer
+  // is told too, so that it does not start for the other element either.
+  std::string refusals() const;
 
   // Settings this element owns (is-client belongs to dtlsenc, as in gst-plugins-bad).
   void set_is_client(bool is_client);
 
  private:
   void apply();
+  void set_refusal(guint id, std::string problem, std::string given);
+  void clear_refusal(guint id);
 
   bool encoder_;
   std::string id_;
@@ -72,6 +91,14 @@ class DtlsElementLink {
   std::optional<guint> retransmission_timeout_ms_;
   std::optional<guint> handshake_timeout_ms_;
   std::optional<CertificateType> certificate_type_;
+  // Refused values by property id: why, and the value as given. Its own lock: get_property reads
+  // it without the element's.
+  struct Refusal {
+    std::string problem;
+    std::string given;
+  };
+  mutable std::mutex refusals_lock_;
+  std::map<guint, Refusal> refusals_;
 };
 
 }  // namespace secmedia::gst

@@ -140,6 +140,11 @@ bool DtlsPeer::start(GstClock* clock, std::string* why) {
   {
     std::lock_guard guard(lock_);
     if (connection_) return true;
+    if (!settings_.encoder_refusals.empty() || !settings_.decoder_refusals.empty()) {
+      const bool both = !settings_.encoder_refusals.empty() && !settings_.decoder_refusals.empty();
+      if (why) *why = settings_.decoder_refusals + (both ? "; " : "") + settings_.encoder_refusals;
+      return false;
+    }
     if (!ensure_certificate_locked(why)) return false;
     DtlsConfig config;
     config.role = settings_.is_client ? DtlsRole::client : DtlsRole::server;

@@ -33,6 +33,9 @@ struct DtlsPeerSettings {
   // Inside webrtcbin: the peer's certificate is only accepted once the remote description's
   // fingerprints arrive (provide_peer_fingerprints), unless peer_fingerprints pins it already.
   bool await_peer_fingerprints = false;
+  // Values dtlsenc / dtlsdec refused when set (DtlsElementLink::refusals): while either side holds
+  // one, start() fails with it, so that neither element runs the handshake on a weaker setting.
+  std::string encoder_refusals, decoder_refusals;
 };
 
 // What one input produced, delivered to the elements without the lock.

@@ -1,5 +1,10 @@
 #include "dtls_srtp_bin.h"
 
+#include <algorithm>
+#include <tuple>
+
+#include "secmedia/srtp.h"
+
 namespace secmedia::gst {
 
 GstElement* make_secmedia_child(GstElement* bin, const char* factory, const char* type_prefix) {
@@ -48,7 +53,8 @@ void set_on_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec,
                   const GValue* value) {
   GstElement* child = child_ref(bin, member);
   if (!child) {
-    GST_WARNING_OBJECT(bin, "%s set after a static key disabled DTLS", pspec->name);
+    g_warning("%s: %s ignored: a static key disabled DTLS in this element", GST_ELEMENT_NAME(bin),
+              pspec->name);
     return;
   }
   g_object_set_property(G_OBJECT(child), pspec->name, value);
@@ -128,23 +134,84 @@ StaticKeyPropertyIds install_static_key_properties(GObjectClass* klass, guint fi
   return ids;
 }
 
+namespace {
+
+// srtpenc's and srtpdec's names (gst-plugins-bad's GstSrtpCipherType and GstSrtpAuthType nicks),
+// each cipher with a profile that has its master key and salt sizes.
+struct CipherName {
+  const char* nick;
+  SrtpProfile sizes;
+  bool counter_mode;
+};
+constexpr CipherName kCipherNames[] = {
+    {"null", SrtpProfile::null_hmac_sha1_80, false},
+    {"aes-128-icm", SrtpProfile::aes_cm_128_hmac_sha1_80, true},
+    {"aes-192-icm", SrtpProfile::aes_192_cm_hmac_sha1_80, true},
+    {"aes-256-icm", SrtpProfile::aes_256_cm_hmac_sha1_80, true},
+    {"aes-128-gcm", SrtpProfile::aead_aes_128_gcm, false},
+    {"aes-256-gcm", SrtpProfile::aead_aes_256_gcm, false},
+};
+constexpr const char* kAuthNames[] = {"null", "hmac-sha1-32", "hmac-sha1-80"};
+constexpr const char* kNameProperties[4] = {"srtp-cipher", "srtp-auth", "srtcp-cipher",
+                                            "srtcp-auth"};
+
+const CipherName* cipher_named(const std::string& nick) {
+  for (const auto& c : kCipherNames) {
+    if (nick == c.nick) return &c;
+  }
+  return nullptr;
+}
+
+bool auth_named(const std::string& nick) {
+  for (const char* a : kAuthNames) {
+    if (nick == a) return true;
+  }
+  return false;
+}
+
+size_t key_and_salt_size(const CipherName& cipher) {
+  const SrtpProfileInfo& info = profile_info(cipher.sizes);
+  return info.master_key_length + info.master_salt_length;
+}
+
+}  // namespace
+
 StaticKey::~StaticKey() {
   if (key_) gst_buffer_unref(key_);
 }
 
-bool StaticKey::set_property(const StaticKeyPropertyIds& ids, guint id, const GValue* value) {
+bool StaticKey::set_property(const StaticKeyPropertyIds& ids, guint id, const GValue* value,
+                             std::string* problem) {
   std::lock_guard guard(lock_);
   if (id == ids.key) {
     if (key_) gst_buffer_unref(key_);
     key_ = static_cast<GstBuffer*>(g_value_dup_boxed(value));
   } else if (id == ids.srtp_cipher || id == ids.srtp_auth || id == ids.srtcp_cipher ||
              id == ids.srtcp_auth) {
+    const int index = id == ids.srtp_cipher    ? 0
+                      : id == ids.srtp_auth    ? 1
+                      : id == ids.srtcp_cipher ? 2
+                                               : 3;
     const gchar* text = g_value_get_string(value);
-    std::string& field = id == ids.srtp_cipher    ? srtp_cipher_
-                         : id == ids.srtp_auth    ? srtp_auth_
-                         : id == ids.srtcp_cipher ? srtcp_cipher_
-                                                  : srtcp_auth_;
-    field = text ? text : "";
+    const std::string name = text ? text : "";
+    const bool is_cipher = index % 2 == 0;
+    if (!name.empty() && !(is_cipher ? cipher_named(name) != nullptr : auth_named(name))) {
+      // Refused, not ignored: srtpenc would keep its default and srtpdec would never get a key.
+      std::string known;
+      if (is_cipher) {
+        for (const auto& c : kCipherNames)
+          known += (known.empty() ? "" : ", ") + std::string(c.nick);
+      } else {
+        for (const char* a : kAuthNames) known += (known.empty() ? "" : ", ") + std::string(a);
+      }
+      *problem =
+          std::string(kNameProperties[index]) + " \"" + name + "\" refused: not one of " + known;
+      refused_[id] = {*problem, name};
+    } else {
+      std::string* fields[4] = {&srtp_cipher_, &srtp_auth_, &srtcp_cipher_, &srtcp_auth_};
+      *fields[index] = name;
+      refused_.erase(id);
+    }
   } else {
     return false;
   }
@@ -164,6 +231,7 @@ bool StaticKey::get_property(const StaticKeyPropertyIds& ids, guint id, GValue* 
                              : id == ids.srtcp_auth   ? &srtcp_auth_
                                                       : nullptr;
   if (!field) return false;
+  if (auto it = refused_.find(id); it != refused_.end()) field = &it->second.given;
   g_value_set_string(value, field->empty() ? nullptr : field->c_str());
   return true;
 }
@@ -173,17 +241,68 @@ bool StaticKey::in_use() {
   return in_use_;
 }
 
+std::string StaticKey::combination_problem_locked() const {
+  const std::string* names[4] = {&srtp_cipher_, &srtp_auth_, &srtcp_cipher_, &srtcp_auth_};
+  // Unprotected RTP and RTCP, and only when asked for by name (a key, if any, is not used).
+  if (std::all_of(names, names + 4, [](const std::string* n) { return *n == "null"; })) return {};
+  std::string given, missing;
+  for (int i = 0; i < 4; ++i) {
+    if (!names[i]->empty()) {
+      given += (given.empty() ? "" : " ") + std::string(kNameProperties[i]) + "=" + *names[i];
+    } else {
+      missing += (missing.empty() ? "" : ", ") + std::string(kNameProperties[i]);
+    }
+  }
+  if (!key_) {
+    return "key is missing" + (given.empty() ? std::string() : " (" + given + " set)") +
+           ": set key (SRTP master key and salt), or srtp-cipher, srtp-auth, srtcp-cipher and "
+           "srtcp-auth all to \"null\" for unprotected RTP";
+  }
+  if (!missing.empty()) {
+    return "key is set but " + missing +
+           " not: a static key needs srtp-cipher, srtp-auth, srtcp-cipher and srtcp-auth";
+  }
+  const CipherName* rtp = cipher_named(srtp_cipher_);
+  const CipherName* rtcp = cipher_named(srtcp_cipher_);
+  for (const auto& [cipher, auth, label] :
+       {std::tuple{rtp, &srtp_auth_, "srtp"}, std::tuple{rtcp, &srtcp_auth_, "srtcp"}}) {
+    if (cipher->counter_mode && *auth == "null") {
+      return std::string(label) + "-cipher=" + cipher->nick + " with " + label +
+             "-auth=null: counter mode without authentication lets packets be altered undetected "
+             "(use hmac-sha1-80)";
+    }
+  }
+  const size_t expected = key_and_salt_size(*rtp);
+  if (key_and_salt_size(*rtcp) != expected) {
+    return "srtp-cipher=" + srtp_cipher_ + " and srtcp-cipher=" + srtcp_cipher_ +
+           " need master keys of different sizes";
+  }
+  const gsize size = gst_buffer_get_size(key_);
+  if (size != expected) {
+    return "key has " + std::to_string(size) + " bytes; srtp-cipher=" + srtp_cipher_ + " needs " +
+           std::to_string(expected) + " (master key and salt)";
+  }
+  return {};
+}
+
+std::string StaticKey::start_refusal() {
+  std::lock_guard guard(lock_);
+  if (!in_use_) return {};
+  std::string text;
+  for (const auto& [id, refusal] : refused_) text += (text.empty() ? "" : "; ") + refusal.problem;
+  return text.empty() ? combination_problem_locked() : text;
+}
+
 GstCaps* StaticKey::decoder_caps() {
   std::lock_guard guard(lock_);
-  if (!in_use_) return nullptr;
-  // As gst-plugins-bad: no key means no protection at all; a key needs all four names.
-  if (!key_) {
+  // Only a complete key, or pass-through asked for by name: anything else makes srtpdec drop and
+  // count the packet (no-key), where gst-plugins-bad passed it through when no key was set.
+  if (!in_use_ || !refused_.empty() || !combination_problem_locked().empty()) return nullptr;
+  if (srtp_cipher_ == "null" && srtp_auth_ == "null" && srtcp_cipher_ == "null" &&
+      srtcp_auth_ == "null") {
     return gst_caps_new_simple("application/x-srtp", "srtp-cipher", G_TYPE_STRING, "null",
                                "srtp-auth", G_TYPE_STRING, "null", "srtcp-cipher", G_TYPE_STRING,
                                "null", "srtcp-auth", G_TYPE_STRING, "null", nullptr);
-  }
-  if (srtp_cipher_.empty() || srtp_auth_.empty() || srtcp_cipher_.empty() || srtcp_auth_.empty()) {
-    return nullptr;
   }
   return gst_caps_new_simple("application/x-srtp", "srtp-key", GST_TYPE_BUFFER, key_, "srtp-cipher",
                              G_TYPE_STRING, srtp_cipher_.c_str(), "srtp-auth", G_TYPE_STRING,

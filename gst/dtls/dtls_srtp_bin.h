@@ -6,6 +6,7 @@
 
 #include <gst/gst.h>
 
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -28,7 +29,8 @@ GstElement* weak_bin_get(gpointer data);
 // object lock.
 GstElement* child_ref(GstElement* bin, GstElement* const* member);
 // The bins' properties that belong to their DTLS child: set or get the child's property of the
-// same name. Setting after DTLS was disabled is refused with a warning.
+// same name. Setting after DTLS was disabled is ignored, with a g_warning (the application believes
+// a DTLS setting is in force).
 void set_on_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec,
                   const GValue* value);
 void get_from_child(GstElement* bin, GstElement* const* member, GParamSpec* pspec, GValue* value);
@@ -47,24 +49,44 @@ StaticKeyPropertyIds install_static_key_properties(GObjectClass* klass, guint fi
 
 // The static key of one bin. Lock-protected: properties are set from the application thread and
 // read from streaming threads (srtpdec's request-key).
+//
+// Fail closed: a cipher or auth name srtpenc/srtpdec do not know is refused when set (`problem`),
+// and start_refusal() names what stops the bin from starting: a refused name, or a combination
+// that cannot protect media (ciphers without a key, a key without all four names, a key of the
+// wrong size). Unprotected RTP (gst-plugins-bad's pass-through) needs all four names set to "null"
+// explicitly; anything less than a complete key never passes packets through.
 class StaticKey {
  public:
   ~StaticKey();
-  // True when `id` is one of the static-key properties (and stores it).
-  bool set_property(const StaticKeyPropertyIds& ids, guint id, const GValue* value);
+  // True when `id` is one of the static-key properties (and stores it, or refuses it with
+  // `problem` set).
+  bool set_property(const StaticKeyPropertyIds& ids, guint id, const GValue* value,
+                    std::string* problem);
   bool get_property(const StaticKeyPropertyIds& ids, guint id, GValue* value);
   // True once any of the properties was set: DTLS is off for this element.
   bool in_use();
-  // srtpdec's request-key answer (gst-plugins-bad's format), nullptr when incomplete.
+  // Why the bin must not start with these settings, "" when it may (or when they are not in use).
+  std::string start_refusal();
+  // srtpdec's request-key answer (gst-plugins-bad's format): the key, or all-null caps when all
+  // four names are "null"; nullptr otherwise (incomplete or refused), so srtpdec drops and counts.
   GstCaps* decoder_caps();
   // Applies key and ciphers to a secmedia srtpenc.
   void apply_to_encoder(GstElement* srtpenc);
 
  private:
+  std::string combination_problem_locked() const;
+
   std::mutex lock_;
   bool in_use_ = false;
   GstBuffer* key_ = nullptr;
   std::string srtp_cipher_, srtp_auth_, srtcp_cipher_, srtcp_auth_;
+  // Refused names by property id, until a valid value replaces one: why, and the name as given
+  // (what the property reads back).
+  struct Refusal {
+    std::string problem;
+    std::string given;
+  };
+  std::map<guint, Refusal> refused_;
 };
 
 }  // namespace secmedia::gst

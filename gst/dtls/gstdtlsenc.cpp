@@ -287,15 +287,20 @@ void release_pad(GstElement* element, GstPad* pad) {
 bool attach(SecmediaDtlsEnc* self, const std::string& id) {
   EncoderState& state = state_of(self);
   std::string why;
-  std::lock_guard guard(state.lock);
-  if (!state.link.attach(id, &why)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Duplicate connection-id"), ("%s", why.c_str()));
-    return false;
+  {
+    std::lock_guard guard(state.lock);
+    if (state.link.attach(id, &why)) {
+      state.link.set_is_client(state.is_client);
+      state.link.peer()->set_callbacks(
+          true, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
+      return true;
+    }
   }
-  state.link.set_is_client(state.is_client);
-  state.link.peer()->set_callbacks(
-      true, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
-  return true;
+  // Messages without the lock. Before a bus exists only the warning is seen; the refusal it left
+  // fails the next start.
+  warn_refused_setting(GST_ELEMENT(self), why);
+  GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Duplicate connection-id"), ("%s", why.c_str()));
+  return false;
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
@@ -319,8 +324,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     known = state.link.set_property(id, value, &problem);
   }
   if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  if (!problem.empty())
-    GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS, ("%s", problem.c_str()), (nullptr));
+  if (!problem.empty()) warn_refused_setting(GST_ELEMENT(self), problem);
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
@@ -343,6 +347,15 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(element);
   EncoderState& state = state_of(self);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY ||
+      transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    std::string refusals;
+    {
+      std::lock_guard guard(state.lock);
+      refusals = state.link.refusals();
+    }
+    if (!may_start(element, refusals)) return GST_STATE_CHANGE_FAILURE;
+  }
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_dtls_enc_parent_class)->change_state(element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE) return ret;

@@ -153,6 +153,14 @@ void watch_remote_description(SecmediaDtlsSrtpDec* self) {
 
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   auto* self = SECMEDIA_DTLS_SRTP_DEC(element);
+  // Fail closed: ciphers without a key (or any static key that cannot protect media) stop the bin
+  // here rather than let srtpdec pass forged plaintext through; a refused DTLS setting fails
+  // dtlsdec's own state change, and with it the bin's.
+  if ((transition == GST_STATE_CHANGE_NULL_TO_READY ||
+       transition == GST_STATE_CHANGE_READY_TO_PAUSED) &&
+      !may_start(element, self->static_key->start_refusal())) {
+    return GST_STATE_CHANGE_FAILURE;
+  }
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) watch_remote_description(self);
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_dtls_srtp_dec_parent_class)->change_state(element, transition);
@@ -194,7 +202,9 @@ void disable_dtls(SecmediaDtlsSrtpDec* self) {
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
-  if (self->static_key->set_property(static_key_ids, id, value)) {
+  std::string problem;
+  if (self->static_key->set_property(static_key_ids, id, value, &problem)) {
+    if (!problem.empty()) warn_refused_setting(GST_ELEMENT(self), problem);
     disable_dtls(self);
     // Streams that asked before (and got nothing) ask again.
     if (self->srtpdec) g_signal_emit_by_name(self->srtpdec, "clear-keys");

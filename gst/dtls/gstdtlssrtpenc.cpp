@@ -148,7 +148,9 @@ GstElement* dtlsenc_ref(SecmediaDtlsSrtpEnc* self) {
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
-  if (self->static_key->set_property(static_key_ids, id, value)) {
+  std::string problem;
+  if (self->static_key->set_property(static_key_ids, id, value, &problem)) {
+    if (!problem.empty()) warn_refused_setting(GST_ELEMENT(self), problem);
     if (self->srtpenc) self->static_key->apply_to_encoder(self->srtpenc);
     disable_dtls(self);
     return;
@@ -290,6 +292,18 @@ void release_pad(GstElement* element, GstPad* pad) {
   release_ghost_and_target(element, pad);
 }
 
+// Fail closed: a static key that cannot protect media, or a refused cipher name, stops the bin
+// here (a refused DTLS setting fails dtlsenc's own state change, and with it the bin's).
+GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
+  auto* self = SECMEDIA_DTLS_SRTP_ENC(element);
+  if ((transition == GST_STATE_CHANGE_NULL_TO_READY ||
+       transition == GST_STATE_CHANGE_READY_TO_PAUSED) &&
+      !may_start(element, self->static_key->start_refusal())) {
+    return GST_STATE_CHANGE_FAILURE;
+  }
+  return GST_ELEMENT_CLASS(secmedia_dtls_srtp_enc_parent_class)->change_state(element, transition);
+}
+
 void dispose(GObject* object) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
   GstElement* dtlsenc = dtlsenc_ref(self);
@@ -349,6 +363,7 @@ static void secmedia_dtls_srtp_enc_class_init(SecmediaDtlsSrtpEncClass* klass) {
   gobject_class->get_property = get_property;
   gobject_class->dispose = dispose;
   gobject_class->finalize = finalize;
+  element_class->change_state = change_state;
   element_class->request_new_pad = request_new_pad;
   element_class->release_pad = release_pad;
   gst_element_class_add_static_pad_template(element_class, &rtp_sink_template);
