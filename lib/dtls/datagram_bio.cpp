@@ -23,6 +23,10 @@ void DatagramBio::push_incoming(std::span<const uint8_t> datagram) {
   incoming_.emplace_back(datagram.begin(), datagram.end());
 }
 
+void DatagramBio::push_incoming(std::vector<uint8_t>&& datagram) {
+  incoming_.push_back(std::move(datagram));
+}
+
 std::vector<uint8_t> DatagramBio::pop_outgoing() {
   std::vector<uint8_t> datagram = std::move(outgoing_.front());
   outgoing_.pop_front();

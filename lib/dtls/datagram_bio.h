@@ -25,7 +25,9 @@ class DatagramBio {
   BIO* make_bio();
 
   void push_incoming(std::span<const uint8_t> datagram);
+  void push_incoming(std::vector<uint8_t>&& datagram);
   bool has_outgoing() const { return !outgoing_.empty(); }
+  size_t outgoing_count() const { return outgoing_.size(); }
   std::vector<uint8_t> pop_outgoing();
   void drop_outgoing() { outgoing_.clear(); }
 

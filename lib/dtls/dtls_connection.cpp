@@ -3,6 +3,11 @@
 // States follow the handshake: fresh -> connecting (start) -> connected (Finished exchanged, peer
 // verified, SRTP keys exported) -> closed (close_notify either way); failed from anywhere before
 // closed.
+//
+// Until the handshake completes nothing the peer sent is authenticated, so every datagram passes
+// three gates before OpenSSL sees it: the source the handshake is bound to (handle_datagram), the
+// record filter (record_filter.h, RFC 6347 §4.1.2.7), and, for a server with cookie_exchange, the
+// stateless cookie exchange (DTLSv1_listen, RFC 6347 §4.2.1).
 #include <openssl/err.h>
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
@@ -15,11 +20,14 @@
 #include "certificate_impl.h"
 #include "datagram_bio.h"
 #include "openssl_handles.h"
+#include "record_filter.h"
 #include "secmedia/dtls.h"
 
 namespace secmedia {
 
 using detail::OpenSslPtr;
+using detail::RecordPhase;
+using detail::RecordScan;
 
 namespace {
 
@@ -117,6 +125,9 @@ SSL_CTX* shared_context(const DtlsCertificate& certificate, std::string* why) {
     // Records never exceed a datagram; OpenSSL's default 16 KB fragment only makes a 16 KB write
     // buffer per connection. 2048 covers every MTU in use on real paths.
     SSL_CTX_set_max_send_fragment(ctx, 2048);
+    // The peer's certificate chain, and with it (dtls1_max_handshake_message_len) any handshake
+    // message, is at most the size the record filter lets through.
+    SSL_CTX_set_max_cert_list(ctx, static_cast<long>(detail::kMaxHandshakeMessage));
     if (SSL_CTX_use_certificate(ctx, identity.certificate.get()) != 1 ||
         SSL_CTX_use_PrivateKey(ctx, identity.key.get()) != 1) {
       identity.context_error = "OpenSSL refused the certificate: " + take_openssl_error();
@@ -141,14 +152,27 @@ struct DtlsConnection::Impl {
   std::string failure;
   std::string verify_failure;    // from the certificate callback
   std::string fatal_alert_text;  // the last fatal alert the peer sent
+  std::string sent_alert_text;   // the last fatal alert OpenSSL sent the peer
   std::deque<DtlsEvent> events;
   std::optional<SrtpProfile> profile;
   std::optional<SrtpKeyingMaterial> keys;
   std::string peer_pem;
 
-  // DtlsConfig::await_peer_fingerprints: datagrams held until the fingerprints come.
+  // DtlsConfig::await_peer_fingerprints: datagrams (and their sources) held until the
+  // fingerprints come.
   bool awaiting_fingerprints = false;
-  std::deque<std::vector<uint8_t>> held;
+  struct Held {
+    std::vector<uint8_t> datagram;
+    std::vector<uint8_t> source;
+  };
+  std::deque<Held> held;
+
+  // The source the handshake is bound to (handle_datagram): set by the first datagram that moved
+  // the handshake on.
+  bool bound = false;
+  std::vector<uint8_t> bound_source;
+  // DTLSv1_listen wants somewhere to write the client's address; the datagram BIO has none to give.
+  OpenSslPtr<BIO_ADDR> listen_address;
 
   bool started = false;
   bool handshake_begun = false;  // a client's at start(), a server's at the first datagram
@@ -160,13 +184,18 @@ struct DtlsConnection::Impl {
 
   bool setup(std::string* why);
   bool may_carry_peer_certificate(std::span<const uint8_t> datagram) const;
-  void process(std::span<const uint8_t> datagram);
+  RecordPhase record_phase() const;
+  bool from_bound_source(std::span<const uint8_t> source) const;
+  void bind(std::span<const uint8_t> source, DtlsTime now);
+  void listen(std::vector<uint8_t> datagram, std::span<const uint8_t> source, DtlsTime now);
+  bool process(std::vector<uint8_t> datagram, std::span<const uint8_t> source, DtlsTime now);
   void set_state(DtlsState next, std::string reason = {});
   void fail(std::string reason);
   void drive_handshake();
   void on_handshake_complete();
   void read_application_data();
-  std::string describe_failure(const std::string& openssl_text) const;
+  std::string describe_failure(const std::string& openssl_text, int ssl_error = 0) const;
+  std::string ignored_traffic_text() const;
 
   static unsigned int timer_callback(SSL* ssl, unsigned int previous_us);
   static int verify_callback(int preverify_ok, X509_STORE_CTX* store);
@@ -238,7 +267,11 @@ bool DtlsConnection::Impl::setup(std::string* why) {
     SSL_set_connect_state(ssl.get());
   } else {
     SSL_set_accept_state(ssl.get());
-    if (config.cookie_exchange) SSL_set_options(ssl.get(), SSL_OP_COOKIE_EXCHANGE);
+    if (config.cookie_exchange) {
+      SSL_set_options(ssl.get(), SSL_OP_COOKIE_EXCHANGE);
+      listen_address.reset(BIO_ADDR_new());
+      if (!listen_address) return fail_setup("OpenSSL cannot make an address for DTLSv1_listen");
+    }
   }
   return true;
 }
@@ -267,13 +300,77 @@ bool DtlsConnection::Impl::may_carry_peer_certificate(std::span<const uint8_t> d
   return false;
 }
 
-void DtlsConnection::Impl::process(std::span<const uint8_t> datagram) {
-  bio.push_incoming(datagram);
+RecordPhase DtlsConnection::Impl::record_phase() const {
+  if (state == DtlsState::connected) return RecordPhase::connected;
+  if (config.role == DtlsRole::server && !bound) {
+    return config.cookie_exchange ? RecordPhase::listening : RecordPhase::awaiting_client_hello;
+  }
+  return RecordPhase::handshaking;
+}
+
+bool DtlsConnection::Impl::from_bound_source(std::span<const uint8_t> source) const {
+  return std::equal(source.begin(), source.end(), bound_source.begin(), bound_source.end());
+}
+
+void DtlsConnection::Impl::bind(std::span<const uint8_t> source, DtlsTime now) {
+  bound = true;
+  bound_source.assign(source.begin(), source.end());
+  if (!handshake_begun) {
+    // A server's handshake (and its timeout) begins with the client that got it going; waiting for
+    // one, or ClientHellos that went nowhere, are not part of it.
+    handshake_begun = true;
+    started_at = now;
+  }
+}
+
+// RFC 6347 §4.2.1: before any state is committed to a client, its ClientHello must echo a cookie
+// this endpoint sent; a ClientHello without one (or with a stale or forged one) gets a stateless
+// HelloVerifyRequest. DTLSv1_listen does exactly that and nothing more: a datagram that is not a
+// ClientHello, or does not parse, is dropped without an alert.
+void DtlsConnection::Impl::listen(std::vector<uint8_t> datagram, std::span<const uint8_t> source,
+                                  DtlsTime now) {
+  const size_t sent_before = bio.outgoing_count();
+  bio.push_incoming(std::move(datagram));
+  ERR_clear_error();
+  const int result = DTLSv1_listen(ssl.get(), listen_address.get());
+  if (result > 0) {
+    // The ClientHello with the cookie is buffered inside OpenSSL; the handshake goes on from it.
+    bind(source, now);
+    drive_handshake();
+    return;
+  }
+  if (result < 0) {
+    fail("the cookie exchange (RFC 6347 section 4.2.1) failed: " + take_openssl_error());
+    return;
+  }
+  ERR_clear_error();  // a ClientHello that did not parse leaves its reason behind
+  if (bio.outgoing_count() > sent_before) {
+    ++stats.hello_verify_requests;
+  } else {
+    ++stats.datagrams_rejected;
+  }
+}
+
+// Returns whether OpenSSL took anything from the datagram: a state change, an event (data,
+// alert), or a datagram in answer.
+bool DtlsConnection::Impl::process(std::vector<uint8_t> datagram, std::span<const uint8_t> source,
+                                   DtlsTime now) {
+  const size_t events_before = events.size();
+  const size_t sent_before = bio.outgoing_count();
+  const DtlsState state_before = state;
+  const OSSL_HANDSHAKE_STATE handshake_before = SSL_get_state(ssl.get());
+  bio.push_incoming(std::move(datagram));
   if (state == DtlsState::connected) {
     read_application_data();
   } else {
     drive_handshake();
   }
+  const bool took = events.size() != events_before || bio.outgoing_count() != sent_before ||
+                    state != state_before || SSL_get_state(ssl.get()) != handshake_before;
+  // The first datagram that moved the handshake on names its source; one OpenSSL ignored (a
+  // stray retransmission, a record it could not place) does not.
+  if (!bound && took && state != DtlsState::failed) bind(source, now);
+  return took;
 }
 
 void DtlsConnection::Impl::set_state(DtlsState next, std::string reason) {
@@ -289,9 +386,13 @@ void DtlsConnection::Impl::fail(std::string reason) {
   set_state(DtlsState::failed, std::move(reason));
 }
 
-std::string DtlsConnection::Impl::describe_failure(const std::string& openssl_text) const {
+std::string DtlsConnection::Impl::describe_failure(const std::string& openssl_text,
+                                                   int ssl_error) const {
   if (!verify_failure.empty()) return verify_failure;
   if (!fatal_alert_text.empty()) return "the peer sent a fatal alert: " + fatal_alert_text;
+  if (ssl_error == SSL_ERROR_ZERO_RETURN) {
+    return "the peer closed the connection (close_notify) before the handshake completed";
+  }
   if (openssl_text.find("no shared cipher") != std::string::npos) {
     return "no cipher suite in common with the peer (" + openssl_text + ")";
   }
@@ -299,7 +400,26 @@ std::string DtlsConnection::Impl::describe_failure(const std::string& openssl_te
       openssl_text.find("wrong version") != std::string::npos) {
     return "the peer does not speak DTLS 1.2 (" + openssl_text + ")";
   }
-  return "DTLS handshake failed: " + (openssl_text.empty() ? "unknown error" : openssl_text);
+  if (openssl_text.find("excessive message size") != std::string::npos) {
+    return "a handshake message from the peer exceeds the limit of " +
+           std::to_string(detail::kMaxHandshakeMessage) + " octets (" + openssl_text + ")";
+  }
+  const std::string sent =
+      sent_alert_text.empty() ? "" : "; this endpoint sent the fatal alert " + sent_alert_text;
+  if (!openssl_text.empty()) return "DTLS handshake failed: " + openssl_text + sent;
+  // OpenSSL stopped without queueing a reason: say where it stopped, never just "unknown".
+  return std::string("DTLS handshake failed in state \"") + SSL_state_string_long(ssl.get()) +
+         "\" without a reason from OpenSSL (SSL_get_error " + std::to_string(ssl_error) + ")" +
+         sent;
+}
+
+// For a handshake that timed out: what was thrown away meanwhile, which may be why.
+std::string DtlsConnection::Impl::ignored_traffic_text() const {
+  if (stats.records_discarded == 0 && stats.datagrams_from_other_sources == 0) return {};
+  return " (meanwhile " + std::to_string(stats.records_discarded) +
+         " records that could not be processed were discarded and " +
+         std::to_string(stats.datagrams_from_other_sources) +
+         " datagrams from other sources ignored)";
 }
 
 void DtlsConnection::Impl::drive_handshake() {
@@ -314,7 +434,7 @@ void DtlsConnection::Impl::drive_handshake() {
     if (state == DtlsState::fresh && SSL_in_init(ssl.get())) set_state(DtlsState::connecting);
     return;
   }
-  fail(describe_failure(take_openssl_error()));
+  fail(describe_failure(take_openssl_error(), error));
 }
 
 void DtlsConnection::Impl::on_handshake_complete() {
@@ -397,7 +517,7 @@ void DtlsConnection::Impl::read_application_data() {
       set_state(DtlsState::closed, "the peer closed the connection (close_notify)");
       return;
     }
-    fail(describe_failure(take_openssl_error()));
+    fail(describe_failure(take_openssl_error(), error));
     return;
   }
 }
@@ -440,10 +560,14 @@ int DtlsConnection::Impl::verify_callback(int, X509_STORE_CTX* store) {
 }
 
 void DtlsConnection::Impl::info_callback(const SSL* ssl, int where, int value) {
-  if (!(where & SSL_CB_ALERT) || !(where & SSL_CB_READ)) return;
+  if (!(where & SSL_CB_ALERT)) return;
   auto* self = static_cast<Impl*>(SSL_get_app_data(ssl));
   const bool fatal = (value >> 8) == SSL3_AL_FATAL;
   const std::string description = SSL_alert_desc_string_long(value);
+  if (where & SSL_CB_WRITE) {
+    if (fatal) self->sent_alert_text = description;
+    return;
+  }
   if (fatal) self->fatal_alert_text = description;
   self->events.emplace_back(dtls_event::AlertReceived{fatal, description});
 }
@@ -510,7 +634,8 @@ void DtlsConnection::start(DtlsTime now) {
   }
 }
 
-void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime now) {
+void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime now,
+                                     std::span<const uint8_t> source) {
   Impl& s = *impl_;
   s.last_now = now;
   ++s.stats.datagrams_received;
@@ -522,23 +647,41 @@ void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime
     return;
   }
   if (!s.started) start(now);
-  if (!s.handshake_begun) {
-    // A server's handshake (and its timeout) begins with the first datagram from a client; waiting
-    // for one is not part of it.
-    s.handshake_begun = true;
-    s.started_at = now;
+  // Nothing is authenticated before the Finished messages: once a source has moved the handshake
+  // on, another cannot feed it (a spoofed ClientHello, alert or flight would otherwise end it).
+  if (s.state != DtlsState::connected && s.bound && !s.from_bound_source(source)) {
+    ++s.stats.datagrams_from_other_sources;
+    return;
   }
-  if (s.awaiting_fingerprints && s.may_carry_peer_certificate(datagram)) {
+  // RFC 6347 §4.1.2.7: records that cannot be processed are discarded, the association kept.
+  std::vector<uint8_t> kept;
+  kept.reserve(datagram.size());
+  const RecordScan scan = detail::filter_records(datagram, s.config.role, s.record_phase(), kept);
+  s.stats.records_discarded += scan.discarded;
+  if (kept.empty()) {
+    ++s.stats.datagrams_rejected;
+    return;
+  }
+  if (s.config.role == DtlsRole::server && s.config.cookie_exchange && !s.bound) {
+    s.listen(std::move(kept), source, now);
+    return;
+  }
+  if (s.awaiting_fingerprints && s.may_carry_peer_certificate(kept)) {
     // Bounded: a retransmitted flight replaces nothing, the oldest datagram goes first.
     constexpr size_t kMaxHeld = 32;
     if (s.held.size() == kMaxHeld) {
       s.held.pop_front();
       ++s.stats.datagrams_rejected;
     }
-    s.held.emplace_back(datagram.begin(), datagram.end());
+    s.held.push_back({std::move(kept), std::vector<uint8_t>(source.begin(), source.end())});
     return;
   }
-  s.process(datagram);
+  const bool connected = s.state == DtlsState::connected;
+  const bool took = s.process(std::move(kept), source, now);
+  // Once connected every record is authenticated: one OpenSSL took nothing from failed its MAC
+  // or was a replay (RFC 6347 §4.1.2.6, §4.1.2.7), unless it was a late retransmission of the
+  // peer's last handshake flight (RFC 6347 §4.2.4), which is expected.
+  if (connected && !took && !scan.only_epoch0_handshake) ++s.stats.datagrams_rejected;
 }
 
 void DtlsConnection::set_peer_fingerprints(std::vector<Fingerprint> fingerprints, DtlsTime now) {
@@ -549,7 +692,7 @@ void DtlsConnection::set_peer_fingerprints(std::vector<Fingerprint> fingerprints
     return;
   }
   s.awaiting_fingerprints = false;
-  std::deque<std::vector<uint8_t>> held;
+  std::deque<Impl::Held> held;
   held.swap(s.held);
   if (fingerprints.empty()) {
     // RFC 8122 §5: the fingerprint is what authenticates the peer; without one it is anybody.
@@ -560,9 +703,13 @@ void DtlsConnection::set_peer_fingerprints(std::vector<Fingerprint> fingerprints
     return;
   }
   s.config.peer_fingerprints = std::move(fingerprints);
-  for (const auto& datagram : held) {
+  for (auto& [datagram, source] : held) {
     if (s.state == DtlsState::failed || s.state == DtlsState::closed) break;
-    s.process(datagram);
+    if (s.bound && !s.from_bound_source(source)) {
+      ++s.stats.datagrams_from_other_sources;
+      continue;
+    }
+    s.process(std::move(datagram), source, now);
   }
 }
 
@@ -582,7 +729,7 @@ void DtlsConnection::handle_timeout(DtlsTime now) {
                      seconds_text(s.config.handshake_timeout) +
                      " (the remote description was never set)"
                : "the DTLS handshake did not complete within " +
-                     seconds_text(s.config.handshake_timeout));
+                     seconds_text(s.config.handshake_timeout) + s.ignored_traffic_text());
     return;
   }
   ERR_clear_error();
@@ -593,7 +740,7 @@ void DtlsConnection::handle_timeout(DtlsTime now) {
            " retransmissions");
     return;
   }
-  if (result < 0) s.fail(s.describe_failure(take_openssl_error()));
+  if (result < 0) s.fail(s.describe_failure(take_openssl_error(), SSL_ERROR_SSL));
 }
 
 std::optional<DtlsTime> DtlsConnection::next_timeout() const {

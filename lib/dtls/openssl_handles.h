@@ -17,6 +17,7 @@ struct OpenSslDeleter {
   void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
   void operator()(BIO* p) const { BIO_free_all(p); }
   void operator()(BIO_METHOD* p) const { BIO_meth_free(p); }
+  void operator()(BIO_ADDR* p) const { BIO_ADDR_free(p); }
 };
 
 template <typename T>

@@ -1,7 +1,11 @@
 // Two DtlsConnections through a simulated network: every DTLS-SRTP profile, both roles, loss,
 // reordering, duplication, a small MTU, fingerprints that match and that do not, no common profile,
-// timeouts, close_notify, application data, plain DTLS and the cookie exchange.
+// timeouts, close_notify, application data, plain DTLS and the cookie exchange; spoofed datagrams
+// from other sources and records that cannot be processed (issue 14).
 #include <gtest/gtest.h>
+
+#include <functional>
+#include <random>
 
 #include "dtls_network.h"
 #include "secmedia/dtls.h"
@@ -426,6 +430,245 @@ TEST(DtlsBadInput, GarbageIsCountedAndChangesNothing) {
   EXPECT_EQ(p.server->stats().datagrams_rejected, 2u);
   ASSERT_TRUE(p.handshake());
   EXPECT_EQ(p.server->state(), DtlsState::connected) << p.server->failure_reason();
+}
+
+// --- Spoofed and unprocessable traffic (issue 14) ---------------------------------------------
+
+// A DTLS record (RFC 6347 §4.1) of `type` in `epoch` around `body`.
+std::vector<uint8_t> record(uint8_t type, uint16_t epoch, const std::vector<uint8_t>& body,
+                            uint8_t sequence = 7) {
+  std::vector<uint8_t> r = {type,
+                            0xfe,
+                            0xfd,
+                            static_cast<uint8_t>(epoch >> 8),
+                            static_cast<uint8_t>(epoch),
+                            0,
+                            0,
+                            0,
+                            0,
+                            0,
+                            sequence,
+                            static_cast<uint8_t>(body.size() >> 8),
+                            static_cast<uint8_t>(body.size())};
+  r.insert(r.end(), body.begin(), body.end());
+  return r;
+}
+
+// A handshake fragment (RFC 6347 §4.2.2) claiming a message of `length` octets.
+std::vector<uint8_t> handshake_fragment(uint8_t type, uint32_t length, uint16_t message_seq,
+                                        const std::vector<uint8_t>& fragment) {
+  const auto u24 = [](uint32_t v) {
+    return std::vector<uint8_t>{static_cast<uint8_t>(v >> 16), static_cast<uint8_t>(v >> 8),
+                                static_cast<uint8_t>(v)};
+  };
+  std::vector<uint8_t> h = {type};
+  for (uint8_t b : u24(length)) h.push_back(b);
+  h.push_back(static_cast<uint8_t>(message_seq >> 8));
+  h.push_back(static_cast<uint8_t>(message_seq));
+  for (uint8_t b : u24(0)) h.push_back(b);
+  for (uint8_t b : u24(static_cast<uint32_t>(fragment.size()))) h.push_back(b);
+  h.insert(h.end(), fragment.begin(), fragment.end());
+  return h;
+}
+
+// A genuine ClientHello, from a client engine that is not the one the server will talk to.
+std::vector<uint8_t> foreign_client_hello() {
+  auto other = DtlsConnection::create(config(DtlsRole::client));
+  other->start(SimulatedNetwork::now());
+  auto hello = other->poll_datagram();
+  EXPECT_TRUE(hello.has_value());
+  return hello.value_or(std::vector<uint8_t>{});
+}
+
+std::vector<uint8_t> spoofed_source(uint32_t n) {
+  return {'x', static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8),
+          static_cast<uint8_t>(n)};
+}
+
+DtlsConfig cookie_server() {
+  DtlsConfig c = config(DtlsRole::server);
+  c.cookie_exchange = true;
+  return c;
+}
+
+// Runs the handshake, calling `meddle` once, right after the server has begun its handshake (it
+// has answered the client's ClientHello with its flight), i.e. in the middle of it.
+bool handshake_with_meddling(Pair& p, const std::function<void()>& meddle) {
+  p.server->start(SimulatedNetwork::now());
+  p.client->start(SimulatedNetwork::now());
+  bool done = false;
+  return p.network->run(
+      [&] {
+        if (!done && p.server->stats().datagrams_sent > p.server->stats().hello_verify_requests) {
+          done = true;
+          meddle();
+        }
+        return p.settled();
+      },
+      15s);
+}
+
+void expect_both_connected(Pair& p) {
+  EXPECT_EQ(p.client->state(), DtlsState::connected) << p.client->failure_reason();
+  EXPECT_EQ(p.server->state(), DtlsState::connected) << p.server->failure_reason();
+  expect_matching_keys(p, SrtpProfile::aead_aes_128_gcm);
+}
+
+// Pins: one spoofed ClientHello sent to a server before the real client's made the real handshake
+// fail ("bad signature" / "decrypt error").
+TEST(DtlsSpoofing, AClientHelloFromAnotherSourceBeforeTheRealOneDoesNotTakeTheServer) {
+  Pair p(config(DtlsRole::client), cookie_server());
+  p.server->start(SimulatedNetwork::now());
+  // Its HelloVerifyRequest goes where the server's datagrams go: to the real client.
+  p.network->deliver_from(1, foreign_client_hello(), spoofed_source(1));
+  ASSERT_TRUE(p.handshake());
+  expect_both_connected(p);
+  EXPECT_GE(p.server->stats().hello_verify_requests, 2u);
+}
+
+// Pins: a flood of ClientHellos from other ports made the real client's handshake fail.
+TEST(DtlsSpoofing, AClientHelloFloodFromOtherSourcesDoesNotStopTheRealClient) {
+  Pair p(config(DtlsRole::client), cookie_server());
+  const std::vector<uint8_t> hello = foreign_client_hello();
+  constexpr uint32_t kFlood = 2000;
+  uint32_t sent = 0;
+  p.server->start(SimulatedNetwork::now());
+  for (; sent < 100; ++sent) p.network->deliver_from(1, hello, spoofed_source(sent));
+  p.client->start(SimulatedNetwork::now());
+  // The rest arrive one per network step, through the whole real handshake. (The simulated
+  // network is one queue: at a faster pace the server's answers to the flood, which go to the
+  // real client as they would on a fixed path, would hold the client's datagrams back.)
+  ASSERT_TRUE(p.network->run(
+      [&] {
+        if (sent < kFlood) p.network->deliver_from(1, hello, spoofed_source(sent++));
+        if (!p.settled()) return false;
+        while (sent < kFlood) p.network->deliver_from(1, hello, spoofed_source(sent++));
+        return true;
+      },
+      15s));
+  expect_both_connected(p);
+  const DtlsStats stats = p.server->stats();
+  // Before the real client's cookie came back each got a stateless HelloVerifyRequest; after it,
+  // until the handshake completed, they were ignored unread.
+  EXPECT_GE(stats.hello_verify_requests, 100u);
+  EXPECT_GT(stats.datagrams_from_other_sources, 0u);
+  EXPECT_EQ(stats.datagrams_rejected, 0u);
+}
+
+// Pins: without the cookie exchange, a ClientHello, an alert or a flight from another source in
+// the middle of the handshake went into it (and a fatal alert ended it).
+TEST(DtlsSpoofing, DatagramsFromOtherSourcesDuringTheHandshakeAreIgnoredAndCounted) {
+  Pair p(config(DtlsRole::client), config(DtlsRole::server));
+  ASSERT_TRUE(handshake_with_meddling(p, [&] {
+    const auto stranger = spoofed_source(7);
+    p.network->deliver_from(1, foreign_client_hello(), stranger);
+    p.network->deliver_from(1, record(21, 0, {2, 40}), stranger);  // fatal handshake_failure
+    p.network->deliver_from(0, record(21, 0, {2, 40}), stranger);
+  }));
+  expect_both_connected(p);
+  EXPECT_EQ(p.server->stats().datagrams_from_other_sources, 2u);
+  EXPECT_EQ(p.client->stats().datagrams_from_other_sources, 1u);
+}
+
+// Pins: one epoch-0 application-data record before the handshake completed failed the
+// association ("unexpected record").
+TEST(DtlsUnprocessableRecords, EpochZeroApplicationDataBeforeTheHandshakeIsDiscarded) {
+  Pair p(config(DtlsRole::client), cookie_server());
+  const std::vector<uint8_t> data = record(23, 0, {1, 2, 3, 4});
+  p.server->start(SimulatedNetwork::now());
+  p.network->deliver_from(1, data, SimulatedNetwork::source_of(0));  // before any ClientHello
+  ASSERT_TRUE(handshake_with_meddling(p, [&] {
+    // From the very sources the handshake is bound to.
+    p.network->deliver_from(1, data, SimulatedNetwork::source_of(0));
+    p.network->deliver_from(0, data, SimulatedNetwork::source_of(1));
+  }));
+  expect_both_connected(p);
+  EXPECT_EQ(p.server->stats().records_discarded, 2u);
+  EXPECT_EQ(p.client->stats().records_discarded, 1u);
+}
+
+// Pins: a fragment claiming a 16 MB handshake message failed the handshake with "DTLS handshake
+// failed: unknown error".
+TEST(DtlsUnprocessableRecords, AFragmentOfAnOversizedHandshakeMessageIsDiscarded) {
+  Pair p(config(DtlsRole::client), config(DtlsRole::server));
+  constexpr uint32_t k16MB = 1u << 24;
+  ASSERT_TRUE(handshake_with_meddling(p, [&] {
+    for (uint16_t message_seq : {0, 1, 2}) {
+      p.network->deliver_from(1, record(22, 0, handshake_fragment(11, k16MB, message_seq, {1, 2})),
+                              SimulatedNetwork::source_of(0));
+      p.network->deliver_from(0, record(22, 0, handshake_fragment(11, k16MB, message_seq, {1, 2})),
+                              SimulatedNetwork::source_of(1));
+    }
+    // One within the limit but claiming more than the message holds does not frame either.
+    p.network->deliver_from(1,
+                            record(22, 0, handshake_fragment(16, 10, 1, std::vector<uint8_t>(20))),
+                            SimulatedNetwork::source_of(0));
+  }));
+  expect_both_connected(p);
+  EXPECT_EQ(p.server->stats().records_discarded, 4u);
+  EXPECT_EQ(p.client->stats().records_discarded, 3u);
+}
+
+// Pins: a failure OpenSSL gives no reason for was reported as "DTLS handshake failed: unknown
+// error". A close_notify from the server in the middle of the handshake ends it, saying so.
+TEST(DtlsUnprocessableRecords, AFailureAlwaysSaysWhatWentWrong) {
+  Pair p(config(DtlsRole::client), config(DtlsRole::server));
+  ASSERT_TRUE(handshake_with_meddling(p, [&] {
+    p.network->deliver_from(0, record(21, 0, {1, 0}), SimulatedNetwork::source_of(1));
+  }));
+  EXPECT_EQ(p.client->state(), DtlsState::failed);
+  EXPECT_NE(p.client->failure_reason().find("close_notify"), std::string::npos)
+      << p.client->failure_reason();
+  for (DtlsConnection* c : {p.client.get(), p.server.get()}) {
+    EXPECT_EQ(c->failure_reason().find("unknown error"), std::string::npos) << c->failure_reason();
+  }
+}
+
+// Pins: after connecting, 541 garbage datagrams that OpenSSL discarded left datagrams_rejected
+// at 0.
+TEST(DtlsUnprocessableRecords, GarbageAfterConnectingIsCountedAsRejected) {
+  Pair p(config(DtlsRole::client), config(DtlsRole::server));
+  ASSERT_TRUE(p.handshake());
+  expect_both_connected(p);
+  const uint64_t before = p.server->stats().datagrams_rejected;
+  std::mt19937 random(14);
+  constexpr int kGarbage = 541;
+  for (int i = 0; i < kGarbage; ++i) {
+    std::vector<uint8_t> datagram;
+    if (i % 2 == 0) {
+      // Bytes that look like DTLS by their first octet (RFC 7983) and nothing more.
+      datagram.resize(1 + random() % 300);
+      for (auto& b : datagram) b = static_cast<uint8_t>(random());
+      datagram[0] = static_cast<uint8_t>(20 + random() % 44);
+    } else {
+      // Well-framed epoch-1 application data that fails its authentication (RFC 6347 §4.1.2.7).
+      std::vector<uint8_t> body(40 + random() % 100);
+      for (auto& b : body) b = static_cast<uint8_t>(random());
+      datagram = record(23, 1, body, static_cast<uint8_t>(100 + i % 100));
+    }
+    p.network->deliver_from(1, datagram, SimulatedNetwork::source_of(0));
+  }
+  EXPECT_EQ(p.server->stats().datagrams_rejected - before, static_cast<uint64_t>(kGarbage));
+  EXPECT_EQ(p.server->state(), DtlsState::connected);
+  // The association still carries data.
+  const std::vector<uint8_t> message{9, 8, 7};
+  ASSERT_TRUE(p.client->send(message));
+  p.network->run(
+      [&] {
+        p.settled();
+        return !p.server_log.data.empty();
+      },
+      5s);
+  ASSERT_EQ(p.server_log.data.size(), 1u);
+  EXPECT_EQ(p.server_log.data[0], message);
+}
+
+TEST(DtlsCookie, CompletesThroughLossDuplicationAndReordering) {
+  for (uint32_t seed : {11u, 12u, 13u}) {
+    Pair p(config(DtlsRole::client), cookie_server(), NetworkConditions{0.3, 0.2, 0.2, seed});
+    ASSERT_TRUE(p.handshake(30s)) << "seed " << seed;
+    expect_both_connected(p);
+  }
 }
 
 TEST(DtlsConfigValidation, RefusesWithAReason) {

@@ -1,5 +1,8 @@
 // Two DtlsConnections joined by a simulated network with seeded loss, duplication and reordering.
 //
+// Each end has a source address of its own (one octet, 'a' or 'b'), given with every datagram it
+// sends, as a socket would; a test may deliver datagrams from any other source (spoofing).
+//
 // Delivery is immediate and the order of events is decided by the network alone; retransmission
 // timers run in real time (OpenSSL 3.0 keeps its DTLS timer on the wall clock), so tests use
 // timeouts of tens of milliseconds. When nothing is in flight the network waits for the earlier of
@@ -11,6 +14,7 @@
 #include <deque>
 #include <functional>
 #include <random>
+#include <span>
 #include <thread>
 #include <vector>
 
@@ -66,6 +70,11 @@ class SimulatedNetwork {
   // Every datagram either side sent, in order, with its sender (0 = a, 1 = b).
   const std::vector<std::pair<int, std::vector<uint8_t>>>& sent() const { return sent_; }
   void drop_everything_from(int side) { mute_[side] = true; }
+  // A datagram for end `to` (0 = a, 1 = b) from `source`, delivered now.
+  void deliver_from(int to, std::span<const uint8_t> datagram, std::span<const uint8_t> source) {
+    ends_[to]->handle_datagram(datagram, now(), source);
+  }
+  static std::span<const uint8_t> source_of(int side) { return {&kSources[side], 1}; }
   void set_conditions(NetworkConditions conditions) { conditions_ = conditions; }
 
  private:
@@ -95,8 +104,10 @@ class SimulatedNetwork {
   void deliver_one() {
     Datagram d = std::move(in_flight_.front());
     in_flight_.pop_front();
-    ends_[d.to]->handle_datagram(d.bytes, now());
+    ends_[d.to]->handle_datagram(d.bytes, now(), source_of(1 - d.to));
   }
+
+  static constexpr uint8_t kSources[2] = {'a', 'b'};
 
   DtlsConnection* ends_[2];
   NetworkConditions conditions_;

@@ -109,14 +109,21 @@ inline void apply(TimerProfile timers, DtlsConfig& c) {
   }
 }
 
+// Every datagram comes from the peer's source (kPeerSource) unless the Op names another: the
+// engine binds its handshake to the source that moved it on (dtls.h, handle_datagram).
+inline constexpr uint8_t kPeerSource[1] = {'p'};
+
 enum class Op : uint8_t {
-  raw = 0,           // 2 octets length (big-endian, at most kMaxDatagram), then the datagram
+  // 2 octets length (big-endian, at most kMaxDatagram), then the datagram; from the peer when P is
+  // 0, else from stranger P
+  raw = 0,
   raw_short = 1,     // P octets (0-31) of datagram follow
   next_genuine = 2,  // the peer's next recorded datagram (a cursor that starts at the stage)
   genuine = 3,       // the peer's recorded datagram number P (modulo their count)
   // octets: datagram number, position (2 octets, modulo its length), value. P modulo 4: 0 xor the
   // octet at the position with value (0 counts as 1); 1 cut it at the position; 2 set the octet;
-  // 3 append recorded datagram number `value` (two records in one datagram)
+  // 3 append recorded datagram number `value` (two records in one datagram). P / 4: 0 from the
+  // peer, else from that stranger
   mutated_genuine = 4,
   // P bit 4 clear: advance the clock by kClockSteps[P]; set: to the engine's next_timeout() (or
   // by 1 s without one). Then handle_timeout.

@@ -25,6 +25,8 @@
 //   only in plain DTLS;
 // - application data only once connected; send() succeeds exactly when connected and the data fits;
 // - stats() counts what went in and came out; next_timeout() is empty after the end;
+// - a datagram from a source other than the peer's (Op::raw and Op::mutated_genuine can come from
+//   one) that the engine counts as such changes nothing: no datagram, no event, no state;
 // - while the engine has received nothing but the recorded datagrams in order, it sends what it
 //   sent in the recording (else the harness's replay would not be genuine).
 // A violation prints what failed and aborts.
@@ -130,13 +132,26 @@ class Harness {
     drain(was_final);
   }
 
-  void deliver(std::span<const uint8_t> datagram, bool genuine_in_order) {
-    on_script_ = on_script_ && genuine_in_order;
+  // `stranger` 0: from the peer's source; otherwise from another one (a spoofer).
+  void deliver(std::span<const uint8_t> datagram, bool genuine_in_order, uint8_t stranger = 0) {
+    on_script_ = on_script_ && genuine_in_order && stranger == 0;
     const bool was_final = final_state(state_);
     ++received_;
     received_bytes_ += datagram.size();
-    engine_->handle_datagram(datagram, fake_clock);
+    const uint8_t source[2] = {'s', stranger};
+    const uint64_t ignored_before = engine_->stats().datagrams_from_other_sources;
+    const uint64_t sent_before = sent_;
+    const uint64_t events_before = events_;
+    const DtlsState state_before = state_;
+    engine_->handle_datagram(
+        datagram, fake_clock,
+        stranger == 0 ? std::span<const uint8_t>(kPeerSource) : std::span<const uint8_t>(source));
     drain(was_final);
+    // A datagram ignored for its source (the peer's own, once a stranger got the handshake going)
+    // changes nothing at all (dtls.h, handle_datagram).
+    if (engine_->stats().datagrams_from_other_sources != ignored_before) {
+      FUZZ_CHECK(sent_ == sent_before && events_ == events_before && state_ == state_before);
+    }
   }
 
   void timeout(DtlsTime advance) {
@@ -178,6 +193,9 @@ class Harness {
     FUZZ_CHECK(stats.datagrams_sent == sent_ && stats.bytes_sent == sent_bytes_);
     FUZZ_CHECK(stats.datagrams_received == received_ && stats.bytes_received == received_bytes_);
     FUZZ_CHECK(stats.datagrams_rejected <= stats.datagrams_received);
+    FUZZ_CHECK(stats.datagrams_rejected + stats.datagrams_from_other_sources +
+                   stats.hello_verify_requests <=
+               stats.datagrams_received);
     FUZZ_CHECK(stats.application_data_received == application_data_);
     FUZZ_CHECK(stats.handshake_duration.has_value() == reached_connected_);
     FUZZ_CHECK(engine_->state() == state_);
@@ -215,6 +233,7 @@ class Harness {
     bool keys_just_reported = false;
     while (auto event = engine_->poll_event()) {
       FUZZ_CHECK(!was_final);
+      ++events_;
       if (const auto* changed = std::get_if<dtls_event::StateChanged>(&*event)) {
         FUZZ_CHECK(allowed(state_, changed->state));
         if (keys_just_reported) FUZZ_CHECK(changed->state == DtlsState::connected);
@@ -271,6 +290,7 @@ class Harness {
   uint64_t received_ = 0;
   uint64_t received_bytes_ = 0;
   uint64_t application_data_ = 0;
+  uint64_t events_ = 0;
   bool on_script_ = true;
   size_t script_index_ = 0;
 };
@@ -327,7 +347,7 @@ void run(std::span<const uint8_t> input) {
         // A copy of exactly its size, so that ASan sees any read past the datagram.
         const auto bytes = in.take(length);
         scratch.assign(bytes.begin(), bytes.end());
-        h.deliver(scratch, false);
+        h.deliver(scratch, false, static_cast<uint8_t>(p));
         break;
       }
       case Op::raw_short: {
@@ -372,7 +392,7 @@ void run(std::span<const uint8_t> input) {
             break;
           }
         }
-        h.deliver(scratch, false);
+        h.deliver(scratch, false, static_cast<uint8_t>(p >> 2));
         break;
       }
       case Op::timeout: {

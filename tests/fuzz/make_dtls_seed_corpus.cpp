@@ -3,7 +3,8 @@
 // use_srtp), a whole handshake driven by the recorded datagrams, the connected engine with the
 // peer's application data and close_notify, the peer's first flight carried as raw datagrams (so
 // that the fuzzer mutates real hellos, certificates and key exchanges), mutated and reordered
-// genuine datagrams, and timeouts up to the retransmission limit. Deterministic: rerunning it
+// genuine datagrams, copies of the peer's datagrams from strangers, and timeouts up to the
+// retransmission limit. Deterministic: rerunning it
 // rewrites the same files (the handshakes are recorded as dtls_fuzzer records them, with the same
 // deterministic randomness and certificates).
 //
@@ -32,8 +33,8 @@ void put16(Bytes& out, size_t v) {
   out.push_back(static_cast<uint8_t>(v));
 }
 
-void raw(Bytes& out, const Bytes& datagram) {
-  out.push_back(op(Op::raw));
+void raw(Bytes& out, const Bytes& datagram, unsigned stranger = 0) {
+  out.push_back(op(Op::raw, stranger));
   put16(out, datagram.size());
   out.insert(out.end(), datagram.begin(), datagram.end());
 }
@@ -108,6 +109,15 @@ void write_seeds(const std::filesystem::path& directory, const std::string& name
   }
   for (size_t i = 0; i < handshake; ++i) mutated.push_back(op(Op::next_genuine));
   write(directory, name + "_mutated", mutated);
+
+  // Every datagram of the peer's handshake first from a stranger (a spoofer copying it), then from
+  // the peer: the stranger's copy before the handshake is bound, ignored after.
+  Bytes strangers = header(s, 0);
+  for (size_t i = 0; i < handshake; ++i) {
+    raw(strangers, t.peer_datagrams[i], 1 + static_cast<unsigned>(i % 31));
+    strangers.push_back(op(Op::next_genuine));
+  }
+  write(directory, name + "_strangers", strangers);
 
   // Silence after the first flight: retransmissions (at the next timeout each time) until the limit
   // of the retransmission profile or the handshake timeout ends it.

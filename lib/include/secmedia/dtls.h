@@ -104,7 +104,10 @@ struct DtlsConfig {
   unsigned max_retransmissions = 7;
   // Counted from start() for a client, from the first datagram for a server.
   std::chrono::milliseconds handshake_timeout{30000};
-  // Server: answer a first ClientHello with a HelloVerifyRequest cookie (RFC 6347 §4.2.1).
+  // Server: answer a ClientHello without a valid cookie with a stateless HelloVerifyRequest
+  // (RFC 6347 §4.2.1); the handshake (and its timeout) begins only with a ClientHello that echoes
+  // the cookie, which proves its sender receives what this endpoint sends. Without it, the first
+  // ClientHello that OpenSSL accepts begins the handshake, whoever sent it.
   bool cookie_exchange = false;
   // The expected fingerprints come later (from a remote SDP, RFC 8122 §5) and the peer must be
   // checked against them: while peer_fingerprints is empty and set_peer_fingerprints() has not been
@@ -147,7 +150,21 @@ struct DtlsStats {
   uint64_t bytes_sent = 0;
   uint64_t retransmissions = 0;
   uint64_t application_data_received = 0;  // records
-  uint64_t datagrams_rejected = 0;         // not DTLS, or refused by OpenSSL after the handshake
+  // Datagrams dropped whole: not DTLS, no record that could be processed (see records_discarded),
+  // or, once connected, nothing in them that OpenSSL accepted (a forged or corrupted record fails
+  // its MAC; a replayed one is refused, RFC 6347 §4.1.2.6). Late retransmissions of the peer's last
+  // handshake flight are not counted.
+  uint64_t datagrams_rejected = 0;
+  // Records discarded before the handshake completed (RFC 6347 §4.1.2.7): epoch-0 application
+  // data, unknown content types, handshake messages the peer's role never sends or longer than
+  // the limit (32768 octets), fragments that do not frame, and, on a server waiting for a
+  // handshake, anything but a ClientHello.
+  uint64_t records_discarded = 0;
+  // During the handshake, datagrams from a source other than the one the handshake is bound to
+  // (see handle_datagram); dropped unread.
+  uint64_t datagrams_from_other_sources = 0;
+  // HelloVerifyRequests sent (cookie_exchange): one per ClientHello without a valid cookie.
+  uint64_t hello_verify_requests = 0;
   std::optional<DtlsTime> handshake_duration;
 };
 
@@ -162,7 +179,15 @@ class DtlsConnection {
 
   // Begins the handshake: a client sends its ClientHello, a server waits for one.
   void start(DtlsTime now);
-  void handle_datagram(std::span<const uint8_t> datagram, DtlsTime now);
+  // `source` identifies the sender (for example its socket address, in any stable encoding); empty
+  // when the caller does not know it. The first datagram that moves the handshake on (for a server
+  // with cookie_exchange, the ClientHello with a valid cookie) binds the handshake to its source;
+  // until the handshake completes, datagrams from any other source are dropped and counted, so a
+  // third party can neither take the handshake over nor end it. Once connected, records are
+  // authenticated and the source no longer matters (the peer's address may change, e.g. after a NAT
+  // rebinding).
+  void handle_datagram(std::span<const uint8_t> datagram, DtlsTime now,
+                       std::span<const uint8_t> source = {});
   void handle_timeout(DtlsTime now);
   // When handle_timeout should be called next; nullopt when no timer runs.
   std::optional<DtlsTime> next_timeout() const;
