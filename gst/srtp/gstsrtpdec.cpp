@@ -17,6 +17,7 @@
 #include "srtp_cipher_settings.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
+#include "srtp_ssrc_keys.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_dec_debug);
 #define GST_CAT_DEFAULT secmedia_srtp_dec_debug
@@ -30,6 +31,16 @@ using namespace secmedia::gst;
 namespace {
 
 constexpr guint kDefaultReplayWindow = 1024;
+
+// The causes `stats` counts drops by: what unprotect can give. The core's other statuses concern
+// key management or protect and never drop a packet here.
+constexpr SrtpStatus kDropCauses[] = {
+    SrtpStatus::auth_failure,     SrtpStatus::replay_old,
+    SrtpStatus::replay_duplicate, SrtpStatus::malformed,
+    SrtpStatus::key_expired,      SrtpStatus::no_key,
+    SrtpStatus::unknown_mki,      SrtpStatus::header_extension_malformed,
+    SrtpStatus::cryptex_required,
+};
 
 enum {
   PROP_0,
@@ -59,12 +70,19 @@ GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
     "rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtcp"));
 
-// Keys given for one SSRC (caps or a signal), with the session that uses them.
-struct SsrcKeys {
-  CapsKeys keys;
-  bool passthrough = false;  // all four ciphers and auths null: packets pass unchanged
-  std::unique_ptr<SrtpSession> session;
-};
+void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
+  into.rtp_packets += from.rtp_packets;
+  into.rtcp_packets += from.rtcp_packets;
+  into.rtp_octets += from.rtp_octets;
+  into.rtcp_octets += from.rtcp_octets;
+  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
+  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
+  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
+  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
+    into.rtp_drops[i] += from.rtp_drops[i];
+    into.rtcp_drops[i] += from.rtcp_drops[i];
+  }
+}
 
 struct DecoderState {
   std::mutex lock;
@@ -72,6 +90,9 @@ struct DecoderState {
   guint64 key_lifetime = guint64{1} << 48;
   std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
   secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
+  // A refused value of a security property ("encrypted-header-ids '1,300': ..."): the element does
+  // not start while one is pending; a valid value clears it.
+  std::string refused_setting;
 
   // Keys from the key event (dtlsdec): any SSRC.
   std::optional<KeyEventValue> event_keys;
@@ -79,17 +100,20 @@ struct DecoderState {
   // Header privacy from rtp_sink caps that carry no key (e.g. what srtpenc announces): it applies
   // to the keys from the key event; absent fields take the properties.
   HeaderPrivacyFields event_privacy;
-  // Keys per SSRC from caps or signals; they take precedence over the event's.
-  std::unordered_map<uint32_t, SsrcKeys> ssrc_keys;
+  // Totals of sessions that were replaced, so stats do not go backwards on a rekey.
+  secmedia::SrtpStats retired;
+  // Keys per SSRC from caps or signals (they take precedence over the event's), as templates until
+  // a packet of the SSRC authenticates; capped (srtp_ssrc_keys.h).
+  SsrcKeyTable ssrc_keys{kMaxSsrcKeys, [this](SrtpSession& s) { add_stats(retired, s.stats()); }};
+  TrialSessions trials{[this](SrtpSession& s) { add_stats(retired, s.stats()); }};
 
   // Drops that happen before a session is chosen (no key, too short to name an SSRC).
   uint64_t dropped_no_key = 0;
   uint64_t dropped_malformed = 0;
   uint64_t passed_through = 0;
-  // Totals of sessions that were replaced, so stats do not go backwards on a rekey.
-  secmedia::SrtpStats retired;
   bool rtcp_src_started_by_mux = false;
   RateLimitedLog drop_log;
+  RateLimitedLog refused_keys_log;
 };
 
 }  // namespace
@@ -111,30 +135,14 @@ DecoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_DEC(element)->state;
 }
 
-void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
-  into.rtp_packets += from.rtp_packets;
-  into.rtcp_packets += from.rtcp_packets;
-  into.rtp_octets += from.rtp_octets;
-  into.rtcp_octets += from.rtcp_octets;
-  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
-  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
-  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
-  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
-    into.rtp_drops[i] += from.rtp_drops[i];
-    into.rtcp_drops[i] += from.rtcp_drops[i];
-  }
-}
-
 void retire(DecoderState& state, std::unique_ptr<SrtpSession>& session) {
   if (session) add_stats(state.retired, session->stats());
   session.reset();
 }
 
-// A new session for `rtp`/`rtcp` profiles that continues the stream state of `previous` (if any).
-std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
-                                         size_t mki_length, SrtpSession* previous,
-                                         const HeaderPrivacyFields& header_privacy,
-                                         std::string* why) {
+// The config of a session for `rtp`/`rtcp` profiles under the element's current settings.
+SrtpConfig session_config(const DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
+                          size_t mki_length, const HeaderPrivacyFields& header_privacy) {
   SrtpConfig config;
   config.direction = secmedia::SrtpDirection::unprotect;
   config.rtp_profile = rtp;
@@ -143,7 +151,21 @@ std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, S
   config.replay_window_size = state.replay_window_size;
   apply_key_lifetime(config, state.key_lifetime);
   apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, header_privacy);
-  auto session = SrtpSession::create(config, why);
+  return config;
+}
+
+SrtpConfig session_config(const DecoderState& state, const CapsKeys& keys) {
+  return session_config(state, keys.rtp_profile, keys.rtcp_profile,
+                        keys.keys.empty() ? 0 : keys.keys.front().mki.size(), keys.header_privacy);
+}
+
+// A new session for `rtp`/`rtcp` profiles that continues the stream state of `previous` (if any).
+std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
+                                         size_t mki_length, SrtpSession* previous,
+                                         const HeaderPrivacyFields& header_privacy,
+                                         std::string* why) {
+  auto session =
+      SrtpSession::create(session_config(state, rtp, rtcp, mki_length, header_privacy), why);
   if (session && previous) {
     for (const auto& stream : previous->streams()) {
       session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
@@ -156,34 +178,35 @@ bool can_rekey_in_place(const DecoderState& state, const SrtpSession* session, S
                         SrtpProfile rtcp, size_t mki_length,
                         const HeaderPrivacyFields& header_privacy) {
   if (!session) return false;
-  const SrtpConfig& c = session->config();
-  SrtpConfig wanted;
-  apply_header_privacy(wanted, state.encrypted_header_ids, state.cryptex, header_privacy);
-  if (c.encrypted_header_extension_ids != wanted.encrypted_header_extension_ids ||
-      c.cryptex != wanted.cryptex) {
-    return false;
-  }
-  return c.rtp_profile == rtp && c.rtcp_profile == rtcp && c.mki_length == mki_length &&
-         c.replay_window_size == state.replay_window_size &&
-         c.srtp_key_lifetime == std::min<guint64>(state.key_lifetime, guint64{1} << 48);
+  return same_session_config(session->config(),
+                             session_config(state, rtp, rtcp, mki_length, header_privacy));
 }
 
-// Installs keys for one SSRC (lock held). Same keys: nothing changes. New keys of the same shape go
-// into the SSRC's session (keeping its rollover counter and replay window); otherwise into a new
-// session that carries the rollover counter over. A ROC in the caps applies to an SSRC not seen
-// yet. parse_caps_keys() has checked lengths and MKIs, so installing cannot fail half-way; if
-// OpenSSL still refuses, the SSRC keeps its previous keys.
+// Installs keys for one SSRC (lock held). Same keys: nothing changes. An SSRC none of whose packets
+// has authenticated yet gets the keys as a template; its session is made when a packet
+// authenticates with them (try_unprotect). An SSRC with a session: new keys of the same shape go
+// into it (keeping its rollover counter and replay window); otherwise into a new session that
+// carries the rollover counter over. A ROC in the caps applies to an SSRC not seen yet.
+// parse_caps_keys() has checked lengths and MKIs, so installing cannot fail half-way; if OpenSSL
+// still refuses, the SSRC keeps its previous keys.
 bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
   DecoderState& state = state_of(self);
-  auto existing = state.ssrc_keys.find(ssrc);
-  if (existing != state.ssrc_keys.end() && existing->second.keys.same_as(keys)) return true;
+  SsrcKeys* existing = state.ssrc_keys.find(ssrc);
+  if (existing && existing->keys.same_as(keys)) return true;
 
   SsrcKeys entry;
   entry.passthrough = keys.keys.empty();
-  if (!entry.passthrough) {
+  SrtpSession* previous = existing ? existing->session.get() : nullptr;
+  if (!entry.passthrough && !previous) {
+    // The trial session the first packet will be tried on: made now, so that keys the core refuses
+    // are refused here, with the caps or signal that brought them.
+    std::string why;
+    if (!state.trials.get(keys, session_config(state, keys), ssrc, &why)) {
+      GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
+      return false;
+    }
+  } else if (!entry.passthrough) {
     const size_t mki_length = keys.keys.front().mki.size();
-    SrtpSession* previous =
-        existing != state.ssrc_keys.end() ? existing->second.session.get() : nullptr;
     const bool in_place = can_rekey_in_place(state, previous, keys.rtp_profile, keys.rtcp_profile,
                                              mki_length, keys.header_privacy);
     std::string why;
@@ -203,28 +226,20 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
       if (status != SrtpStatus::ok) {
         GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc,
                            secmedia::to_string(status));
-        if (in_place) {
-          // Not reachable after parse_caps_keys(); never leave an SSRC with a session but no keys.
-          retire(state, existing->second.session);
-          state.ssrc_keys.erase(existing);
-        }
+        // Not reachable after parse_caps_keys(); never leave an SSRC with a session but no keys.
+        if (in_place) state.ssrc_keys.erase(ssrc);
         return false;
       }
     }
     if (keys.roc && !target.rollover_counter(ssrc)) target.set_rollover_counter(ssrc, *keys.roc);
-    if (in_place) {
-      entry.session = std::move(existing->second.session);
-    } else {
-      if (existing != state.ssrc_keys.end()) retire(state, existing->second.session);
-      entry.session = std::move(fresh);
-    }
+    entry.session = in_place ? std::move(existing->session) : std::move(fresh);
   }
   entry.keys = std::move(keys);
   GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc,
                   entry.passthrough
                       ? "pass-through"
                       : std::string(secmedia::profile_info(entry.keys.rtp_profile).name).c_str());
-  state.ssrc_keys.insert_or_assign(ssrc, std::move(entry));
+  state.ssrc_keys.insert(ssrc, std::move(entry));
   return true;
 }
 
@@ -293,20 +308,60 @@ struct Outcome {
   bool hard_limit = false;
 };
 
-// One unprotect attempt, lock held. Consumes `buffer` unless needs_key is set.
-Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified& c, bool may_ask) {
+Outcome drop_without_key(DecoderState& state, GstBuffer* buffer) {
+  Outcome outcome;
+  ++state.dropped_no_key;
+  outcome.status = SrtpStatus::no_key;
+  gst_buffer_unref(buffer);
+  return outcome;
+}
+
+// One unprotect attempt, lock held. Consumes `buffer` unless needs_key is set. `offered`: what
+// request-key answered for this packet's SSRC, tried like a template and kept only if the packet
+// authenticates with it.
+Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified& c,
+                      const CapsKeys* offered, bool may_ask) {
   DecoderState& state = state_of(self);
   Outcome outcome;
   SrtpSession* session = nullptr;
-  if (auto it = state.ssrc_keys.find(c.ssrc); it != state.ssrc_keys.end()) {
-    if (it->second.passthrough) {
+  SsrcKeys* entry = state.ssrc_keys.find(c.ssrc);
+  const CapsKeys* template_keys = nullptr;
+  if (entry) {
+    state.ssrc_keys.touch(*entry);
+    if (entry->passthrough) {
       ++state.passed_through;
       outcome.out = buffer;
       return outcome;
     }
-    session = it->second.session.get();
+    session = entry->session.get();
+    if (!session) template_keys = &entry->keys;
   } else if (state.event_session) {
     session = state.event_session.get();
+  } else if (offered) {
+    if (offered->keys.empty()) {
+      // Pass-through carries no stream state to protect: kept in the capped table, so the next
+      // packet does not ask again.
+      SsrcKeys passthrough;
+      passthrough.keys = *offered;
+      passthrough.passthrough = true;
+      state.ssrc_keys.insert(c.ssrc, std::move(passthrough));
+      ++state.passed_through;
+      outcome.out = buffer;
+      return outcome;
+    }
+    template_keys = offered;
+  }
+  const bool trial = session == nullptr && template_keys != nullptr;
+  if (trial) {
+    std::string why;
+    session = state.trials.get(*template_keys, session_config(state, *template_keys), c.ssrc, &why);
+    if (!session) {
+      // Keys the core refuses under the current settings (a property changed since the caps).
+      if (state.refused_keys_log.should_log(g_get_monotonic_time())) {
+        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", c.ssrc, why.c_str());
+      }
+      return drop_without_key(state, buffer);
+    }
   }
   if (!session) {
     // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
@@ -316,12 +371,23 @@ Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified
       outcome.needs_key = true;
       return outcome;
     }
-    ++state.dropped_no_key;
-    outcome.status = SrtpStatus::no_key;
-    gst_buffer_unref(buffer);
-    return outcome;
+    return drop_without_key(state, buffer);
   }
   outcome.out = unprotect_buffer(*session, buffer, c.kind, outcome.status);
+  if (trial && outcome.out) {
+    // The packet authenticated (RFC 3711 §3.3, step 5): from now on the SSRC has a session of its
+    // own, holding the stream state the core has just created.
+    std::unique_ptr<SrtpSession> owned = state.trials.take(session);
+    if (entry) {
+      entry->session = std::move(owned);
+    } else {
+      SsrcKeys added;
+      added.keys = *offered;
+      added.session = std::move(owned);
+      state.ssrc_keys.insert(c.ssrc, std::move(added));
+    }
+    GST_INFO_OBJECT(self, "SSRC %08x authenticated", c.ssrc);
+  }
   while (auto event = session->poll_event()) {
     if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
     if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
@@ -333,25 +399,31 @@ Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified
   return outcome;
 }
 
-// Emits a key signal (request-key, soft-limit or hard-limit) with no lock held and installs what
-// the handler returned. True when new keys were installed.
-bool ask_application(SecmediaSrtpDec* self, guint signal, uint32_t ssrc) {
+// Emits a key signal (request-key, soft-limit or hard-limit) with no lock held and parses what the
+// handler returned.
+std::optional<CapsKeys> ask_application(SecmediaSrtpDec* self, guint signal, uint32_t ssrc) {
   GstCaps* caps = nullptr;
   g_signal_emit(self, signals[signal], 0, ssrc, &caps);
-  DecoderState& state = state_of(self);
-  std::lock_guard guard(state.lock);
-  bool installed = false;
+  std::optional<CapsKeys> keys;
   if (caps && !gst_caps_is_empty(caps)) {
     std::string why;
-    if (auto keys = parse_caps_keys(gst_caps_get_structure(caps, 0), &why)) {
-      installed = install_ssrc_keys(self, ssrc, std::move(*keys));
-    } else {
+    keys = parse_caps_keys(gst_caps_get_structure(caps, 0), &why);
+    if (!keys) {
       GST_WARNING_OBJECT(self, "keys for SSRC %08x from %s refused: %s", ssrc,
                          g_signal_name(signals[signal]), why.c_str());
     }
   }
   if (caps) gst_caps_unref(caps);
-  return installed;
+  return keys;
+}
+
+// soft-limit and hard-limit: the answer replaces the SSRC's keys. True when new keys were
+// installed.
+bool rekey_from_application(SecmediaSrtpDec* self, guint signal, uint32_t ssrc) {
+  std::optional<CapsKeys> keys = ask_application(self, signal, ssrc);
+  if (!keys) return false;
+  std::lock_guard guard(state_of(self).lock);
+  return install_ssrc_keys(self, ssrc, std::move(*keys));
 }
 
 // Makes sure rtcp_src has stream-start, caps and segment before SRTCP that arrived muxed on
@@ -391,41 +463,45 @@ GstBuffer* decrypt(SecmediaSrtpDec* self, GstBuffer* buffer, PacketKind& kind) {
   Outcome outcome;
   {
     std::lock_guard guard(state.lock);
-    outcome = try_unprotect(self, buffer, c, true);
+    outcome = try_unprotect(self, buffer, c, nullptr, true);
   }
   if (outcome.needs_key) {
-    ask_application(self, SIGNAL_REQUEST_KEY, c.ssrc);
+    const std::optional<CapsKeys> offered = ask_application(self, SIGNAL_REQUEST_KEY, c.ssrc);
     std::lock_guard guard(state.lock);
-    outcome = try_unprotect(self, buffer, c, false);
+    outcome = try_unprotect(self, buffer, c, offered ? &*offered : nullptr, false);
   }
-  if (outcome.soft_limit) ask_application(self, SIGNAL_SOFT_LIMIT, c.ssrc);
-  if (outcome.hard_limit && ask_application(self, SIGNAL_HARD_LIMIT, c.ssrc) && !outcome.out) {
+  if (outcome.soft_limit) rekey_from_application(self, SIGNAL_SOFT_LIMIT, c.ssrc);
+  if (outcome.hard_limit && rekey_from_application(self, SIGNAL_HARD_LIMIT, c.ssrc) &&
+      !outcome.out) {
     GST_INFO_OBJECT(self, "SSRC %08x rekeyed after its hard limit", c.ssrc);
   }
   return outcome.out;
 }
 
-GstFlowReturn push_decrypted(SecmediaSrtpDec* self, GstBuffer* buffer, PacketKind kind) {
-  if (kind == PacketKind::rtcp) {
-    start_rtcp_src_for_mux(self);
-    return gst_pad_push(self->rtcp_src, buffer);
-  }
-  return gst_pad_push(self->rtp_src, buffer);
-}
-
+// Flow-combiner rule: an unlinked branch must not stop the other one; otherwise the worse result.
 GstFlowReturn combine(GstFlowReturn a, GstFlowReturn b) {
-  // An unlinked RTCP branch must not stop the RTP one.
   if (a == GST_FLOW_NOT_LINKED) return b;
   if (b == GST_FLOW_NOT_LINKED) return a;
   return a < b ? a : b;
 }
 
-GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+// What a push of RTCP returns upstream of `sink`: SRTCP muxed on rtp_sink (RFC 5761) is a side
+// branch of the RTP flow, and an unlinked rtcp_src must never stop RTP, in chain() as in
+// chain_list() (gst-plugins-bad keeps RTP flowing).
+GstFlowReturn rtcp_flow_for(SecmediaSrtpDec* self, GstPad* sink, GstFlowReturn rtcp) {
+  return sink == self->rtp_sink ? combine(GST_FLOW_OK, rtcp) : rtcp;
+}
+
+GstFlowReturn chain(GstPad* pad, GstObject* parent, GstBuffer* buffer) {
   SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
   PacketKind kind;
   GstBuffer* out = decrypt(self, buffer, kind);
   if (!out) return GST_FLOW_OK;
-  return push_decrypted(self, out, kind);
+  if (kind == PacketKind::rtcp) {
+    start_rtcp_src_for_mux(self);
+    return rtcp_flow_for(self, pad, gst_pad_push(self->rtcp_src, out));
+  }
+  return gst_pad_push(self->rtp_src, out);
 }
 
 struct ListDecryption {
@@ -450,7 +526,7 @@ gboolean decrypt_list_item(GstBuffer** buffer, guint, gpointer data) {
 }
 
 // Each buffer of a list is checked on its own; the decrypted ones leave as lists again.
-GstFlowReturn chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
+GstFlowReturn chain_list(GstPad* pad, GstObject* parent, GstBufferList* list) {
   SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(parent);
   ListDecryption work{self, gst_buffer_list_new_sized(gst_buffer_list_length(list)), nullptr};
   // Each buffer is taken out of the (writable) list so that it can be decrypted in place; a list
@@ -460,17 +536,16 @@ GstFlowReturn chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
   gst_buffer_list_unref(list);
   GstBufferList* rtp = work.rtp;
   GstBufferList* rtcp = work.rtcp;
-  GstFlowReturn ret = GST_FLOW_OK;
+  std::optional<GstFlowReturn> rtp_ret;
   if (gst_buffer_list_length(rtp) > 0) {
-    ret = gst_pad_push_list(self->rtp_src, rtp);
+    rtp_ret = gst_pad_push_list(self->rtp_src, rtp);
   } else {
     gst_buffer_list_unref(rtp);
   }
-  if (rtcp) {
-    start_rtcp_src_for_mux(self);
-    ret = combine(ret, gst_pad_push_list(self->rtcp_src, rtcp));
-  }
-  return ret;
+  if (!rtcp) return rtp_ret.value_or(GST_FLOW_OK);
+  start_rtcp_src_for_mux(self);
+  const GstFlowReturn rtcp_ret = rtcp_flow_for(self, pad, gst_pad_push_list(self->rtcp_src, rtcp));
+  return rtp_ret ? combine(*rtp_ret, rtcp_ret) : rtcp_ret;
 }
 
 gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
@@ -598,12 +673,14 @@ GstStructure* make_stats(DecoderState& state) {
   GValue streams = G_VALUE_INIT;
   gst_value_array_init(&streams, 0);
   secmedia::SrtpStats totals = state.retired;
-  std::vector<SrtpSession*> sessions;
+  std::vector<const SrtpSession*> sessions;
   if (state.event_session) sessions.push_back(state.event_session.get());
-  for (auto& [ssrc, entry] : state.ssrc_keys) {
+  for (const auto& [ssrc, entry] : state.ssrc_keys.all()) {
     if (entry.session) sessions.push_back(entry.session.get());
   }
-  for (SrtpSession* session : sessions) {
+  // Trial sessions hold no authenticated stream, only the drops of packets tried on them.
+  for (const SrtpSession* trial : state.trials.sessions()) add_stats(totals, trial->stats());
+  for (const SrtpSession* session : sessions) {
     add_stats(totals, session->stats());
     for (const auto& info : session->streams()) {
       GValue value = G_VALUE_INIT;
@@ -631,12 +708,12 @@ GstStructure* make_stats(DecoderState& state) {
                     nullptr);
   add_header_protection_stats(stats, totals);
   GstStructure* drops = gst_structure_new_empty("drops");
-  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+  for (const SrtpStatus cause : kDropCauses) {
+    const auto i = static_cast<size_t>(cause);
     uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
-    if (static_cast<SrtpStatus>(i) == SrtpStatus::no_key) count += state.dropped_no_key;
-    if (static_cast<SrtpStatus>(i) == SrtpStatus::malformed) count += state.dropped_malformed;
-    gst_structure_set(drops, secmedia::to_string(static_cast<SrtpStatus>(i)), G_TYPE_UINT64, count,
-                      nullptr);
+    if (cause == SrtpStatus::no_key) count += state.dropped_no_key;
+    if (cause == SrtpStatus::malformed) count += state.dropped_malformed;
+    gst_structure_set(drops, secmedia::to_string(cause), G_TYPE_UINT64, count, nullptr);
   }
   gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
   gst_structure_free(drops);
@@ -646,8 +723,8 @@ GstStructure* make_stats(DecoderState& state) {
 void clear_keys(SecmediaSrtpDec* self) {
   DecoderState& state = state_of(self);
   std::lock_guard guard(state.lock);
-  for (auto& [ssrc, entry] : state.ssrc_keys) retire(state, entry.session);
   state.ssrc_keys.clear();
+  state.trials.clear();
   retire(state, state.event_session);
   state.event_keys.reset();
 }
@@ -655,30 +732,39 @@ void clear_keys(SecmediaSrtpDec* self) {
 void remove_key(SecmediaSrtpDec* self, guint ssrc) {
   DecoderState& state = state_of(self);
   std::lock_guard guard(state.lock);
-  if (auto it = state.ssrc_keys.find(ssrc); it != state.ssrc_keys.end()) {
-    retire(state, it->second.session);
-    state.ssrc_keys.erase(it);
-  }
+  state.ssrc_keys.erase(ssrc);
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   DecoderState& state = state_of(object);
-  std::lock_guard guard(state.lock);
-  if (id == PROP_REPLAY_WINDOW_SIZE) {
-    state.replay_window_size = g_value_get_uint(value);
-  } else if (id == PROP_KEY_LIFETIME) {
-    state.key_lifetime = g_value_get_uint64(value);
-  } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
-    std::string why;
-    if (auto ids = parse_extension_ids(g_value_get_string(value), &why)) {
-      state.encrypted_header_ids = std::move(*ids);
+  std::string refused;
+  {
+    std::lock_guard guard(state.lock);
+    if (id == PROP_REPLAY_WINDOW_SIZE) {
+      state.replay_window_size = g_value_get_uint(value);
+    } else if (id == PROP_KEY_LIFETIME) {
+      state.key_lifetime = g_value_get_uint64(value);
+    } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
+      // Fail closed: a refused value is remembered and stops the element from starting, rather
+      // than leaving it on other IDs than the application asked for.
+      std::string why;
+      if (auto ids = parse_extension_ids(g_value_get_string(value), &why)) {
+        state.encrypted_header_ids = std::move(*ids);
+        state.refused_setting.clear();
+      } else {
+        state.refused_setting = refused = "encrypted-header-ids: " + why;
+      }
+    } else if (id == PROP_CRYPTEX) {
+      state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
     } else {
-      GST_WARNING_OBJECT(object, "%s", why.c_str());
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
-  } else if (id == PROP_CRYPTEX) {
-    state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
-  } else {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  }
+  // A g_warning, not a bus message: at construction there is no bus yet. Outside the lock: a log
+  // handler may read properties.
+  if (!refused.empty()) {
+    g_warning("%s: %s; it will not start until the property has a valid value",
+              GST_OBJECT_NAME(object), refused.c_str());
   }
 }
 
@@ -705,6 +791,18 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
 
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   SecmediaSrtpDec* self = SECMEDIA_SRTP_DEC(element);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    std::string refused;
+    {
+      std::lock_guard guard(state_of(self).lock);
+      refused = state_of(self).refused_setting;
+    }
+    if (!refused.empty()) {
+      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),
+                        ("%s", refused.c_str()));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+  }
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_srtp_dec_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {

@@ -335,7 +335,10 @@ struct Element {
   uint32_t generation = 1;
   std::unique_ptr<SrtpSession> event_sender;
 
-  // Keys per SSRC (caps, request-key): one protect session per SSRC, as the element keeps them.
+  // Keys per SSRC (caps, request-key): one protect session per SSRC. The element holds such keys
+  // as a template and makes the SSRC's session when a packet first authenticates with them (it
+  // tries packets before that on a trial session without stream state, or with only the answer's
+  // ROC): the same state as a sender made on first use, so the model needs no trial sessions.
   std::map<uint32_t, std::unique_ptr<SrtpSession>> senders;
   int caps_epoch = 0;
   // Session::key_lifetime: generation of the keys handed out per SSRC, and the SSRCs that
@@ -587,7 +590,8 @@ Classified classify(std::span<const uint8_t> packet) {
 enum class KeyKind { none, passthrough, keys, unknown };
 
 // Which keys the element uses for `ssrc`: caps, then request-key, then the key event. With keys,
-// `sender` is the matching protect session (created on first use, as the element's is on install).
+// `sender` is the matching protect session (created on first use; the element's session starts
+// from the same state when the first packet authenticates).
 KeyKind keys_for(Element& e, uint32_t ssrc, SrtpSession** sender, KeySet* keys) {
   if ((ssrc & kFuzzedCapsSsrcMask) == kFuzzedCapsSsrcBase) return KeyKind::unknown;
   if (e.keyed_by_event()) {

@@ -538,6 +538,55 @@ TEST(SrtpDec, MuxedSrtcpLeavesOnRtcpSrc) {
   gst_harness_teardown(dec);
 }
 
+// Regression: one authentic SRTCP packet muxed on rtp_sink while rtcp_src was unlinked made chain()
+// return not-linked upstream, which stopped the pipeline (chain_list() combined the flows); an
+// unlinked rtcp_src must never stop RTP. On rtcp_sink, the RTCP flow's own result still goes back.
+TEST(SrtpDec, MuxedSrtcpWithRtcpSrcUnlinkedKeepsRtpFlowing) {
+  GstHarness* enc = gst_harness_new_with_padnames("srtpenc", "rtp_sink_0", "rtp_src_0");
+  GstHarness* enc_rtcp = gst_harness_new_with_element(enc->element, "rtcp_sink_0", "rtcp_src_0");
+  gst_harness_set_src_caps_str(enc, "application/x-rtp");
+  gst_harness_set_src_caps_str(enc_rtcp, "application/x-rtcp");
+  set_key(enc->element, kKey30);
+  GstHarness* dec = gst_harness_new_with_padnames("srtpdec", "rtp_sink", "rtp_src");
+  GstHarness* dec_rtcp_in = gst_harness_new_with_element(dec->element, "rtcp_sink", nullptr);
+  gst_harness_set_src_caps(dec, caps_for_key(0x1234, kKey30));
+  gst_harness_set_src_caps_str(dec_rtcp_in, "application/x-srtcp");
+  uint16_t seq = 0;
+  const auto srtcp = [&] {
+    EXPECT_EQ(gst_harness_push(enc_rtcp, to_buffer(make_rtcp(0x1234))), GST_FLOW_OK);
+    return gst_harness_pull(enc_rtcp);
+  };
+  const auto srtp = [&] {
+    EXPECT_EQ(gst_harness_push(enc, to_buffer(rtp_packet(seq++))), GST_FLOW_OK);
+    return gst_harness_pull(enc);
+  };
+  const auto list_of = [](std::vector<GstBuffer*> buffers) {
+    GstBufferList* list = gst_buffer_list_new();
+    for (GstBuffer* buffer : buffers) gst_buffer_list_add(list, buffer);
+    return list;
+  };
+
+  EXPECT_EQ(gst_harness_push(dec, srtcp()), GST_FLOW_OK);  // chain()
+  EXPECT_EQ(gst_harness_push(dec, srtp()), GST_FLOW_OK);
+  EXPECT_EQ(gst_pad_push_list(dec->srcpad, list_of({srtcp()})), GST_FLOW_OK);  // chain_list()
+  EXPECT_EQ(gst_pad_push_list(dec->srcpad, list_of({srtcp(), srtp()})), GST_FLOW_OK);
+  EXPECT_EQ(gst_harness_buffers_received(dec), 2u);
+  GstStructure* stats = test::stats_of(dec->element);
+  guint64 rtcp_packets = 0;
+  gst_structure_get_uint64(stats, "rtcp-packets", &rtcp_packets);
+  EXPECT_EQ(rtcp_packets, 3u);
+  gst_structure_free(stats);
+
+  // SRTCP on its own sink pad: the unlinked rtcp_src is that flow's own answer, in both functions.
+  EXPECT_EQ(gst_harness_push(dec_rtcp_in, srtcp()), GST_FLOW_NOT_LINKED);
+  EXPECT_EQ(gst_pad_push_list(dec_rtcp_in->srcpad, list_of({srtcp()})), GST_FLOW_NOT_LINKED);
+
+  gst_harness_teardown(dec_rtcp_in);
+  gst_harness_teardown(dec);
+  gst_harness_teardown(enc_rtcp);
+  gst_harness_teardown(enc);
+}
+
 // Replays, tampering and garbage are dropped and counted by cause; nothing else is lost.
 // Regression: srtpdec forwarded the segment of an RTCP branch whose upstream sent no caps
 // (rtspsrc's and gst-rtsp-server's RTCP udpsrc), so rtcp_src warned "Sticky event misordering, got
