@@ -34,6 +34,16 @@ constexpr guint kDefaultReplayWindow = 1024;
 constexpr guint64 kMaxKeyLifetime = guint64{1} << 48;  // RFC 3711 §9.2
 constexpr gint64 kKeyQueryIntervalUs = 100 * G_TIME_SPAN_MILLISECOND;
 
+// The causes `stats` counts drops by: what protect can give here (no-key also counts the packets
+// dropped before any key). The core's other statuses concern unprotect or key management, and
+// protect_buffer() always gives protect its tail room, so they never drop a packet here.
+constexpr SrtpStatus kDropCauses[] = {
+    SrtpStatus::replay_old,       SrtpStatus::replay_duplicate,
+    SrtpStatus::malformed,        SrtpStatus::key_expired,
+    SrtpStatus::no_key,           SrtpStatus::header_extension_malformed,
+    SrtpStatus::cryptex_required,
+};
+
 enum {
   PROP_0,
   PROP_KEY,
@@ -105,6 +115,10 @@ struct EncoderState {
   guint64 key_lifetime = kMaxKeyLifetime;
   std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
   secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
+  // A refused value of a security property ("encrypted-header-ids: ... not '1,300'"): nothing is
+  // protected (so nothing is sent) and the element does not start while one is pending; a valid
+  // value clears it. Never a fallback to weaker settings.
+  std::string refused_setting;
 
   // Keys from downstream (dtlsenc), which take precedence over the properties.
   std::optional<KeyEventValue> event_keys;
@@ -156,6 +170,21 @@ SrtpProfile dtls_rtcp_profile(SrtpProfile profile) {
   return profile;
 }
 
+// The manual settings, named as properties with their values, for messages about them.
+std::string describe_settings(const EncoderState& state) {
+  std::string text = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) + ", rtp-auth " +
+                     auth_nick(state.rtp_auth) + ", rtcp-cipher " + cipher_nick(state.rtcp_cipher) +
+                     ", rtcp-auth " + auth_nick(state.rtcp_auth);
+  if (state.mki) text += ", mki of " + std::to_string(gst_buffer_get_size(state.mki)) + " bytes";
+  if (!state.encrypted_header_ids.empty()) {
+    text += ", encrypted-header-ids " + format_extension_ids(state.encrypted_header_ids);
+  }
+  if (state.cryptex != secmedia::CryptexMode::off) {
+    text += std::string(", cryptex ") + secmedia::to_string(state.cryptex);
+  }
+  return text;
+}
+
 // Works out the keys the session should have, from the key event or the properties. Called with the
 // lock held. nullopt with state.key_problem set when there are none.
 std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
@@ -165,17 +194,24 @@ std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
   }
   std::string why;
   const auto rtp_profile = profile_for(state.rtp_cipher, state.rtp_auth, &why);
-  const auto rtcp_profile =
-      rtp_profile ? profile_for(state.rtcp_cipher, state.rtcp_auth, &why) : std::nullopt;
-  if (!rtp_profile || !rtcp_profile) {
-    state.key_problem = why;
+  if (!rtp_profile) {
+    state.key_problem = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) +
+                        " with rtp-auth " + auth_nick(state.rtp_auth) + ": " + why;
+    return std::nullopt;
+  }
+  const auto rtcp_profile = profile_for(state.rtcp_cipher, state.rtcp_auth, &why);
+  if (!rtcp_profile) {
+    state.key_problem = std::string("rtcp-cipher ") + cipher_nick(state.rtcp_cipher) +
+                        " with rtcp-auth " + auth_nick(state.rtcp_auth) + ": " + why;
     return std::nullopt;
   }
   const secmedia::SrtpProfileInfo& info = secmedia::profile_info(*rtp_profile);
   const secmedia::SrtpProfileInfo& rtcp_info = secmedia::profile_info(*rtcp_profile);
   if (info.master_key_length != rtcp_info.master_key_length ||
       info.master_salt_length != rtcp_info.master_salt_length) {
-    state.key_problem = "rtp-cipher and rtcp-cipher need master keys of different sizes";
+    state.key_problem = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) +
+                        " and rtcp-cipher " + cipher_nick(state.rtcp_cipher) +
+                        " need master keys of different sizes";
     return std::nullopt;
   }
   const size_t needed = info.master_key_length + info.master_salt_length;
@@ -202,9 +238,9 @@ std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
   }
   std::vector<uint8_t> bytes = buffer_bytes(state.key);
   if (bytes.size() != needed) {
-    state.key_problem = "the key has " + std::to_string(bytes.size()) + " bytes; " +
-                        std::string(info.name) + " needs " + std::to_string(needed) +
-                        " (master key and salt)";
+    state.key_problem = "the key has " + std::to_string(bytes.size()) + " bytes; rtp-cipher " +
+                        cipher_nick(state.rtp_cipher) + " (" + std::string(info.name) + ") needs " +
+                        std::to_string(needed) + " (master key and salt)";
     OPENSSL_cleanse(bytes.data(), bytes.size());
     return std::nullopt;
   }
@@ -276,6 +312,13 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   if (!state.rekey_needed) return;
   state.rekey_needed = false;
   state.key_problem.clear();
+  if (!state.refused_setting.empty()) {
+    // Fail closed: nothing is protected under other settings than the application asked for.
+    state.key_problem = state.refused_setting;
+    state.session.reset();
+    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
+    return;
+  }
   const auto active = wanted_keys(state);
   if (!active) {
     state.session.reset();
@@ -295,7 +338,9 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
 
   std::string why;
   if (!key_session(state.session, config, *active, state.session.get(), why)) {
-    state.key_problem = why;
+    state.key_problem = active->value.origin == KeyOrigin::manual
+                            ? why + " (" + describe_settings(state) + ")"
+                            : why;
     return;
   }
   for (auto& pair : state.pads) {
@@ -779,19 +824,19 @@ GstStructure* make_stats(EncoderState& state) {
                     G_TYPE_UINT64, state.dropped_before_key, nullptr);
   add_header_protection_stats(stats, totals);
   GstStructure* drops = gst_structure_new_empty("drops");
-  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
-    const uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
-    gst_structure_set(drops, secmedia::to_string(static_cast<SrtpStatus>(i)), G_TYPE_UINT64, count,
-                      nullptr);
+  for (const SrtpStatus cause : kDropCauses) {
+    const auto i = static_cast<size_t>(cause);
+    uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
+    if (cause == SrtpStatus::no_key) count += state.dropped_before_key;
+    gst_structure_set(drops, secmedia::to_string(cause), G_TYPE_UINT64, count, nullptr);
   }
   gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
   gst_structure_free(drops);
   return stats;
 }
 
-void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
-  EncoderState& state = state_of(object);
-  std::lock_guard guard(state.lock);
+void set_property_locked(GObject* object, EncoderState& state, guint id, const GValue* value,
+                         GParamSpec* pspec, std::string& refused) {
   switch (id) {
     case PROP_KEY:
       if (state.key) gst_buffer_unref(state.key);
@@ -828,13 +873,17 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
       state.key_lifetime = g_value_get_uint64(value);
       break;
     case PROP_ENCRYPTED_HEADER_IDS: {
+      // Fail closed: a refused value is remembered, and until a valid one replaces it nothing is
+      // protected, rather than sending the extensions in clear (RFC 6904 §4 leaves the choice of
+      // what to encrypt to the application, so a fallback would undo its choice).
       std::string why;
       auto ids = parse_extension_ids(g_value_get_string(value), &why);
       if (!ids) {
-        GST_WARNING_OBJECT(object, "%s", why.c_str());
-        return;
+        state.refused_setting = refused = "encrypted-header-ids: " + why;
+      } else {
+        state.encrypted_header_ids = std::move(*ids);
+        state.refused_setting.clear();
       }
-      state.encrypted_header_ids = std::move(*ids);
       break;
     }
     case PROP_CRYPTEX:
@@ -845,6 +894,21 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
       return;
   }
   state.rekey_needed = true;
+}
+
+void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
+  EncoderState& state = state_of(object);
+  std::string refused;
+  {
+    std::lock_guard guard(state.lock);
+    set_property_locked(object, state, id, value, pspec, refused);
+  }
+  // A g_warning, not a bus message: at construction there is no bus yet. Outside the lock: a log
+  // handler may read properties.
+  if (!refused.empty()) {
+    g_warning("%s: %s; nothing is sent and it will not start until the property has a valid value",
+              GST_OBJECT_NAME(object), refused.c_str());
+  }
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
@@ -901,13 +965,22 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
   SecmediaSrtpEnc* self = SECMEDIA_SRTP_ENC(element);
   EncoderState& state = state_of(self);
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
-    std::lock_guard guard(state.lock);
-    // A configuration that can never work is refused now, with the reason; a missing key is not,
-    // since a DTLS element may still deliver one.
-    rekey_if_needed(self, state);
-    if (!state.session && state.key && !state.event_keys) {
+    std::string problem;
+    {
+      std::lock_guard guard(state.lock);
+      // A configuration that can never work is refused now, with the reason; a missing key is
+      // not, since a DTLS element may still deliver one. A refused property value always is.
+      rekey_if_needed(self, state);
+      if (!state.refused_setting.empty()) {
+        problem = state.refused_setting;
+      } else if (!state.session && (state.key || state.random_key) && !state.event_keys) {
+        problem = state.key_problem;
+      }
+    }
+    // Posted with no lock held: a bus sync handler may read properties.
+    if (!problem.empty()) {
       GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),
-                        ("%s", state.key_problem.c_str()));
+                        ("%s", problem.c_str()));
       return GST_STATE_CHANGE_FAILURE;
     }
   }

@@ -82,7 +82,8 @@ enum class SrtpStatus : uint8_t {
   bad_mki,         // MKI length differs from SrtpConfig::mki_length
   duplicate_mki,   // a key with that MKI is already installed
   too_many_keys,   // kSrtpMaxMasterKeys reached, or a second key without MKI
-  unknown_stream,  // no state for that SSRC
+  unknown_stream,  // returned by nothing (the setters create an SSRC's state); kept so that the
+                   // statuses after it keep their values
   // Per-packet drop causes of header privacy (RFC 6904, RFC 9335); after the others so that every
   // older status keeps its value.
   header_extension_malformed,  // RFC 6904 needs the RFC 8285 elements, and the block cannot be
