@@ -151,7 +151,7 @@ std::optional<Options> parse_options(int& argc, char**& argv) {
       {"retry-delay", 0, 0, G_OPTION_ARG_INT, &retry_delay, "retry the DTLS sender after S seconds",
        "S"},
       {"peer-timeout", 0, 0, G_OPTION_ARG_INT, &peer_timeout,
-       "the peer has stopped after S seconds without RTCP", "S"},
+       "the peer has stopped after S seconds without RTCP (0: a receiver that sends none)", "S"},
       {},
   };
   GOptionContext* context = g_option_context_new("- a secure camera: RTSP (SAVP) and DTLS-SRTP");
@@ -171,7 +171,7 @@ std::optional<Options> parse_options(int& argc, char**& argv) {
   options.duration_s = duration;
   options.stats_interval_s = stats_interval > 0 ? stats_interval : 5;
   options.retry_delay_s = retry_delay > 0 ? retry_delay : 3;
-  options.peer_timeout_s = peer_timeout > 0 ? peer_timeout : 6;
+  options.peer_timeout_s = peer_timeout >= 0 ? peer_timeout : 6;
   if (cipher) options.cipher = cipher;
   if (valid && !kCiphers.contains(options.cipher)) {
     g_printerr("camera_app: unknown --cipher %s\n", options.cipher.c_str());
@@ -483,7 +483,7 @@ gboolean watch_dtls_peer(gpointer data) {
     reason = "peer stopped: DTLS close_notify (EOS)";
   } else if (state == 1 && sender->connected_us != 0) {
     reason = "peer stopped: DTLS connection closed";
-  } else if (sender->connected_us != 0) {
+  } else if (sender->connected_us != 0 && app.options.peer_timeout_s > 0) {
     // RTCP receiver reports are the receiver's heartbeat: DTLS itself sends nothing when idle.
     const gint64 last = std::max<gint64>(sender->last_rtcp_us, sender->connected_us);
     if (now - last > gint64{app.options.peer_timeout_s} * G_USEC_PER_SEC) {
