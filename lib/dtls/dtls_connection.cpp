@@ -526,7 +526,13 @@ unsigned int DtlsConnection::Impl::timer_callback(SSL* ssl, unsigned int previou
   auto* self = static_cast<Impl*>(SSL_get_app_data(ssl));
   const auto initial_us = static_cast<unsigned int>(
       std::chrono::microseconds(self->config.initial_retransmission_timeout).count());
-  if (previous_us == 0) return initial_us;  // a new flight
+  if (previous_us == 0) {
+    // A new flight: the peer answered the last one. The limit is on one flight going unanswered
+    // (as OpenSSL's own, which it resets with the timer), not on the handshake's losses in all;
+    // the handshake timeout bounds the whole.
+    self->retransmissions = 0;
+    return initial_us;
+  }
   // Called when a timer expired and the flight is about to be sent again (RFC 6347 §4.2.4.1).
   ++self->retransmissions;
   ++self->stats.retransmissions;
@@ -678,10 +684,16 @@ void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime
   }
   const bool connected = s.state == DtlsState::connected;
   const bool took = s.process(std::move(kept), source, now);
-  // Once connected every record is authenticated: one OpenSSL took nothing from failed its MAC
-  // or was a replay (RFC 6347 §4.1.2.6, §4.1.2.7), unless it was a late retransmission of the
-  // peer's last handshake flight (RFC 6347 §4.2.4), which is expected.
-  if (connected && !took && !scan.only_epoch0_handshake) ++s.stats.datagrams_rejected;
+  if (!connected || took) return;
+  // Once connected every record is authenticated, so any source may speak; a datagram OpenSSL
+  // took nothing from is counted by where it came from: another source (a flood that outlasted the
+  // handshake), else a record that failed its MAC or was a replay (RFC 6347 §4.1.2.6, §4.1.2.7),
+  // unless it was a late retransmission of the peer's last handshake flight (RFC 6347 §4.2.4).
+  if (!s.from_bound_source(source)) {
+    ++s.stats.datagrams_from_other_sources;
+  } else if (!scan.only_epoch0_handshake) {
+    ++s.stats.datagrams_rejected;
+  }
 }
 
 void DtlsConnection::set_peer_fingerprints(std::vector<Fingerprint> fingerprints, DtlsTime now) {

@@ -96,13 +96,15 @@ struct DtlsConfig {
   // Largest datagram to send (UDP payload); every datagram the engine emits fits. At least 256.
   size_t mtu = 1200;
   // RFC 6347 §4.2.4.1: start at 1 s, double on each retransmission up to the cap; give up after
-  // max_retransmissions (OpenSSL allows at most 12), or when the whole handshake takes longer than
-  // handshake_timeout. The initial timeout must be at least 20 ms (OpenSSL treats less than 15 ms
-  // left as expired).
+  // max_retransmissions of one flight without an answer (OpenSSL allows at most 12; each new
+  // flight starts again at the initial timeout and none), or when the whole handshake takes longer
+  // than handshake_timeout. The initial timeout must be at least 20 ms (OpenSSL treats less than 15
+  // ms left as expired).
   std::chrono::milliseconds initial_retransmission_timeout{1000};
   std::chrono::milliseconds max_retransmission_timeout{60000};
   unsigned max_retransmissions = 7;
-  // Counted from start() for a client, from the first datagram for a server.
+  // Counted from start() for a client; for a server from the datagram that binds the handshake (see
+  // handle_datagram: with cookie_exchange, the ClientHello with a valid cookie).
   std::chrono::milliseconds handshake_timeout{30000};
   // Server: answer a ClientHello without a valid cookie with a stateless HelloVerifyRequest
   // (RFC 6347 §4.2.1); the handshake (and its timeout) begins only with a ClientHello that echoes
@@ -152,16 +154,17 @@ struct DtlsStats {
   uint64_t application_data_received = 0;  // records
   // Datagrams dropped whole: not DTLS, no record that could be processed (see records_discarded),
   // or, once connected, nothing in them that OpenSSL accepted (a forged or corrupted record fails
-  // its MAC; a replayed one is refused, RFC 6347 §4.1.2.6). Late retransmissions of the peer's last
-  // handshake flight are not counted.
+  // its MAC; a replayed one is refused, RFC 6347 §4.1.2.6), from the bound source (others count in
+  // datagrams_from_other_sources). Late retransmissions of the peer's last handshake flight are not
+  // counted.
   uint64_t datagrams_rejected = 0;
   // Records discarded before the handshake completed (RFC 6347 §4.1.2.7): epoch-0 application
   // data, unknown content types, handshake messages the peer's role never sends or longer than
   // the limit (32768 octets), fragments that do not frame, and, on a server waiting for a
   // handshake, anything but a ClientHello.
   uint64_t records_discarded = 0;
-  // During the handshake, datagrams from a source other than the one the handshake is bound to
-  // (see handle_datagram); dropped unread.
+  // Datagrams from a source other than the one the handshake is bound to (see handle_datagram):
+  // during the handshake dropped unread; once connected, those OpenSSL took nothing from.
   uint64_t datagrams_from_other_sources = 0;
   // HelloVerifyRequests sent (cookie_exchange): one per ClientHello without a valid cookie.
   uint64_t hello_verify_requests = 0;
@@ -184,8 +187,8 @@ class DtlsConnection {
   // with cookie_exchange, the ClientHello with a valid cookie) binds the handshake to its source;
   // until the handshake completes, datagrams from any other source are dropped and counted, so a
   // third party can neither take the handshake over nor end it. Once connected, records are
-  // authenticated and the source no longer matters (the peer's address may change, e.g. after a NAT
-  // rebinding).
+  // authenticated and any source is heard (the peer's address may change, e.g. after a NAT
+  // rebinding); the source only decides which counter a datagram OpenSSL refused goes to.
   void handle_datagram(std::span<const uint8_t> datagram, DtlsTime now,
                        std::span<const uint8_t> source = {});
   void handle_timeout(DtlsTime now);
