@@ -269,6 +269,16 @@ void install_dtls_common_properties(GObjectClass* klass) {
                          "state, handshake-time (ms), retransmissions, datagrams and bytes each "
                          "way, application data records, rejected datagrams",
                          GST_TYPE_STRUCTURE, ro));
+  g_object_class_install_property(
+      klass, kPropCookieExchange,
+      g_param_spec_boolean(
+          "cookie-exchange", "Cookie exchange",
+          "As the DTLS server, answer a ClientHello without a valid cookie with a "
+          "HelloVerifyRequest (RFC 6347 section 4.2.1) and begin the handshake only with a client "
+          "that echoes it, which proves it receives what this element sends: a spoofed "
+          "ClientHello, or a flood of them, cannot take the association over. On by default; "
+          "inside a webrtcbin, whose ICE checks verified the path, off unless set",
+          TRUE, rw_ready));
 }
 
 void warn_refused_setting(GstElement* element, const std::string& problem) {
@@ -355,6 +365,7 @@ void DtlsElementLink::apply() {
     if (retransmission_timeout_ms_) s.retransmission_timeout_ms = *retransmission_timeout_ms_;
     if (handshake_timeout_ms_) s.handshake_timeout_ms = *handshake_timeout_ms_;
     if (certificate_type_) s.certificate_type = *certificate_type_;
+    if (cookie_exchange_) s.cookie_exchange = *cookie_exchange_;
   });
 }
 
@@ -398,6 +409,9 @@ bool DtlsElementLink::set_property(guint id, const GValue* value, std::string* p
       break;
     case kPropCertificateType:
       certificate_type_ = static_cast<CertificateType>(g_value_get_enum(value));
+      break;
+    case kPropCookieExchange:
+      cookie_exchange_ = g_value_get_boolean(value) != FALSE;
       break;
     default:
       return false;
@@ -456,6 +470,9 @@ bool DtlsElementLink::get_property(guint id, GValue* value) {
       return true;
     case kPropDtlsVersion:
       g_value_set_string(value, "1.2");
+      return true;
+    case kPropCookieExchange:
+      g_value_set_boolean(value, s.effective_cookie_exchange());
       return true;
     case kPropSrtpCipher:
     case kPropSrtpAuth:

@@ -35,6 +35,7 @@ enum DtlsCommonProperty : guint {
   kPropSrtpAuth,
   kPropSrtpProfile,
   kPropStats,
+  kPropCookieExchange,
   kDtlsPropLast,
 };
 
@@ -91,6 +92,7 @@ class DtlsElementLink {
   std::optional<guint> retransmission_timeout_ms_;
   std::optional<guint> handshake_timeout_ms_;
   std::optional<CertificateType> certificate_type_;
+  std::optional<bool> cookie_exchange_;
   // Refused values by property id: why, and the value as given. Its own lock: get_property reads
   // it without the element's.
   struct Refusal {

@@ -159,6 +159,7 @@ bool DtlsPeer::start(GstClock* clock, std::string* why) {
     config.max_retransmissions = 12;
     config.handshake_timeout = std::chrono::milliseconds(settings_.handshake_timeout_ms);
     config.await_peer_fingerprints = settings_.await_peer_fingerprints;
+    config.cookie_exchange = settings_.effective_cookie_exchange();
     connection_ = DtlsConnection::create(config, why);
     if (!connection_) return false;
     if (clock_) gst_object_unref(clock_);
@@ -267,12 +268,12 @@ gboolean DtlsPeer::on_timer(GstClock*, GstClockTime, GstClockID id, gpointer dat
   return TRUE;
 }
 
-void DtlsPeer::handle_datagram(std::span<const uint8_t> datagram) {
+void DtlsPeer::handle_datagram(std::span<const uint8_t> datagram, std::span<const uint8_t> source) {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
     if (!connection_) return;
-    connection_->handle_datagram(datagram, DtlsTime(now_locked()));
+    connection_->handle_datagram(datagram, DtlsTime(now_locked()), source);
     outputs = collect_locked();
     schedule_timer_locked();
   }

@@ -33,6 +33,11 @@ struct DtlsPeerSettings {
   // Inside webrtcbin: the peer's certificate is only accepted once the remote description's
   // fingerprints arrive (provide_peer_fingerprints), unless peer_fingerprints pins it already.
   bool await_peer_fingerprints = false;
+  // A server's cookie exchange (RFC 6347 §4.2.1): as set on an element (cookie-exchange), else on
+  // unless the elements sit in a webrtcbin, whose ICE connectivity checks verified the path.
+  std::optional<bool> cookie_exchange;
+  bool inside_webrtcbin = false;
+  bool effective_cookie_exchange() const { return cookie_exchange.value_or(!inside_webrtcbin); }
   // Values dtlsenc / dtlsdec refused when set (DtlsElementLink::refusals): while either side holds
   // one, start() fails with it, so that neither element runs the handshake on a weaker setting.
   std::string encoder_refusals, decoder_refusals;
@@ -78,7 +83,8 @@ class DtlsPeer {
   bool start(GstClock* clock, std::string* why);
   void stop();
 
-  void handle_datagram(std::span<const uint8_t> datagram);
+  // `source`: the sender's address (DatagramSource), empty when unknown.
+  void handle_datagram(std::span<const uint8_t> datagram, std::span<const uint8_t> source = {});
   bool send_application_data(std::span<const uint8_t> data);
   void close();
   // The fingerprints of the remote description (RFC 8122 §5) the peer's certificate must match,

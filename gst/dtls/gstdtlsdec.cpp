@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "datagram_source.h"
 #include "dtls_element_settings.h"
 #include "srtp_key_event.h"
 
@@ -196,7 +197,9 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
         GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("DTLS cannot start"), ("%s", why.c_str()));
       }
       if (clock) gst_object_unref(clock);
-      peer->handle_datagram(std::span<const uint8_t>(map.data, map.size));
+      // The sender's address binds the handshake to it (DtlsConnection::handle_datagram).
+      const DatagramSource source(buffer);
+      peer->handle_datagram(std::span<const uint8_t>(map.data, map.size), source.bytes());
       gst_buffer_unmap(buffer, &map);
     }
     gst_buffer_unref(buffer);
@@ -308,9 +311,19 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   if (id == kPropStats) {
     state.link.get_property(id, value);
     GstStructure* stats = static_cast<GstStructure*>(g_value_get_boxed(value));
-    std::lock_guard guard(state.lock);
-    gst_structure_set(stats, "srtp-forwarded", G_TYPE_UINT64, state.srtp_forwarded,
-                      "dropped-not-dtls-or-srtp", G_TYPE_UINT64, state.dropped_unknown, nullptr);
+    std::shared_ptr<DtlsPeer> peer;
+    {
+      std::lock_guard guard(state.lock);
+      gst_structure_set(stats, "srtp-forwarded", G_TYPE_UINT64, state.srtp_forwarded,
+                        "dropped-not-dtls-or-srtp", G_TYPE_UINT64, state.dropped_unknown, nullptr);
+      peer = state.link.peer();
+    }
+    // What the engine threw away of what arrived here (RFC 6347 §4.1.2.7, §4.2.1).
+    const DtlsStats engine = peer ? peer->stats() : DtlsStats{};
+    gst_structure_set(stats, "dtls-records-discarded", G_TYPE_UINT64, engine.records_discarded,
+                      "dtls-other-source", G_TYPE_UINT64, engine.datagrams_from_other_sources,
+                      "dtls-hello-verify-requests", G_TYPE_UINT64, engine.hello_verify_requests,
+                      nullptr);
     return;
   }
   if (!state.link.get_property(id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);

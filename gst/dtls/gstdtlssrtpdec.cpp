@@ -38,6 +38,7 @@ enum {
   PROP_PEER_FINGERPRINT,
   PROP_VERIFY_REMOTE_FINGERPRINT,
   PROP_DTLS_VERSION,
+  PROP_COOKIE_EXCHANGE,
   PROP_STATIC_KEY_FIRST,
 };
 GParamSpec* connection_state_pspec;
@@ -151,6 +152,19 @@ void watch_remote_description(SecmediaDtlsSrtpDec* self) {
   gst_object_unref(webrtcbin);
 }
 
+// NULL -> READY inside a webrtcbin: ICE connectivity checks (RFC 8445 §7.2) verified the path,
+// and libnice passes on datagrams only from checked candidates, so the association skips the
+// cookie exchange's round trip unless cookie-exchange was set (as gst-plugins-bad never sends a
+// HelloVerifyRequest; browsers, as clients, handle one when it is set).
+void adopt_webrtcbin_defaults(SecmediaDtlsSrtpDec* self) {
+  GstElement* webrtcbin = enclosing_webrtcbin(GST_ELEMENT(self));
+  if (!webrtcbin) return;
+  gst_object_unref(webrtcbin);
+  if (auto peer = DtlsPeer::find(connection_id_of(self))) {
+    peer->update_settings([](DtlsPeerSettings& s) { s.inside_webrtcbin = true; });
+  }
+}
+
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   auto* self = SECMEDIA_DTLS_SRTP_DEC(element);
   // Fail closed: ciphers without a key (or any static key that cannot protect media) stop the bin
@@ -161,7 +175,10 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       !may_start(element, self->static_key->start_refusal())) {
     return GST_STATE_CHANGE_FAILURE;
   }
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY) watch_remote_description(self);
+  if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
+    adopt_webrtcbin_defaults(self);
+    watch_remote_description(self);
+  }
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_dtls_srtp_dec_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_READY_TO_NULL) self->remote_watch->stop();
@@ -214,6 +231,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_CONNECTION_ID:
     case PROP_PEM:
     case PROP_PEER_FINGERPRINT:
+    case PROP_COOKIE_EXCHANGE:
       set_on_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
       return;
     case PROP_VERIFY_REMOTE_FINGERPRINT:
@@ -237,6 +255,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_SRTP_PROFILE:
     case PROP_FINGERPRINT:
     case PROP_PEER_FINGERPRINT:
+    case PROP_COOKIE_EXCHANGE:
       get_from_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
       return;
     case PROP_VERIFY_REMOTE_FINGERPRINT:
@@ -414,6 +433,17 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                    GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(gobject_class, PROP_DTLS_VERSION, dtls_version_pspec());
+  g_object_class_install_property(
+      gobject_class, PROP_COOKIE_EXCHANGE,
+      g_param_spec_boolean(
+          "cookie-exchange", "Cookie exchange",
+          "As the DTLS server, answer a ClientHello without a valid cookie with a "
+          "HelloVerifyRequest (RFC 6347 section 4.2.1), so that a spoofed ClientHello cannot "
+          "take the association over (dtlsdec's property). Inside a webrtcbin off unless set, "
+          "elsewhere on",
+          TRUE,
+          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                   GST_PARAM_MUTABLE_READY)));
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
 }
 

@@ -514,8 +514,7 @@ void expect_both_connected(Pair& p) {
   expect_matching_keys(p, SrtpProfile::aead_aes_128_gcm);
 }
 
-// Pins: one spoofed ClientHello sent to a server before the real client's made the real handshake
-// fail ("bad signature" / "decrypt error").
+// Pins: a spoofed ClientHello before the real client's failed its handshake ("bad signature").
 TEST(DtlsSpoofing, AClientHelloFromAnotherSourceBeforeTheRealOneDoesNotTakeTheServer) {
   Pair p(config(DtlsRole::client), cookie_server());
   p.server->start(SimulatedNetwork::now());
@@ -555,8 +554,7 @@ TEST(DtlsSpoofing, AClientHelloFloodFromOtherSourcesDoesNotStopTheRealClient) {
   EXPECT_EQ(stats.datagrams_rejected, 0u);
 }
 
-// Pins: without the cookie exchange, a ClientHello, an alert or a flight from another source in
-// the middle of the handshake went into it (and a fatal alert ended it).
+// Pins: a ClientHello or fatal alert from another source mid-handshake went into it (and ended it).
 TEST(DtlsSpoofing, DatagramsFromOtherSourcesDuringTheHandshakeAreIgnoredAndCounted) {
   Pair p(config(DtlsRole::client), config(DtlsRole::server));
   ASSERT_TRUE(handshake_with_meddling(p, [&] {
@@ -570,8 +568,7 @@ TEST(DtlsSpoofing, DatagramsFromOtherSourcesDuringTheHandshakeAreIgnoredAndCount
   EXPECT_EQ(p.client->stats().datagrams_from_other_sources, 1u);
 }
 
-// Pins: one epoch-0 application-data record before the handshake completed failed the
-// association ("unexpected record").
+// Pins: one epoch-0 application-data record before the handshake failed it ("unexpected record").
 TEST(DtlsUnprocessableRecords, EpochZeroApplicationDataBeforeTheHandshakeIsDiscarded) {
   Pair p(config(DtlsRole::client), cookie_server());
   const std::vector<uint8_t> data = record(23, 0, {1, 2, 3, 4});
@@ -587,8 +584,7 @@ TEST(DtlsUnprocessableRecords, EpochZeroApplicationDataBeforeTheHandshakeIsDisca
   EXPECT_EQ(p.client->stats().records_discarded, 1u);
 }
 
-// Pins: a fragment claiming a 16 MB handshake message failed the handshake with "DTLS handshake
-// failed: unknown error".
+// Pins: a fragment claiming a 16 MB handshake message failed the handshake ("unknown error").
 TEST(DtlsUnprocessableRecords, AFragmentOfAnOversizedHandshakeMessageIsDiscarded) {
   Pair p(config(DtlsRole::client), config(DtlsRole::server));
   constexpr uint32_t k16MB = 1u << 24;
@@ -609,8 +605,8 @@ TEST(DtlsUnprocessableRecords, AFragmentOfAnOversizedHandshakeMessageIsDiscarded
   EXPECT_EQ(p.client->stats().records_discarded, 3u);
 }
 
-// Pins: a failure OpenSSL gives no reason for was reported as "DTLS handshake failed: unknown
-// error". A close_notify from the server in the middle of the handshake ends it, saying so.
+// Pins: a failure OpenSSL gave no reason for read "DTLS handshake failed: unknown error".
+// A close_notify from the server in the middle of the handshake ends it, saying so.
 TEST(DtlsUnprocessableRecords, AFailureAlwaysSaysWhatWentWrong) {
   Pair p(config(DtlsRole::client), config(DtlsRole::server));
   ASSERT_TRUE(handshake_with_meddling(p, [&] {
@@ -624,8 +620,7 @@ TEST(DtlsUnprocessableRecords, AFailureAlwaysSaysWhatWentWrong) {
   }
 }
 
-// Pins: after connecting, 541 garbage datagrams that OpenSSL discarded left datagrams_rejected
-// at 0.
+// Pins: after connecting, 541 garbage datagrams OpenSSL discarded left datagrams_rejected at 0.
 TEST(DtlsUnprocessableRecords, GarbageAfterConnectingIsCountedAsRejected) {
   Pair p(config(DtlsRole::client), config(DtlsRole::server));
   ASSERT_TRUE(p.handshake());
