@@ -1,5 +1,7 @@
 #include "dtls_element_settings.h"
 
+#include <openssl/crypto.h>
+
 #include <sstream>
 
 namespace secmedia::gst {
@@ -279,6 +281,14 @@ void install_dtls_common_properties(GObjectClass* klass) {
           "ClientHello, or a flood of them, cannot take the association over. On by default; "
           "inside a webrtcbin, whose ICE checks verified the path, off unless set",
           TRUE, rw_ready));
+  g_object_class_install_property(
+      klass, kPropPemFile,
+      g_param_spec_string("pem-file", "PEM file",
+                          "A file holding the X509 certificate and private key in PEM format "
+                          "(what secmedia-cert new writes), read when set: the identity `pem` "
+                          "takes, for a gst-launch line. A file that cannot be read or holds no "
+                          "certificate and key is refused and the element does not start",
+                          nullptr, rw_ready));
 }
 
 void warn_refused_setting(GstElement* element, const std::string& problem) {
@@ -374,6 +384,39 @@ bool DtlsElementLink::set_property(guint id, const GValue* value, std::string* p
     case kPropPem: {
       const gchar* pem = g_value_get_string(value);
       pem_ = pem ? pem : "";
+      pem_file_.clear();
+      break;
+    }
+    case kPropPemFile: {
+      const std::string path = g_value_get_string(value) ? g_value_get_string(value) : "";
+      std::string why;
+      gchar* contents = nullptr;
+      gsize length = 0;
+      GError* error = nullptr;
+      if (path.empty()) {
+        pem_file_.clear();
+        clear_refusal(id);
+        break;
+      }
+      if (!g_file_get_contents(path.c_str(), &contents, &length, &error)) {
+        why = error->message;
+        g_clear_error(&error);
+      } else {
+        const std::string pem(contents, length);
+        OPENSSL_cleanse(contents, length);
+        g_free(contents);
+        // Loaded now, so a file without a usable identity is refused when set, not at the start.
+        if (DtlsCertificate::from_pem(pem, pem, &why)) {
+          pem_ = pem;
+          pem_file_ = path;
+          clear_refusal(id);
+          break;
+        }
+        if (why.empty()) why = "no certificate and private key in PEM";
+      }
+      // Never the generated identity in place of the one asked for: the refusal stops the start.
+      *problem = "pem-file \"" + path + "\" refused: " + why;
+      set_refusal(id, *problem, path);
       break;
     }
     case kPropPeerFingerprint:
@@ -473,6 +516,9 @@ bool DtlsElementLink::get_property(guint id, GValue* value) {
       return true;
     case kPropCookieExchange:
       g_value_set_boolean(value, s.effective_cookie_exchange());
+      return true;
+    case kPropPemFile:
+      g_value_set_string(value, pem_file_.empty() ? nullptr : pem_file_.c_str());
       return true;
     case kPropSrtpCipher:
     case kPropSrtpAuth:

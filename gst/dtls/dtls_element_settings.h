@@ -36,6 +36,7 @@ enum DtlsCommonProperty : guint {
   kPropSrtpProfile,
   kPropStats,
   kPropCookieExchange,
+  kPropPemFile,
   kDtlsPropLast,
 };
 
@@ -86,6 +87,7 @@ class DtlsElementLink {
   // Only what was set on this element; applied to the peer on every attach.
   std::optional<bool> is_client_;
   std::optional<std::string> pem_;
+  std::string pem_file_;  // the path `pem` was read from (pem-file), "" when none
   std::optional<std::vector<Fingerprint>> peer_fingerprints_;
   std::optional<std::vector<SrtpProfile>> srtp_profiles_;
   std::optional<guint> mtu_;

@@ -39,6 +39,7 @@ enum {
   PROP_VERIFY_REMOTE_FINGERPRINT,
   PROP_DTLS_VERSION,
   PROP_COOKIE_EXCHANGE,
+  PROP_PEM_FILE,
   PROP_STATIC_KEY_FIRST,
 };
 GParamSpec* connection_state_pspec;
@@ -232,6 +233,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     case PROP_PEM:
     case PROP_PEER_FINGERPRINT:
     case PROP_COOKIE_EXCHANGE:
+    case PROP_PEM_FILE:
       set_on_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
       return;
     case PROP_VERIFY_REMOTE_FINGERPRINT:
@@ -256,6 +258,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_FINGERPRINT:
     case PROP_PEER_FINGERPRINT:
     case PROP_COOKIE_EXCHANGE:
+    case PROP_PEM_FILE:
       get_from_child(GST_ELEMENT(self), &self->dtlsdec, pspec, value);
       return;
     case PROP_VERIFY_REMOTE_FINGERPRINT:
@@ -391,6 +394,12 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
                           "A string containing a X509 certificate and private key in PEM format; "
                           "reading it gives the certificate in use (generated when none was "
                           "set), never the private key",
+                          nullptr, rw_ready));
+  g_object_class_install_property(
+      gobject_class, PROP_PEM_FILE,
+      g_param_spec_string("pem-file", "PEM file",
+                          "A file holding the certificate and private key in PEM format, read "
+                          "when set (as dtlsdec's pem-file)",
                           nullptr, rw_ready));
   peer_pem_pspec = g_param_spec_string(
       "peer-pem", "Peer PEM", "The X509 certificate received in the DTLS handshake, in PEM format",

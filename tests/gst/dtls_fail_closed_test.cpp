@@ -4,6 +4,7 @@
 // a valid value replaces it. Malformed peer-fingerprint forms, an srtp-profiles typo, a duplicate
 // connection-id set at construction, static-key ciphers without a key; and what an attacker
 // would see: no connection to an impostor, no forged plaintext delivered.
+#include <glib/gstdio.h>
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -298,6 +299,45 @@ TEST(FailClosed, SrtpProfilesTypoIsRefusedNotReadAsTheDefault) {
     EXPECT_EQ(string_property(element, "srtp-profiles"), "SRTP_AEAD_AES_128_GCM");
     EXPECT_NE(staged.to(GST_STATE_READY), GST_STATE_CHANGE_FAILURE) << factory;
   }
+}
+
+// pem-file: the identity from a file (what secmedia-cert writes), for gst-launch lines, where a
+// multi-line pem cannot be written. A file that cannot give an identity is refused like any invalid
+// setting: the element never runs on a generated identity instead.
+TEST(FailClosed, PemFileIsTheIdentityOrARefusal) {
+  auto identity = DtlsCertificate::generate(CertificateType::ecdsa_p256);
+  ASSERT_TRUE(identity);
+  gchar* directory = g_dir_make_tmp("secmedia-pem-XXXXXX", nullptr);
+  const std::string good = std::string(directory) + "/id.pem";
+  const std::string certificate_only = std::string(directory) + "/cert.pem";
+  const std::string missing = std::string(directory) + "/missing.pem";
+  const std::string both = identity->certificate_pem() + identity->private_key_pem();
+  ASSERT_TRUE(g_file_set_contents(good.c_str(), both.c_str(), -1, nullptr));
+  ASSERT_TRUE(g_file_set_contents(certificate_only.c_str(), identity->certificate_pem().c_str(), -1,
+                                  nullptr));
+  for (const char* factory : {"dtlsenc", "dtlsdec", "dtlssrtpdec"}) {
+    GstElement* element = gst_element_factory_make(factory, nullptr);
+    g_object_set(element, "pem-file", good.c_str(), nullptr);
+    EXPECT_EQ(string_property(element, "pem-file"), good) << factory;
+    EXPECT_EQ(string_property(element, "fingerprint"), identity->fingerprint().to_string())
+        << factory;
+    EXPECT_EQ(string_property(element, "pem"), identity->certificate_pem()) << factory;
+    for (const std::string& bad : {missing, certificate_only}) {
+      WarningCapture warnings;
+      g_object_set(element, "pem-file", bad.c_str(), nullptr);
+      EXPECT_NE(warnings.text().find("pem-file \"" + bad + "\" refused"), std::string::npos)
+          << factory << ": " << warnings.text();
+      EXPECT_EQ(string_property(element, "pem-file"), bad) << factory;
+    }
+    Staged staged(element);
+    EXPECT_EQ(staged.to(GST_STATE_READY), GST_STATE_CHANGE_FAILURE) << factory;
+    EXPECT_NE(staged.errors().find("pem-file"), std::string::npos) << factory;
+    g_object_set(element, "pem-file", good.c_str(), nullptr);
+    EXPECT_NE(staged.to(GST_STATE_READY), GST_STATE_CHANGE_FAILURE) << factory;
+  }
+  for (const std::string& file : {good, certificate_only}) g_unlink(file.c_str());
+  g_rmdir(directory);
+  g_free(directory);
 }
 
 class DuplicateConnectionId : public ::testing::TestWithParam<const char*> {};
