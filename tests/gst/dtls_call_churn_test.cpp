@@ -93,8 +93,11 @@ TEST(DtlsCallChurn, ManyCallsConnectAndGoWithoutLeakOrHang) {
       total, seconds, 1000 * seconds / total, total / 10, after_warm_up, at_end, growth,
       static_cast<double>(growth) / (total - total / 10));
   EXPECT_EQ(failed, 0) << first_failure;
-  // 64 B a call would be 58 KB over 900 calls: a leak of even one small object a call shows.
-  EXPECT_LT(growth, 64 * (total - total / 10)) << "the heap grows with the number of calls";
+  // The heap in use moves by about ±100 KB between runs without any leak (allocator caches, the
+  // per-thread state OpenSSL keeps for pool threads); a call's own objects (an SSL connection, a
+  // session, buffers) are kilobytes, so 512 B a call (460 KB over 900 calls) tells a leak from that
+  // noise. GstObjects leaked are caught one by one by the leaks tracer at exit.
+  EXPECT_LT(growth, 512 * (total - total / 10)) << "the heap grows with the number of calls";
 }
 
 }  // namespace
