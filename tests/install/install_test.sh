@@ -23,7 +23,8 @@ libdir=$(meson introspect "$build" --buildoptions | /usr/bin/python3 -c \
   'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "libdir"))')
 root=$dest$prefix
 for file in "$libdir/gstreamer-1.0/libgstsrtp.so" "$libdir/gstreamer-1.0/libgstdtls.so" \
-    bin/secmedia-cert "$libdir/libsecmedia.a" "$libdir/pkgconfig/secmedia.pc" \
+    bin/secmedia-cert "$libdir/libsecmedia-srtp.a" "$libdir/libsecmedia-dtls.a" \
+    "$libdir/pkgconfig/secmedia.pc" "$libdir/pkgconfig/secmedia-srtp.pc" \
     include/secmedia/srtp.h include/secmedia/dtls.h include/secmedia/keying_material.h; do
   [ -f "$root/$file" ]
   check "installed_${file//\//_}" $? "$root/$file missing"
@@ -61,6 +62,23 @@ c++ -std=c++20 -o "$work/srtp_roundtrip" "$source/examples/srtp_roundtrip.cpp" $
 check builds_against_installed_library $? "$(head -5 "$work/cc.log")"
 "$work/srtp_roundtrip" > "$work/run.log" 2>&1
 check installed_library_round_trip $? "$(tail -3 "$work/run.log")"
+
+# The SRTP engine alone needs libcrypto, never libssl: a program built through secmedia-srtp.pc and
+# the srtp plugin link no libssl.
+flags=$(pkg-config --cflags --libs secmedia-srtp)
+check pkg_config_finds_secmedia_srtp $? "pkg-config: $flags"
+c++ -std=c++20 -o "$work/srtp_only" "$source/examples/srtp_roundtrip.cpp" $flags > "$work/cc2.log" 2>&1
+check builds_against_srtp_library_alone $? "$(head -5 "$work/cc2.log")"
+"$work/srtp_only" > "$work/run2.log" 2>&1
+check srtp_library_alone_round_trip $? "$(tail -3 "$work/run2.log")"
+ssl_symbols=$(nm -u "$root/$libdir/libsecmedia-srtp.a" | grep -cE ' (SSL|DTLS|TLS)_')
+[ "$ssl_symbols" -eq 0 ] && ! grep -q libssl "$root/$libdir/pkgconfig/secmedia-srtp.pc"
+check srtp_library_uses_no_libssl $? "$ssl_symbols libssl symbols in libsecmedia-srtp.a"
+for binary in "$work/srtp_only" "$root/$libdir/gstreamer-1.0/libgstsrtp.so"; do
+  needed=$(readelf -d "$binary" | grep NEEDED)
+  ! grep -q libssl <<< "$needed" && grep -q libcrypto <<< "$needed"
+  check "no_libssl_in_$(basename "$binary")" $? "$needed"
+done
 
 echo "$failures failed"
 exit $((failures > 0))
