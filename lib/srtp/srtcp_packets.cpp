@@ -1,8 +1,9 @@
 // SRTCP protect and unprotect (RFC 3711 §3.4, RFC 7714 §9).
 //
 // Packet layouts:
-//   AES-CM / NULL:  8-octet header | encrypted rest | E|index | MKI | tag (HMAC over all before
-//   MKI) AEAD, E=1:      8-octet header | ciphertext | 16-octet tag | E|index | MKI
+//   AES-CM / NULL:  8-octet header | encrypted rest | E|index | MKI | tag
+//                   (tag = HMAC over everything before the MKI, RFC 3711 §4.2)
+//   AEAD, E=1:      8-octet header | ciphertext | 16-octet tag | E|index | MKI
 //                   (AAD = 8-octet header || E|index, RFC 7714 §9.2)
 //   AEAD, E=0:      whole packet | 16-octet tag | E|index | MKI  (AAD = packet || E|index, §9.3)
 #include <openssl/crypto.h>

@@ -1,23 +1,19 @@
 // secmedia SRTP/SRTCP engine (RFC 3711, RFC 6188, RFC 7714).
 //
 // The contract:
-// - Sans-IO: an SrtpSession transforms packets in place in memory the caller owns. It does no I/O,
-// reads
-//   no clock, starts no thread, and keeps no process-global state.
+// - Sans-IO: an SrtpSession transforms packets in place in memory the caller owns. It does no
+//   I/O, reads no clock, starts no thread, and keeps no process-global state.
 // - One session serves one direction (protect or unprotect) for one set of master keys, with the
-// state of
-//   every SSRC it has seen inside it (rollover counter, replay window, SRTCP index).
+//   state of every SSRC it has seen inside it (rollover counter, replay window, SRTCP index).
 // - Per-packet results are an SrtpStatus, never an exception. A packet that is not `ok` has been
-// dropped:
-//   the buffer may hold garbage and must not be forwarded. Every drop is counted in stats() by
-//   cause.
-// - Protect grows a packet by at most rtp_overhead() / rtcp_overhead() octets; the buffer passed in
-// must
-//   have that much room after the packet. Unprotect shrinks it. No allocation happens per packet.
+//   dropped: the buffer may hold garbage and must not be forwarded. Every drop is counted in
+//   stats() by cause.
+// - Protect grows a packet by at most rtp_overhead() / rtcp_overhead() octets; the buffer passed
+//   in must have that much room after the packet. Unprotect shrinks it. No allocation happens per
+//   packet.
 // - Per-SSRC state is created on protect, and on unprotect only after a packet authenticates, so
-// forged
-//   packets cannot grow memory. The number of streams is capped (SrtpConfig::max_streams); when a
-//   new authenticated stream arrives at the cap, the stream idle the longest is evicted.
+//   forged packets cannot grow memory. The number of streams is capped (SrtpConfig::max_streams);
+//   when a new authenticated stream arrives at the cap, the stream idle the longest is evicted.
 // - A session is not thread-safe: callers serialize access to one session.
 #pragma once
 
@@ -129,8 +125,8 @@ struct SrtpConfig {
   // Send SRTCP with E=1 (encrypted). Ignored when the RTCP profile has no cipher. Unprotect accepts
   // both E=0 and E=1 since the E flag is authenticated (RFC 3711 §3.4).
   bool encrypt_rtcp = true;
-  // Octets of MKI carried in every packet; 0 means no MKI and exactly one master key (RFC 3711
-  // §3.1).
+  // Octets of MKI carried in every packet; 0 means no MKI and exactly one master key
+  // (RFC 3711 §3.1).
   size_t mki_length = 0;
   // Only 0 is supported (RFC 3711 §4.3.1: session keys derived once). Anything else is refused.
   uint64_t key_derivation_rate = 0;
@@ -146,8 +142,8 @@ struct SrtpConfig {
   // Lower values may be set by policy or tests; higher ones are clamped.
   uint64_t srtp_key_lifetime = uint64_t{1} << 48;
   uint64_t srtcp_key_lifetime = uint64_t{1} << 31;
-  // A soft_limit event is queued once when at most this many packets remain for a key; 0 disables
-  // it.
+  // A soft_limit event is queued once when at most this many packets remain for a key;
+  // 0 disables it.
   uint64_t soft_limit_margin = uint64_t{1} << 16;
   // RFC 6904: the IDs (1-255) of the RFC 8285 header extension elements whose data is encrypted,
   // in the one-byte (0xBEDE) and two-byte (0x100X) forms. Both ends must list the same IDs (in SDP,
@@ -173,8 +169,8 @@ struct SrtpStats {
   uint64_t rtcp_packets = 0;
   uint64_t rtp_octets = 0;  // of the packets as passed in
   uint64_t rtcp_octets = 0;
-  // How the header of each RTP packet that came out ok was protected; the three add up to
-  // rtp_packets.
+  // How the header of each RTP packet that came out ok was protected; the three add up
+  // to rtp_packets.
   uint64_t rtp_packets_cryptex = 0;                    // RFC 9335: CSRCs and extension encrypted
   uint64_t rtp_packets_encrypted_extensions = 0;       // RFC 6904: at least one element encrypted
   uint64_t rtp_packets_header_in_clear = 0;            // neither
