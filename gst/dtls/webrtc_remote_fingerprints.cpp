@@ -39,8 +39,9 @@ struct WatchData {
   RemoteFingerprintWatch::Handler handler;
 };
 
-// webrtcbin's operation thread, its PC lock released just before the notification
-// (_set_description in gstwebrtcbin.c), so reading remote-description here takes it briefly.
+// webrtcbin's operation thread, its PC lock released just before the notification (webrtcbin
+// applies a description, then announces the new signaling state), so reading remote-description
+// here takes that lock briefly. docs/architecture.md has the thread rules.
 void on_signaling_state(GstElement* webrtcbin, GParamSpec*, gpointer data) {
   auto* watch = static_cast<WatchData*>(data);
   auto* element = static_cast<GstElement*>(g_weak_ref_get(&watch->element));
