@@ -1,6 +1,9 @@
-// Per-SSRC state of one session, capped in number. Lookup is O(1); eviction of the stream idle the
-// longest scans the table, which only happens when a new stream is admitted at the cap (on
-// unprotect that needs an authenticated packet, which an attacker without the key cannot make).
+// Per-SSRC state of one session, capped in number. Lookup, use and eviction are O(1): the streams
+// sit in a list from least to most recently used, threaded through the states themselves (the
+// map's nodes never move, so the links stay valid across rehashes), and marking a stream used
+// relinks it without allocating. Eviction only happens when a new stream is admitted at the cap
+// (on unprotect that needs an authenticated packet, which an attacker without the key cannot
+// make).
 #pragma once
 
 #include <cstddef>
@@ -12,10 +15,12 @@
 namespace secmedia::detail {
 
 struct StreamState {
-  explicit StreamState(size_t replay_window_size, bool track_srtcp_replay)
-      : rtp_window(replay_window_size),
+  StreamState(uint32_t stream_ssrc, size_t replay_window_size, bool track_srtcp_replay)
+      : ssrc(stream_ssrc),
+        rtp_window(replay_window_size),
         srtcp_window(track_srtcp_replay ? ReplayWindow(replay_window_size) : ReplayWindow()) {}
 
+  uint32_t ssrc;
   // SRTP: highest authenticated index = ROC << 16 | s_l (RFC 3711 §3.3.1), plus the replay history.
   ReplayWindow rtp_window;
   // ROC for the first packet when set out of band before any packet.
@@ -28,7 +33,9 @@ struct StreamState {
   uint64_t rtp_packets = 0;
   uint64_t rtcp_packets = 0;
   uint64_t replay_drops = 0;
-  uint64_t last_used = 0;
+  // Neighbours in the table's use order (nullptr at either end); only StreamTable touches them.
+  StreamState* less_recent = nullptr;
+  StreamState* more_recent = nullptr;
 };
 
 class StreamTable {
@@ -46,18 +53,26 @@ class StreamTable {
   // Creates the state for `ssrc`, evicting the least recently used stream when at the cap.
   StreamState& insert(uint32_t ssrc);
   // Marks a stream used now, for eviction order.
-  void touch(StreamState& stream) { stream.last_used = ++clock_; }
+  void touch(StreamState& stream) {
+    if (&stream == most_recent_) return;
+    unlink(stream);
+    append(stream);
+  }
 
   size_t size() const { return streams_.size(); }
   uint64_t evicted() const { return evicted_; }
   const std::unordered_map<uint32_t, StreamState>& all() const { return streams_; }
 
  private:
+  void unlink(StreamState& stream);
+  void append(StreamState& stream);
+
   std::unordered_map<uint32_t, StreamState> streams_;
   size_t max_streams_;
   size_t replay_window_size_;
   bool track_srtcp_replay_;
-  uint64_t clock_ = 0;
+  StreamState* least_recent_ = nullptr;
+  StreamState* most_recent_ = nullptr;
   uint64_t evicted_ = 0;
 };
 

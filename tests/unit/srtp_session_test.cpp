@@ -412,6 +412,47 @@ TEST(SrtpStreams, ForgedPacketsCreateNoStateAndTheCapEvictsTheIdlest) {
   EXPECT_EQ(receiver->stats().streams_evicted, 1u);
 }
 
+// Eviction at the cap takes the least recently used stream, however long the table and the history.
+TEST(SrtpStreams, EvictionFollowsUseOrderAcrossManyStreams) {
+  SrtpConfig config = receiver_config();
+  config.max_streams = 64;
+  auto receiver = test::make_session(config, kKey, kSalt);
+  auto sender = test::make_session(sender_config(), kKey, kSalt);
+  std::vector<uint8_t> plain;
+  std::vector<uint16_t> next_sequence(1001, 1);
+  auto send = [&](uint32_t ssrc) {
+    return test::unprotect(*receiver, test::protect(*sender, rtp(next_sequence[ssrc]++, ssrc)),
+                           plain);
+  };
+  // 1..1000 admitted in order, SSRC 1 used again after each admission: it is never the least
+  // recently used, so it survives every eviction, though it was admitted first.
+  for (uint32_t ssrc = 1; ssrc <= 1000; ++ssrc) {
+    ASSERT_EQ(send(ssrc), SrtpStatus::ok);
+    ASSERT_EQ(send(1), SrtpStatus::ok);
+  }
+  std::vector<uint32_t> expected{1};
+  for (uint32_t ssrc = 1000 - 62; ssrc <= 1000; ++ssrc) expected.push_back(ssrc);
+  std::vector<uint32_t> kept;
+  for (const auto& stream : receiver->streams()) kept.push_back(stream.ssrc);
+  std::sort(kept.begin(), kept.end());
+  EXPECT_EQ(kept, expected);
+  EXPECT_EQ(receiver->stats().streams, 64u);
+  EXPECT_EQ(receiver->stats().streams_evicted, 1000u - 64u);
+}
+
+// The default cap holds a receiver of 10,000 SSRCs without evicting any.
+TEST(SrtpStreams, DefaultCapHoldsTenThousandStreams) {
+  auto receiver = test::make_session(receiver_config(), kKey, kSalt);
+  auto sender = test::make_session(sender_config(), kKey, kSalt);
+  std::vector<uint8_t> plain;
+  for (uint32_t ssrc = 1; ssrc <= 10000; ++ssrc) {
+    ASSERT_EQ(test::unprotect(*receiver, test::protect(*sender, rtp(1, ssrc)), plain),
+              SrtpStatus::ok);
+  }
+  EXPECT_EQ(receiver->stats().streams, 10000u);
+  EXPECT_EQ(receiver->stats().streams_evicted, 0u);
+}
+
 // The split form (tag written elsewhere, for buffers without tail room) gives the same bytes.
 TEST(SrtpProtect, TrailerInSeparateMemoryMatchesContiguousOutput) {
   for (auto profile : {SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpProfile::aead_aes_256_gcm}) {

@@ -136,8 +136,11 @@ struct SrtpConfig {
   // Protect: allow protecting the same RTP index twice (retransmission of an identical packet), as
   // libsrtp's allow_repeat_tx. Off by default: a repeated index with new content reuses keystream.
   bool allow_repeat_tx = false;
-  // Cap on per-SSRC states; the stream idle the longest is evicted to admit a new one.
-  size_t max_streams = 1024;
+  // Cap on per-SSRC states; the stream idle the longest is evicted (in O(1)) to admit a new one.
+  // A receiver of many cameras or conference legs holds thousands; each costs about 300 octets,
+  // so the cap bounds a session's stream state near 20 MB, reached only by key holders (unprotect
+  // admits a stream after its first authenticated packet).
+  size_t max_streams = 65536;
   // Packets one master key may process (RFC 3711 §9.2: at most 2^48 SRTP and 2^31 SRTCP packets).
   // Lower values may be set by policy or tests; higher ones are clamped.
   uint64_t srtp_key_lifetime = uint64_t{1} << 48;
