@@ -235,7 +235,7 @@ def table(ratios):
 
 
 def print_table(rows):
-    header = ("area", "figure", "ratio", "vs", "spread p10-p90", "n", "target", "met")
+    header = ("area", "figure", "ratio", "vs", "spread p10-p90", "n", "target", "met", "moved")
     widths = [max(len(h), *(len(row[i]) for row in rows)) if rows else len(h)
               for i, h in enumerate(header)]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
@@ -243,7 +243,7 @@ def print_table(rows):
         print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
 
 
-def markdown(rows, log_dir, chart_names, elements, core, scale):
+def markdown(rows, log_dir, chart_names, elements, core, scale, stability):
     out = [BEGIN, "", "## Latest run (`bash tests/bench/run.sh`)", ""]
     machine = machine_text(log_dir)
     if machine:
@@ -255,10 +255,13 @@ def markdown(rows, log_dir, chart_names, elements, core, scale):
         out += [f"![{caption}](perf/{name})", ""]
     out += ["Every figure, ours over the named reference (lower is better for us except for rates "
             "and throughput, `>=` targets); spread: p10-p90 of the paired runs' ratios:", "",
-            "| area | figure | ratio | vs | spread | n | target | met |", "|---|---|---|---|---|---|---|---|"]
+            "| area | figure | ratio | vs | spread | n | target | met | moved |",
+            "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         out.append("| " + " | ".join(row) + " |")
     out.append("")
+    if stability:
+        out += [stability, ""]
     # The numbers behind the SRTP chart.
     if core or elements:
         out += ["SRTP CPU ns per packet (medians): core ours / floor / libsrtp2; elements net of the "
@@ -299,6 +302,7 @@ def main():
     parser.add_argument("chart_dir")
     parser.add_argument("--docs")
     parser.add_argument("--docs-charts")
+    parser.add_argument("--previous", help="the log directory of an earlier run, to compare with")
     args = parser.parse_args()
     core = benchmark_samples(read_json(args.log_dir, "srtp_core.json"))
     dtls_core = benchmark_samples(read_json(args.log_dir, "dtls_core.json"))
@@ -308,11 +312,37 @@ def main():
     derived = derived_ratios(args.log_dir, core, elements, dtls_core, scale)
     ratios = collect_ratios(args.log_dir) + [R.parse(line) for line in derived]
     rows = table(ratios)
+    moved = []
+    if args.previous:
+        pc = benchmark_samples(read_json(args.previous, "srtp_core.json"))
+        pd = benchmark_samples(read_json(args.previous, "dtls_core.json"))
+        pe = element_samples(read(args.previous, "srtp_element.txt"))
+        ps = read_json(args.previous, "scale.json")
+        before = {(r["area"], r["figure"], r["reference"]): r["ratio"]
+                  for r in collect_ratios(args.previous) +
+                  [R.parse(line) for line in derived_ratios(args.previous, pc, pe, pd, ps)]}
+        for row, r in zip(rows, ratios):
+            key = (r["area"], r["figure"], r["reference"])
+            delta = r["ratio"] - before[key] if key in before else math.nan
+            moved.append(delta)
     print()
     print("# ---- summary: every figure (ours / reference; spread p10-p90 of paired runs) ----")
+    if moved:
+        rows = [row + (("" if math.isnan(d) else f"{d:+.2f}"),) for row, d in zip(rows, moved)]
+    else:
+        rows = [row + ("",) for row in rows]
     print_table(rows)
     for line in derived:
         print(line)
+    known = [d for d in moved if not math.isnan(d)]
+    if known:
+        big = sum(1 for d in known if abs(d) > 0.05)
+        print(f"# moved since the previous run ({args.previous}): {big} of {len(known)} "
+              f"figures by more than 0.05; largest {max(known, key=abs):+.2f}")
+        stability = (f"Against the run before it, {big} of {len(known)} figures moved by more than "
+                     f"0.05 (largest {max(known, key=abs):+.2f}): column `moved`.")
+    else:
+        stability = ""
 
     os.makedirs(args.chart_dir, exist_ok=True)
     charts = []
@@ -335,7 +365,7 @@ def main():
                 shutil.copy(os.path.join(args.chart_dir, name), os.path.join(args.docs_charts, name))
         with open(args.docs) as f:
             text = f.read()
-        block = markdown(rows, args.log_dir, charts, elements, core, scale)
+        block = markdown(rows, args.log_dir, charts, elements, core, scale, stability)
         if BEGIN in text and END in text:
             text = text[:text.index(BEGIN)] + block + text[text.index(END) + len(END):]
         else:

@@ -14,9 +14,10 @@
 #   7. Buffer lists from a payloader through srtpenc to udpsink.
 # Then tests/bench/report.py prints the summary table (every RATIO line, with its target), draws the
 # charts into build-bench/charts/ and, with --update-docs, copies them to docs/perf/ and rewrites the
-# generated part of docs/performance.md. Every program's output is kept in build-bench/logs/.
+# generated part of docs/performance.md. Every program's output is kept in build-bench/logs/ (the
+# run before in build-bench/logs.previous/: the summary shows how far each figure moved since).
 # Every RATIO line reads: RATIO <area> <figure> <ratio> vs <reference> (spread <p10>-<p90>, n=<pairs>).
-# About 10 minutes on a 2-core machine.
+# About 5 minutes on a quiet 2-core machine, 10-15 with other builds running.
 #
 #   bash tests/bench/run.sh [--update-docs] [--quick]
 # --quick: fewer repetitions and N up to 100 (a few minutes; figures less steady).
@@ -52,7 +53,9 @@ ninja -C "$build_dir" tests/bench/srtp_core_bench tests/bench/srtp_element_bench
 
 logs=$build_dir/logs
 charts=$build_dir/charts
-rm -rf "$logs"
+# The previous run's logs are kept beside: report.py shows how far each figure moved since.
+rm -rf "$logs.previous"
+if [ -d "$logs" ]; then mv "$logs" "$logs.previous"; fi
 mkdir -p "$logs" "$charts"
 python=/usr/bin/python3
 
@@ -69,8 +72,8 @@ if [ "$quick" -eq 1 ]; then
   core_reps=5 element_rounds=3 dtls_rounds=3 webrtc_rounds=2 scale_sizes=10,100
   scale_rounds=10:3,100:2
 else
-  core_reps=10 element_rounds=5 dtls_rounds=5 webrtc_rounds=3 scale_sizes=10,100,1000
-  scale_rounds=10:5,100:4,1000:3
+  core_reps=16 element_rounds=8 dtls_rounds=6 webrtc_rounds=3 scale_sizes=10,100,1000
+  scale_rounds=10:6,100:5,1000:4
 fi
 
 status=0
@@ -115,6 +118,7 @@ elapsed=$(($(date +%s) - started))
 echo "$((elapsed / 60)) min $((elapsed % 60)) s (build included; per step: $(paste -sd, "$logs/steps.txt" | sed 's/,/, /g'))" >"$logs/elapsed.txt"
 
 report_args=("$logs" "$charts")
+if [ -d "$logs.previous" ]; then report_args+=(--previous "$logs.previous"); fi
 if [ "$update_docs" -eq 1 ]; then
   report_args+=(--docs docs/performance.md --docs-charts docs/perf)
 fi
