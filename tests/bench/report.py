@@ -334,6 +334,10 @@ def main():
     print_table(rows)
     for line in derived:
         print(line)
+    for name in ("srtp_core.txt", "dtls_core.txt", "dtls_element.txt"):
+        for line in read(args.log_dir, name).splitlines():
+            if line.startswith("STATE"):
+                print(line + ("  (target: ours <= 1024)" if "bytes-per-stream" in line else ""))
     known = [d for d in moved if not math.isnan(d)]
     if known:
         big = sum(1 for d in known if abs(d) > 0.05)
