@@ -66,6 +66,10 @@ python=/usr/bin/python3
   echo "kernel: $(uname -r)"
   echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
   echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  # Other work on the machine: the processes using the most CPU (over one second) as the run starts.
+  echo "busiest processes at start: $(top -b -n 2 -d 1 -o %CPU -w 200 |
+    awk '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ && shown++ < 4 {
+      printf "%s%s %s%%", (shown > 1 ? ", " : ""), $12, $9 }')"
 } >"$logs/machine.txt"
 
 if [ "$quick" -eq 1 ]; then
@@ -113,7 +117,12 @@ step scale 900 "$python" tests/bench/scale_bench.py "$build_dir" --sizes "$scale
   --rounds "$scale_rounds" --timeout 120 --json "$logs/scale.json"
 step buffer_lists 120 "$python" tests/bench/buffer_lists_check.py "$build_dir/gst"
 
-echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" >>"$logs/machine.txt"
+{
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "busiest processes at end: $(top -b -n 2 -d 1 -o %CPU -w 200 |
+    awk '/^top -/ { n++ } n == 2 && $1 ~ /^[0-9]+$/ && shown++ < 4 {
+      printf "%s%s %s%%", (shown > 1 ? ", " : ""), $12, $9 }')"
+} >>"$logs/machine.txt"
 elapsed=$(($(date +%s) - started))
 echo "$((elapsed / 60)) min $((elapsed % 60)) s (build included; per step: $(paste -sd, "$logs/steps.txt" | sed 's/,/, /g'))" >"$logs/elapsed.txt"
 
