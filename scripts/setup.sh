@@ -21,6 +21,7 @@ packages=(
   chromium                              # the browser peer of the webrtcbin browser test
   gstreamer1.0-rtsp gir1.2-gst-rtsp-server-1.0 libgstrtspserver-1.0-dev  # secure RTSP tests
   tcpdump                               # what crossed the socket in the secure RTSP tests
+  python3-matplotlib                    # tests/bench/report.py's charts
 )
 
 missing=()

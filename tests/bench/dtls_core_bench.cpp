@@ -511,7 +511,11 @@ void print_ratio(const RatioReporter& reporter) {
   // A filter may have left out one of them; there is nothing to compare then.
   if (!ours || !openssl) return;
   std::printf("# dtls-core handshake ms-per-pair ours=%.3f openssl=%.3f\n", *ours, *openssl);
-  std::printf("RATIO dtls-core handshake vs-openssl=%.2f\n", *ours / *openssl);
+  secmedia::bench::print_ratio(
+      "dtls-core", "handshake",
+      secmedia::bench::ratio_of(reporter.samples(case_name(kImplNames[0])),
+                                reporter.samples(case_name(kImplNames[1]))),
+      "openssl");
 }
 
 // glibc's count of heap bytes in use, chunk overhead included: a delta catches every allocation a

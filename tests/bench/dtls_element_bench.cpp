@@ -21,9 +21,10 @@
 // --with-pem-run adds an informational run of ours given one certificate for every association (the
 // same `pem` on every dtlsdec), the only way the element interface offers to share an identity.
 // Both plugins are libgstdtls.so, so each side runs in its own worker process (this program with
-// --worker) with its own GST_PLUGIN_PATH and registry; the driver (no --worker) alternates the
-// sides for several rounds and prints a table, one RATIO line (ours / gst-plugins-bad, median
-// handshake time, lower is better for us) and one STATE line (heap per connection side). Entry
+// --worker) with its own GST_PLUGIN_PATH and registry; the driver (no --worker) runs the
+// sides in random order for several rounds and prints a table, RATIO lines (ours / gst-plugins-bad:
+// median handshake time, CPU per handshake, heap per side; lower is better for us) and one STATE
+// line (heap per connection side). Entry
 // point: tests/bench/run.sh.
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -41,10 +42,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "ratio_figure.h"
 
 #ifndef SECMEDIA_GST_PLUGIN_DIR
 #error "SECMEDIA_GST_PLUGIN_DIR must name the build directory of our libgstdtls.so"
@@ -59,8 +63,8 @@ constexpr double kTimeoutSeconds = 10;
 
 struct Options {
   bool worker = false;
-  // Five rounds: the sides alternate, and which goes first alternates too, so that a slow drift of
-  // a shared machine falls on both.
+  // Five rounds, each running one worker per side in an order drawn at random, so that a slow
+  // drift of a shared machine falls on both.
   int rounds = 5;
   int handshakes = 40;  // worker: timed handshakes (fresh pipelines)
   int warm_up = 10;     // worker: untimed first (plugin loading, gst-plugins-bad's certificate)
@@ -379,7 +383,7 @@ int worker(const Options& options) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Driver: the sides in alternating worker processes, then the table, RATIO and STATE.
+// Driver: the sides in worker processes in random order, then the table, RATIO and STATE.
 
 enum class Side { ours, gst_plugins_bad, ours_shared_certificate };
 
@@ -496,14 +500,7 @@ void collect(const Driver& driver, Side side, const std::string& output, Samples
   }
 }
 
-double quantile(std::vector<double> values, double q) {
-  if (values.empty()) return NAN;
-  std::sort(values.begin(), values.end());
-  const double position = q * static_cast<double>(values.size() - 1);
-  const auto low = static_cast<size_t>(std::floor(position));
-  const size_t high = std::min(low + 1, values.size() - 1);
-  return values[low] + (values[high] - values[low]) * (position - static_cast<double>(low));
-}
+using secmedia::bench::quantile;
 
 double median(const std::vector<double>& values) {
   return quantile(values, 0.5);
@@ -512,8 +509,8 @@ double median(const std::vector<double>& values) {
 void print_report(const Options& options, const std::map<Side, Samples>& by_side) {
   std::printf(
       "# dtls-element: ms per handshake from set_state(PLAYING) to on-key-received on both "
-      "dtlsdec, two peers in one pipeline; %d rounds of %d fresh pipelines per side in "
-      "alternating processes\n",
+      "dtlsdec, two peers in one pipeline; %d rounds of %d fresh pipelines per side in random "
+      "order\n",
       options.rounds, options.handshakes);
   std::printf("# %-20s %5s %8s %8s %8s %8s %9s %9s %8s %11s %11s\n", "side", "runs", "median",
               "p10", "p90", "min", "all-four", "set_state", "cpu", "bytes/side", "gross/side");
@@ -549,11 +546,17 @@ void print_report(const Options& options, const std::map<Side, Samples>& by_side
         "# warning: a median is over 1.5x its p10: the machine was busy, the median ratio is "
         "unreliable\n");
   }
-  std::printf("RATIO dtls-element handshake vs-gst-plugins-bad=%.2f\n",
-              median(ours.both_decoders) / median(bad.both_decoders));
+  secmedia::bench::print_ratio("dtls-element", "handshake",
+                               secmedia::bench::ratio_of(ours.both_decoders, bad.both_decoders),
+                               "gst-plugins-bad");
+  secmedia::bench::print_ratio("dtls-element", "handshake-cpu",
+                               secmedia::bench::ratio_of(ours.cpu, bad.cpu), "gst-plugins-bad");
   if (options.memory > 0) {
     std::printf("STATE dtls-element bytes-per-side ours=%.0f gst-plugins-bad=%.0f\n",
                 median(ours.memory_net), median(bad.memory_net));
+    secmedia::bench::print_ratio("dtls-element", "heap-per-side",
+                                 secmedia::bench::ratio_of(ours.memory_net, bad.memory_net),
+                                 "gst-plugins-bad");
   }
 }
 
@@ -581,10 +584,13 @@ int drive(const Options& options) {
   std::vector<Side> sides = {Side::ours, Side::gst_plugins_bad};
   if (options.with_pem_run) sides.push_back(Side::ours_shared_certificate);
   std::map<Side, Samples> by_side;
+  std::random_device device;
+  std::mt19937 random(device());
   for (int round = 0; round < options.rounds; ++round) {
-    // Rotating which side goes first spreads a slow drift of the machine over all of them.
-    for (size_t i = 0; i < sides.size(); ++i) {
-      const Side side = sides[(static_cast<size_t>(round) + i) % sides.size()];
+    // The sides in an order drawn at random each round: drift of the machine falls on all alike.
+    std::vector<Side> order = sides;
+    std::shuffle(order.begin(), order.end(), random);
+    for (const Side side : order) {
       collect(driver, side, driver.run_worker(side, worker_args), by_side[side]);
     }
   }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "ratio_figure.h"
+
 namespace secmedia::bench {
 
 class RatioReporter : public benchmark::BenchmarkReporter {
@@ -18,7 +20,14 @@ class RatioReporter : public benchmark::BenchmarkReporter {
 
   bool ReportContext(const Context& context) override { return display_->ReportContext(context); }
 
+  // Every repetition is kept for the spread; with repetitions the display shows only the aggregates
+  // (Google Benchmark's --benchmark_display_aggregates_only would hide the repetitions from this
+  // reporter too, as it is the display reporter).
   void ReportRuns(const std::vector<Run>& runs) override {
+    std::vector<Run> shown;
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.repetitions <= 1) shown.push_back(run);
+    }
     for (const Run& run : runs) {
       const std::string& name = run.run_name.function_name;
       if (run.error_occurred) {
@@ -29,7 +38,7 @@ class RatioReporter : public benchmark::BenchmarkReporter {
         medians_[name] = seconds(run);
       }
     }
-    display_->ReportRuns(runs);
+    if (!shown.empty()) display_->ReportRuns(shown);
   }
 
   void Finalize() override { display_->Finalize(); }
@@ -42,6 +51,12 @@ class RatioReporter : public benchmark::BenchmarkReporter {
     double sum = 0;
     for (double sample : it->second) sum += sample;
     return sum / static_cast<double>(it->second.size());
+  }
+
+  // CPU seconds per iteration of each repetition of `name`, in the order they ran.
+  std::vector<double> samples(const std::string& name) const {
+    auto it = samples_.find(name);
+    return it == samples_.end() ? std::vector<double>{} : it->second;
   }
 
   bool failed() const { return failed_; }

@@ -506,8 +506,9 @@ void register_case(SrtpDirection direction, SrtpProfile profile, size_t payload,
   benchmark::RegisterBenchmark(name.c_str(), run)->Unit(benchmark::kNanosecond);
 }
 
-// The three implementations of a case run back to back, so the table reads case by case and slow
-// drift of the machine affects them alike.
+// The three implementations of a case are registered side by side; tests/bench/run.sh runs them
+// with --benchmark_enable_random_interleaving and repetitions, so that drift of the machine falls
+// on all three alike rather than on whichever ran last.
 void register_benchmarks() {
   for (SrtpDirection direction : kDirections) {
     for (SrtpProfile profile : kProfiles) {
@@ -686,31 +687,23 @@ bool self_check() {
 
 using secmedia::bench::RatioReporter;
 
-// The per-iteration time of `name` in the unit `scale` per second gives (1e9: ns, 1e3: ms).
-std::optional<double> per_iteration(const RatioReporter& reporter, double scale,
-                                    const std::string& name) {
-  const auto seconds = reporter.seconds_per_iteration(name);
-  if (!seconds) return std::nullopt;
-  return *seconds * scale;
-}
-
-// RATIO srtp-core protect-cryptex <profile> 1200 vs-plain=<x>: cryptex and RFC 6904 against plain
+// RATIO srtp-core protect-cryptex/<profile>/1200 <x> vs plain: cryptex and RFC 6904 against plain
 // SRTP on the same packet (the budget is 1.10).
 void print_header_ratios(const RatioReporter& reporter) {
   for (SrtpProfile profile : kProfiles) {
-    const auto plain = per_iteration(reporter, 1e9, header_case_name(profile, HeaderMode::plain));
-    const auto cryptex =
-        per_iteration(reporter, 1e9, header_case_name(profile, HeaderMode::cryptex));
+    const auto plain = reporter.samples(header_case_name(profile, HeaderMode::plain));
+    const auto cryptex = reporter.samples(header_case_name(profile, HeaderMode::cryptex));
     const auto rfc6904 =
-        per_iteration(reporter, 1e9, header_case_name(profile, HeaderMode::encrypted_extensions));
+        reporter.samples(header_case_name(profile, HeaderMode::encrypted_extensions));
     const std::string name(secmedia::profile_info(profile).name);
-    if (plain && cryptex) {
-      std::printf("RATIO srtp-core protect-cryptex %s %zu vs-plain=%.2f\n", name.c_str(),
-                  kHeaderPayload, *cryptex / *plain);
+    const std::string size = "/" + std::to_string(kHeaderPayload);
+    if (!plain.empty() && !cryptex.empty()) {
+      secmedia::bench::print_ratio("srtp-core", "protect-cryptex/" + name + size,
+                                   secmedia::bench::ratio_of(cryptex, plain), "plain");
     }
-    if (plain && rfc6904) {
-      std::printf("RATIO srtp-core protect-rfc6904 %s %zu vs-plain=%.2f\n", name.c_str(),
-                  kHeaderPayload, *rfc6904 / *plain);
+    if (!plain.empty() && !rfc6904.empty()) {
+      secmedia::bench::print_ratio("srtp-core", "protect-rfc6904/" + name + size,
+                                   secmedia::bench::ratio_of(rfc6904, plain), "plain");
     }
   }
 }
@@ -720,16 +713,19 @@ void print_ratios(const RatioReporter& reporter) {
   for (SrtpDirection direction : kDirections) {
     for (SrtpProfile profile : kProfiles) {
       for (size_t payload : kPayloadSizes) {
-        std::array<std::optional<double>, 3> ns;
+        std::array<std::vector<double>, 3> samples;
         for (size_t i = 0; i < 3; ++i) {
-          ns[i] =
-              per_iteration(reporter, 1e9, case_name(direction, profile, payload, kImplNames[i]));
+          samples[i] = reporter.samples(case_name(direction, profile, payload, kImplNames[i]));
         }
         // A filter may have left out part of a case; there is nothing to compare then.
-        if (!ns[0] || !ns[1] || !ns[2]) continue;
-        std::printf("RATIO srtp-core %s %s %zu vs-floor=%.2f vs-libsrtp2=%.2f\n",
-                    op_name(direction), std::string(secmedia::profile_info(profile).name).c_str(),
-                    payload, *ns[0] / *ns[1], *ns[0] / *ns[2]);
+        if (samples[0].empty() || samples[1].empty() || samples[2].empty()) continue;
+        const std::string figure = std::string(op_name(direction)) + "/" +
+                                   std::string(secmedia::profile_info(profile).name) + "/" +
+                                   std::to_string(payload);
+        secmedia::bench::print_ratio("srtp-core", figure,
+                                     secmedia::bench::ratio_of(samples[0], samples[1]), "floor");
+        secmedia::bench::print_ratio("srtp-core", figure,
+                                     secmedia::bench::ratio_of(samples[0], samples[2]), "libsrtp2");
       }
     }
   }

@@ -1,14 +1,24 @@
 // Per-packet cost of the srtpenc and srtpdec elements, ours against gst-plugins-bad's (the
-// incumbent, on libsrtp2), in a real pipeline:
+// incumbent, on libsrtp2), in a real pipeline, with input as a socket delivers it (one GstMemory
+// per buffer, exactly the packet's size):
 //   base    appsrc ! fakesink                      what the pipeline costs without SRTP
-//   enc     appsrc ! srtpenc ! fakesink
-//   encdec  appsrc ! srtpenc ! srtpdec ! fakesink
-// enc's net cost is enc - base; dec's is encdec - enc. Both plugins are libgstsrtp.so, so each side
-// runs in its own worker process (this program with --worker) with its own GST_PLUGIN_PATH and
-// registry; the driver (no --worker) alternates the two for several rounds, keeps the best time of
-// each pipeline (CPU time, as the core benchmark's ratios use) and prints a table and one RATIO
-// line per case (ours / gst-plugins-bad, net of the pipeline, lower is better for us). Entry point:
-// tests/bench/run.sh.
+//   enc     appsrc(RTP) ! srtpenc ! fakesink
+//   dec     appsrc(SRTP, keyed by caps) ! srtpdec ! fakesink
+// The net cost of each element is its pipeline less the median base of the same packet size. The
+// SRTP input of dec is protected beforehand by secmedia's core (deterministic: the same bytes either
+// plugin's srtpenc makes), one packet per buffer.
+// Both plugins are libgstsrtp.so, so each side runs in its own worker process (this program with
+// --worker) with its own GST_PLUGIN_PATH and registry; the driver (no --worker) runs the sides'
+// workers in an order drawn at random each round, and each worker runs its cases in an order drawn
+// at random each repetition. It prints a table, one SAMPLE line per run and net (for
+// tests/bench/report.py, which sets them against the core benchmark's floor) and one RATIO line per
+// case (ours / gst-plugins-bad, medians, with the spread of the paired runs).
+// --scaling (ours only) adds:
+//   ssrc   srtpdec with 1 SSRC against srtpdec with 10,000 SSRCs (round robin), per packet net of
+//          base, after one untimed packet of every SSRC (keys by request-key, as rtpbin asks);
+//   thread two appsrc ! srtpenc ! fakesink branches (two streaming threads) against one: packets
+//          per second of wall time.
+// Entry point: tests/bench/run.sh.
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <gst/app/gstappsrc.h>
@@ -17,6 +27,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdint>
@@ -24,13 +35,17 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <memory>
 #include <optional>
+#include <random>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "packets.h"
+#include "ratio_figure.h"
+#include "secmedia/srtp.h"
 
 #ifndef SECMEDIA_GST_PLUGIN_DIR
 #error "SECMEDIA_GST_PLUGIN_DIR must name the build directory of our libgstsrtp.so"
@@ -43,15 +58,16 @@ struct Profile {
   const char* cipher;
   const char* auth;
   const char* key_hex;  // master key and salt
+  size_t key_length;    // master key octets (the rest of key_hex is the salt)
   size_t tag_length;    // what protect adds to an RTP packet (no MKI)
 };
 
 // The keys of the interop test: any fixed key does, the cost does not depend on it.
 constexpr Profile kProfiles[] = {
     {"AES_CM_128_HMAC_SHA1_80", "aes-128-icm", "hmac-sha1-80",
-     "e1f97a0d3e018be0d64fa32c06de41390ec675ad498afeebb6960b3aabe6", 10},
+     "e1f97a0d3e018be0d64fa32c06de41390ec675ad498afeebb6960b3aabe6", 16, 10},
     {"AEAD_AES_128_GCM", "aes-128-gcm", "null",
-     "000102030405060708090a0b0c0d0e0fa0a1a2a3a4a5a6a7a8a9aaab", 16},
+     "000102030405060708090a0b0c0d0e0fa0a1a2a3a4a5a6a7a8a9aaab", 16, 16},
 };
 constexpr size_t kPayloadSizes[] = {160, 1200};  // G.711 20 ms; a video packet near the MTU
 constexpr uint32_t kSsrc = 0xcafebabe;
@@ -62,8 +78,21 @@ constexpr size_t kUntimedPackets = 1;
 // warm, and its last packet checked byte for byte.
 constexpr size_t kWarmUpPackets = 2000;
 constexpr gint64 kTimeoutSeconds = 120;
+// --scaling: SSRCs through one srtpdec, and the packets of each after its untimed first one.
+constexpr size_t kManySsrcs = 10000;
+constexpr size_t kSsrcRounds = 2;
+constexpr size_t kScalingPayload = 1200;
 
-enum class Kind { base, enc, encdec };
+enum class Kind {
+  base,
+  enc,
+  dec,
+  dec_one_ssrc,
+  dec_many_ssrcs,
+  base_ssrc,
+  one_thread,
+  two_threads
+};
 
 const char* kind_name(Kind kind) {
   switch (kind) {
@@ -71,32 +100,37 @@ const char* kind_name(Kind kind) {
       return "base";
     case Kind::enc:
       return "enc";
-    case Kind::encdec:
-      return "encdec";
+    case Kind::dec:
+      return "dec";
+    case Kind::dec_one_ssrc:
+      return "dec-1-ssrc";
+    case Kind::dec_many_ssrcs:
+      return "dec-10000-ssrcs";
+    case Kind::base_ssrc:
+      return "base-ssrc";
+    case Kind::one_thread:
+      return "enc-1-thread";
+    case Kind::two_threads:
+      return "enc-2-threads";
   }
   return "?";
 }
 
 struct Options {
   bool worker = false;
-  // Five rounds of two runs each: ten samples of every pipeline on each side, of which the best
-  // counts (noise only ever adds time; the median moved about three times as much between
-  // invocations). On this 2-core VM, with other programs keeping the load average near 5, the
-  // RATIO lines of four invocations differed by at most 0.05.
+  // Rounds of one worker per side, in random order, each running every case `repeat` times in
+  // random order: 5 x 2 = 10 samples of every pipeline on each side.
   int rounds = 5;
-  int repeat = 2;  // worker: each case this many times, interleaved with the others
+  int repeat = 2;
   // Runs of 10 to 300 ms: short enough that a burst of noise spoils few of them, long enough that
-  // the fixed cost of a run (starting and stopping, the same in the three pipelines of a size and
-  // so gone from the net costs) is below 1%; the pre-built input stays under 30 MB.
+  // the fixed cost of a run (starting and stopping) is below 1%; the pre-built input stays under
+  // 30 MB.
   size_t packets_160 = 60000;
   size_t packets_1200 = 25000;
-  std::string only;               // run only the cases whose "<profile>/<size>" contains this
-  std::optional<Kind> only_kind;  // worker: run only this pipeline (e.g. under callgrind)
-  // Octets of writable room after each input packet. 0 (the default, what RTP payloaders give)
-  // makes every srtpenc copy; with room for the tag ours protects in place (gst-plugins-bad's
-  // always copies), which shows what the copy costs ours.
-  size_t tail_room = 0;
+  std::string only;  // run only the cases whose "<profile>/<size>" contains this
   bool warm_up = true;
+  bool scaling = false;  // the ssrc and thread cases (ours only)
+  unsigned seed = 0;     // worker: the order of its cases
 };
 
 size_t packets_for(const Options& options, size_t payload) {
@@ -108,13 +142,6 @@ bool selected(const Options& options, const Profile& profile, size_t payload) {
   return options.only.empty() || name.find(options.only) != std::string::npos;
 }
 
-bool size_selected(const Options& options, size_t payload) {
-  for (const Profile& profile : kProfiles) {
-    if (selected(options, profile, payload)) return true;
-  }
-  return false;
-}
-
 [[noreturn]] void die(const std::string& why) {
   std::fprintf(stderr, "srtp_element_bench: %s\n", why.c_str());
   std::exit(1);
@@ -123,36 +150,91 @@ bool size_selected(const Options& options, size_t payload) {
 // ---------------------------------------------------------------------------------------------
 // Worker: one process, one plugin set, every case `repeat` times.
 
-// All the input of a run, built before the clock starts so that no allocation of input is timed.
-// Each packet gets its own buffer (nothing reused, nothing shared). Without tail room its memory is
-// exactly the packet's size: neither srtpenc can protect in place, so both pay for one output
-// buffer per packet, as they would behind a payloader (which allocates exactly what it fills).
-std::vector<GstBuffer*> make_input(size_t payload, size_t count, size_t tail_room,
-                                   std::vector<uint8_t>& last) {
+std::vector<uint8_t> from_hex(std::string_view hex) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<uint8_t>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16)));
+  }
+  return out;
+}
+
+std::vector<uint8_t> plain_packet(size_t payload, uint32_t ssrc, uint16_t sequence) {
   secmedia::test::RtpSpec spec;
-  spec.ssrc = kSsrc;
+  spec.ssrc = ssrc;
   spec.payload_length = payload;
-  std::vector<uint8_t> packet = secmedia::test::make_rtp(spec);
-  std::vector<GstBuffer*> buffers;
-  buffers.reserve(count);
-  for (size_t i = 0; i < count; ++i) {
-    // Consecutive sequence numbers (wrapping at 2^16, which both implementations follow with the
-    // ROC) and timestamps: the receiver sees no replay and no loss.
-    const auto sequence = static_cast<uint16_t>(1 + i);
-    const auto timestamp = static_cast<uint32_t>(0x10000 + i * 160);
-    packet[2] = static_cast<uint8_t>(sequence >> 8);
-    packet[3] = static_cast<uint8_t>(sequence);
-    for (int b = 0; b < 4; ++b) packet[4 + b] = static_cast<uint8_t>(timestamp >> (24 - 8 * b));
-    if (tail_room == 0) {
-      buffers.push_back(gst_buffer_new_memdup(packet.data(), packet.size()));
-    } else {
-      GstBuffer* buffer = gst_buffer_new_allocate(nullptr, packet.size() + tail_room, nullptr);
-      gst_buffer_fill(buffer, 0, packet.data(), packet.size());
-      gst_buffer_set_size(buffer, static_cast<gssize>(packet.size()));
-      buffers.push_back(buffer);
+  spec.sequence = sequence;
+  spec.timestamp = static_cast<uint32_t>(0x10000 + sequence * 160u);
+  return secmedia::test::make_rtp(spec);
+}
+
+// The packets of a run, as bytes: built once per case and process, copied into fresh buffers
+// before each run (off the clock).
+struct Packets {
+  std::vector<std::vector<uint8_t>> bytes;
+  std::vector<uint8_t> last_plain;  // what dec must deliver last, what enc's output starts with
+};
+
+// `count` packets of `ssrcs` SSRCs in turn, consecutive sequence numbers per SSRC (wrapping at 2^16,
+// which both implementations follow with the ROC); protected by secmedia's core when `protect`.
+Packets make_packets(size_t payload, size_t count, size_t ssrcs, const Profile* protect) {
+  Packets packets;
+  std::unique_ptr<secmedia::SrtpSession> session;
+  if (protect) {
+    secmedia::SrtpConfig config;
+    config.direction = secmedia::SrtpDirection::protect;
+    const auto profile = secmedia::profile_from_name(protect->name);
+    if (!profile) die(std::string("unknown profile ") + protect->name);
+    config.rtp_profile = *profile;
+    config.rtcp_profile = *profile;
+    config.max_streams = std::max<size_t>(ssrcs, 1);
+    std::string why;
+    session = secmedia::SrtpSession::create(config, &why);
+    const std::vector<uint8_t> key = from_hex(protect->key_hex);
+    if (!session || session->add_master_key(std::span(key).first(protect->key_length),
+                                            std::span(key).subspan(protect->key_length)) !=
+                        secmedia::SrtpStatus::ok) {
+      die("cannot key the core to protect the input: " + why);
     }
   }
-  last = packet;
+  packets.bytes.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    const uint32_t ssrc = ssrcs == 1 ? kSsrc : kSsrc + static_cast<uint32_t>(i % ssrcs);
+    const auto sequence = static_cast<uint16_t>(1 + i / ssrcs);
+    std::vector<uint8_t> packet = plain_packet(payload, ssrc, sequence);
+    if (i + 1 == count) packets.last_plain = packet;
+    if (session) {
+      size_t length = packet.size();
+      packet.resize(length + 64);
+      if (session->protect_rtp(packet, length) != secmedia::SrtpStatus::ok) {
+        die("the core did not protect the input");
+      }
+      packet.resize(length);
+    }
+    packets.bytes.push_back(std::move(packet));
+  }
+  return packets;
+}
+
+const Packets& packets_for_case(size_t payload, size_t count, size_t ssrcs,
+                                const Profile* protect) {
+  static std::map<std::string, Packets> cache;
+  const std::string key = std::to_string(payload) + "/" + std::to_string(count) + "/" +
+                          std::to_string(ssrcs) + "/" + (protect ? protect->name : "plain");
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    it = cache.emplace(key, make_packets(payload, count, ssrcs, protect)).first;
+  }
+  return it->second;
+}
+
+// One buffer and one memory per packet, exactly the packet's size: as udpsrc (or a payloader)
+// gives them. Neither srtpenc can protect in place, so both pay for one output buffer per packet.
+std::vector<GstBuffer*> make_input(const Packets& packets) {
+  std::vector<GstBuffer*> buffers;
+  buffers.reserve(packets.bytes.size());
+  for (const auto& packet : packets.bytes) {
+    buffers.push_back(gst_buffer_new_memdup(packet.data(), packet.size()));
+  }
   return buffers;
 }
 
@@ -173,76 +255,139 @@ void link(GstPad* src, GstPad* sink) {
   }
 }
 
-struct Pipeline {
-  GstElement* pipeline = nullptr;
-  GstElement* appsrc = nullptr;
-  GstElement* sink = nullptr;
-  GstPad* enc_sink = nullptr;  // the requested pad, released at the end
-  GstElement* enc = nullptr;
+// The caps that key srtpdec (gst-plugins-bad's way, which ours accepts too).
+GstCaps* srtp_caps(const Profile& profile, uint32_t ssrc) {
+  const std::vector<uint8_t> key = from_hex(profile.key_hex);
+  GstBuffer* key_buffer = gst_buffer_new_memdup(key.data(), key.size());
+  GstCaps* caps = gst_caps_new_simple(
+      "application/x-srtp", "media", G_TYPE_STRING, "video", "clock-rate", G_TYPE_INT, 90000,
+      "encoding-name", G_TYPE_STRING, "H264", "payload", G_TYPE_INT, 96, "ssrc", G_TYPE_UINT, ssrc,
+      "srtp-key", GST_TYPE_BUFFER, key_buffer, "srtp-cipher", G_TYPE_STRING, profile.cipher,
+      "srtp-auth", G_TYPE_STRING, profile.auth, "srtcp-cipher", G_TYPE_STRING, profile.cipher,
+      "srtcp-auth", G_TYPE_STRING, profile.auth, nullptr);
+  gst_buffer_unref(key_buffer);
+  return caps;
+}
+
+GstCaps* on_request_key(GstElement*, guint ssrc, gpointer data) {
+  return srtp_caps(*static_cast<const Profile*>(data), ssrc);
+}
+
+// What the sink's probe saw: the clock at the first timed packet and at EOS.
+struct Marks {
+  size_t untimed = kUntimedPackets;
+  std::atomic<size_t> seen{0};
+  double cpu_start = 0, cpu_end = 0;
+  std::chrono::steady_clock::time_point wall_start{}, wall_end{};
 };
 
-Pipeline build(Kind kind, const Profile* profile, bool keep_last_sample) {
-  Pipeline p;
-  p.pipeline = gst_pipeline_new("bench");
-  p.appsrc = make_element("appsrc", "src");
-  GstCaps* caps =
-      gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, "video", "clock-rate",
-                          G_TYPE_INT, 90000, "encoding-name", G_TYPE_STRING, "H264", "payload",
-                          G_TYPE_INT, 96, "ssrc", G_TYPE_UINT, kSsrc, nullptr);
+double process_cpu_ns() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
+}
+
+// On the sink's pad, in the streaming thread: the timed part starts when the first packet after
+// the untimed ones arrives, and ends at EOS.
+GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
+  auto* marks = static_cast<Marks*>(data);
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER) {
+    if (++marks->seen == marks->untimed + 1) {
+      marks->wall_start = std::chrono::steady_clock::now();
+      marks->cpu_start = process_cpu_ns();
+    }
+  } else if (GST_EVENT_TYPE(GST_PAD_PROBE_INFO_EVENT(info)) == GST_EVENT_EOS) {
+    marks->cpu_end = process_cpu_ns();
+    marks->wall_end = std::chrono::steady_clock::now();
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+struct Branch {
+  GstElement* appsrc = nullptr;
+  GstElement* sink = nullptr;
+  GstElement* enc = nullptr;
+  GstPad* enc_sink = nullptr;  // the requested pad, released at the end
+  std::unique_ptr<Marks> marks = std::make_unique<Marks>();
+};
+
+struct Pipeline {
+  GstElement* pipeline = nullptr;
+  std::vector<Branch> branches;
+};
+
+// appsrc ! [srtpenc | srtpdec] ! fakesink.
+void add_branch(Pipeline& p, Kind kind, const Profile* profile, bool keep_last_sample,
+                size_t untimed, int index) {
+  Branch b;
+  b.marks->untimed = untimed;
+  const std::string suffix = std::to_string(index);
+  b.appsrc = make_element("appsrc", ("src" + suffix).c_str());
+  const bool srtp_in =
+      kind == Kind::dec || kind == Kind::dec_one_ssrc || kind == Kind::dec_many_ssrcs;
+  const uint32_t ssrc = kSsrc;  // each branch has an srtpenc of its own
+  GstCaps* caps = srtp_in ? srtp_caps(*profile, ssrc)
+                          : gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
+                                                "video", "clock-rate", G_TYPE_INT, 90000,
+                                                "encoding-name", G_TYPE_STRING, "H264", "payload",
+                                                G_TYPE_INT, 96, "ssrc", G_TYPE_UINT, ssrc, nullptr);
   // Not live, no limit on what is queued (the whole input is queued before the clock starts), no
   // signals: appsrc costs the least it can.
-  g_object_set(p.appsrc, "caps", caps, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE,
+  g_object_set(b.appsrc, "caps", caps, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE,
                "max-bytes", G_GUINT64_CONSTANT(0), "emit-signals", FALSE, nullptr);
   gst_caps_unref(caps);
-  p.sink = make_element("fakesink", "sink");
+  b.sink = make_element("fakesink", ("sink" + suffix).c_str());
   // sync=false: as fast as the elements go. The last sample is kept only when it is checked.
-  g_object_set(p.sink, "sync", FALSE, "enable-last-sample", keep_last_sample ? TRUE : FALSE,
+  g_object_set(b.sink, "sync", FALSE, "enable-last-sample", keep_last_sample ? TRUE : FALSE,
                nullptr);
-  gst_bin_add_many(GST_BIN(p.pipeline), p.appsrc, p.sink, nullptr);
+  gst_bin_add_many(GST_BIN(p.pipeline), b.appsrc, b.sink, nullptr);
 
-  GstPad* src_pad = gst_element_get_static_pad(p.appsrc, "src");
-  GstPad* sink_pad = gst_element_get_static_pad(p.sink, "sink");
-  if (kind == Kind::base) {
+  GstPad* src_pad = gst_element_get_static_pad(b.appsrc, "src");
+  GstPad* sink_pad = gst_element_get_static_pad(b.sink, "sink");
+  gst_pad_add_probe(
+      sink_pad,
+      static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
+      on_sink_pad, b.marks.get(), nullptr);
+  if (kind == Kind::base || kind == Kind::base_ssrc) {
     link(src_pad, sink_pad);
+  } else if (srtp_in) {
+    GstElement* dec = make_element("srtpdec", ("dec" + suffix).c_str());
+    g_signal_connect(dec, "request-key", G_CALLBACK(on_request_key), const_cast<Profile*>(profile));
+    gst_bin_add(GST_BIN(p.pipeline), dec);
+    GstPad* dec_sink = gst_element_get_static_pad(dec, "rtp_sink");
+    GstPad* dec_src = gst_element_get_static_pad(dec, "rtp_src");
+    link(src_pad, dec_sink);
+    link(dec_src, sink_pad);
+    gst_object_unref(dec_sink);
+    gst_object_unref(dec_src);
   } else {
-    p.enc = make_element("srtpenc", "enc");
-    set_arg(p.enc, "key", profile->key_hex);
-    set_arg(p.enc, "rtp-cipher", profile->cipher);
-    set_arg(p.enc, "rtp-auth", profile->auth);
-    set_arg(p.enc, "rtcp-cipher", profile->cipher);
-    set_arg(p.enc, "rtcp-auth", profile->auth);
-    gst_bin_add(GST_BIN(p.pipeline), p.enc);
+    b.enc = make_element("srtpenc", ("enc" + suffix).c_str());
+    set_arg(b.enc, "key", profile->key_hex);
+    set_arg(b.enc, "rtp-cipher", profile->cipher);
+    set_arg(b.enc, "rtp-auth", profile->auth);
+    set_arg(b.enc, "rtcp-cipher", profile->cipher);
+    set_arg(b.enc, "rtcp-auth", profile->auth);
+    gst_bin_add(GST_BIN(p.pipeline), b.enc);
     // Named explicitly: both srtpenc then call the src pad that mirrors it rtp_src_0.
-    p.enc_sink = gst_element_request_pad_simple(p.enc, "rtp_sink_0");
-    GstPad* enc_src = gst_element_get_static_pad(p.enc, "rtp_src_0");
-    if (!p.enc_sink || !enc_src) die("srtpenc did not give rtp_sink_0 and rtp_src_0");
-    link(src_pad, p.enc_sink);
-    if (kind == Kind::enc) {
-      link(enc_src, sink_pad);
-    } else {
-      // gst-plugins-bad's srtpdec is keyed by the srtp-* fields its srtpenc adds to the caps;
-      // ours by the key event our srtpenc sends: the same pipeline serves both.
-      GstElement* dec = make_element("srtpdec", "dec");
-      gst_bin_add(GST_BIN(p.pipeline), dec);
-      GstPad* dec_sink = gst_element_get_static_pad(dec, "rtp_sink");
-      GstPad* dec_src = gst_element_get_static_pad(dec, "rtp_src");
-      link(enc_src, dec_sink);
-      link(dec_src, sink_pad);
-      gst_object_unref(dec_sink);
-      gst_object_unref(dec_src);
-    }
+    b.enc_sink = gst_element_request_pad_simple(b.enc, "rtp_sink_0");
+    GstPad* enc_src = gst_element_get_static_pad(b.enc, "rtp_src_0");
+    if (!b.enc_sink || !enc_src) die("srtpenc did not give rtp_sink_0 and rtp_src_0");
+    link(src_pad, b.enc_sink);
+    link(enc_src, sink_pad);
     gst_object_unref(enc_src);
   }
   gst_object_unref(src_pad);
   gst_object_unref(sink_pad);
-  return p;
+  p.branches.push_back(std::move(b));
 }
 
 void release(Pipeline& p) {
   gst_element_set_state(p.pipeline, GST_STATE_NULL);
-  if (p.enc_sink) {
-    gst_element_release_request_pad(p.enc, p.enc_sink);
-    gst_object_unref(p.enc_sink);
+  for (Branch& b : p.branches) {
+    if (b.enc_sink) {
+      gst_element_release_request_pad(b.enc, b.enc_sink);
+      gst_object_unref(b.enc_sink);
+    }
   }
   gst_object_unref(p.pipeline);
 }
@@ -273,12 +418,12 @@ std::string hex_prefix(const uint8_t* data, size_t size) {
   return out;
 }
 
-// What came out last must be the last packet sent: plain for base and encdec (decrypted and
+// What came out last must be the last packet sent: plain for base and dec (decrypted and
 // authenticated), and for enc the same header with the payload encrypted and the tag appended.
-void check_last_sample(const Pipeline& p, Kind kind, const Profile* profile,
+void check_last_sample(GstElement* sink, Kind kind, const Profile* profile,
                        const std::vector<uint8_t>& last, const std::string& label) {
   GstSample* sample = nullptr;
-  g_object_get(p.sink, "last-sample", &sample, nullptr);
+  g_object_get(sink, "last-sample", &sample, nullptr);
   if (!sample) die(label + ": no last sample");
   GstBuffer* buffer = gst_sample_get_buffer(sample);
   GstMapInfo map;
@@ -291,61 +436,66 @@ void check_last_sample(const Pipeline& p, Kind kind, const Profile* profile,
           : map.size == last.size() && std::memcmp(map.data, last.data(), map.size) == 0;
   if (!ok) {
     die(label + ": last packet out is wrong (" + std::to_string(map.size) + " bytes, " +
-        hex_prefix(map.data, map.size) + "...; sent " + std::to_string(last.size()) + " bytes, " +
-        hex_prefix(last.data(), last.size()) + "...)");
+        hex_prefix(map.data, map.size) + "...; expected " + std::to_string(last.size()) +
+        " bytes, " + hex_prefix(last.data(), last.size()) + "...)");
   }
   gst_buffer_unmap(buffer, &map);
   gst_sample_unref(sample);
 }
 
-// Per packet, from PLAYING to EOS.
+// Per packet of one branch, over the timed part.
 struct Timing {
   double cpu_ns;   // CPU time of the process: what the ratios use
   double wall_ns;  // steady clock: the same when the machine is otherwise idle
 };
 
-double process_cpu_ns() {
-  timespec now{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
-  return static_cast<double>(now.tv_sec) * 1e9 + static_cast<double>(now.tv_nsec);
-}
-
-// Runs `count` packets through the pipeline. The whole input is queued in appsrc while the pipeline
+// Runs `count` packets through each branch. The whole input is queued in appsrc while the pipeline
 // prerolls, so the timed part is appsrc's streaming thread alone taking packets from its queue: no
 // producer thread competes with it for the two cores or for appsrc's lock, and the main thread
 // sleeps on the bus. The process's CPU time is then that thread's, which does not count the time
 // other programs on a shared machine hold the core (wall time does; it doubled under a load of 4).
-Timing run_once(Kind kind, const Profile* profile, size_t payload, size_t count, size_t tail_room,
-                bool check) {
+// The clock runs from the first timed packet at the sink to EOS at the sink (a pad probe).
+Timing run_once(Kind kind, const Profile* profile, size_t payload, size_t count, bool check) {
   const std::string label = std::string(kind_name(kind)) + "/" + (profile ? profile->name : "-") +
                             "/" + std::to_string(payload);
-  Pipeline p = build(kind, profile, check);
-  std::vector<uint8_t> last;
-  std::vector<GstBuffer*> input = make_input(payload, count, tail_room, last);
+  const int branches = kind == Kind::two_threads ? 2 : 1;
+  const bool ssrc_case =
+      kind == Kind::dec_one_ssrc || kind == Kind::dec_many_ssrcs || kind == Kind::base_ssrc;
+  // The ssrc cases time the packets after every SSRC's first one (its request-key).
+  const size_t untimed = ssrc_case ? kManySsrcs : kUntimedPackets;
+  const size_t ssrcs = kind == Kind::dec_many_ssrcs ? kManySsrcs : 1;
+  const bool srtp_in =
+      kind == Kind::dec || kind == Kind::dec_one_ssrc || kind == Kind::dec_many_ssrcs;
+  const Packets& packets = packets_for_case(payload, count, ssrcs, srtp_in ? profile : nullptr);
+
+  Pipeline p;
+  p.pipeline = gst_pipeline_new("bench");
+  for (int i = 0; i < branches; ++i) add_branch(p, kind, profile, check, untimed, i);
+  std::vector<std::vector<GstBuffer*>> inputs;
+  for (int i = 0; i < branches; ++i) inputs.push_back(make_input(packets));
 
   if (gst_element_set_state(p.pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
     die(label + ": cannot pause: " + bus_error(p.pipeline));
   }
-  for (GstBuffer* buffer : input) {
-    if (gst_app_src_push_buffer(GST_APP_SRC(p.appsrc), buffer) != GST_FLOW_OK) {
-      die(label + ": appsrc refused a buffer");
+  for (int i = 0; i < branches; ++i) {
+    for (GstBuffer* buffer : inputs[static_cast<size_t>(i)]) {
+      if (gst_app_src_push_buffer(GST_APP_SRC(p.branches[static_cast<size_t>(i)].appsrc), buffer) !=
+          GST_FLOW_OK) {
+        die(label + ": appsrc refused a buffer");
+      }
     }
+    gst_app_src_end_of_stream(GST_APP_SRC(p.branches[static_cast<size_t>(i)].appsrc));
   }
-  gst_app_src_end_of_stream(GST_APP_SRC(p.appsrc));
   if (gst_element_get_state(p.pipeline, nullptr, nullptr, kTimeoutSeconds * GST_SECOND) !=
       GST_STATE_CHANGE_SUCCESS) {
     die(label + ": did not preroll: " + bus_error(p.pipeline));
   }
 
   GstBus* bus = gst_element_get_bus(p.pipeline);
-  const double cpu_start = process_cpu_ns();
-  const auto start = std::chrono::steady_clock::now();
   gst_element_set_state(p.pipeline, GST_STATE_PLAYING);
   GstMessage* message =
       gst_bus_timed_pop_filtered(bus, kTimeoutSeconds * GST_SECOND,
                                  static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  const auto end = std::chrono::steady_clock::now();
-  const double cpu_end = process_cpu_ns();
   if (!message) die(label + ": no EOS after " + std::to_string(kTimeoutSeconds) + " s");
   if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
     gst_bus_post(bus, message);  // for bus_error
@@ -355,26 +505,36 @@ Timing run_once(Kind kind, const Profile* profile, size_t payload, size_t count,
   gst_message_unref(message);
   gst_object_unref(bus);
 
-  // Every packet must have come out: a drop would be measured as speed.
-  GstStructure* stats = nullptr;
-  g_object_get(p.sink, "stats", &stats, nullptr);
-  guint64 rendered = 0;
-  if (!stats || !gst_structure_get_uint64(stats, "rendered", &rendered) || rendered != count) {
-    die(label + ": " + std::to_string(rendered) + " of " + std::to_string(count) +
-        " packets reached fakesink");
+  double cpu_start = INFINITY, cpu_end = 0;
+  auto wall_start = std::chrono::steady_clock::time_point::max();
+  auto wall_end = std::chrono::steady_clock::time_point::min();
+  for (Branch& b : p.branches) {
+    // Every packet must have come out: a drop would be measured as speed.
+    GstStructure* stats = nullptr;
+    g_object_get(b.sink, "stats", &stats, nullptr);
+    guint64 rendered = 0;
+    if (!stats || !gst_structure_get_uint64(stats, "rendered", &rendered) || rendered != count) {
+      die(label + ": " + std::to_string(rendered) + " of " + std::to_string(count) +
+          " packets reached fakesink");
+    }
+    gst_structure_free(stats);
+    if (check) check_last_sample(b.sink, kind, profile, packets.last_plain, label);
+    cpu_start = std::min(cpu_start, b.marks->cpu_start);
+    cpu_end = std::max(cpu_end, b.marks->cpu_end);
+    wall_start = std::min(wall_start, b.marks->wall_start);
+    wall_end = std::max(wall_end, b.marks->wall_end);
   }
-  gst_structure_free(stats);
-  if (check) check_last_sample(p, kind, profile, last, label);
   release(p);
 
-  const double wall = std::chrono::duration<double, std::nano>(end - start).count();
-  const auto timed = static_cast<double>(count - kUntimedPackets);
+  const double wall = std::chrono::duration<double, std::nano>(wall_end - wall_start).count();
+  const auto timed = static_cast<double>(count - untimed - 1);
   return {(cpu_end - cpu_start) / timed, wall / timed};
 }
 
 void print_result(Kind kind, const char* profile, size_t payload, Timing timing) {
   std::printf("RESULT %s %s %zu %.1f %.1f\n", kind_name(kind), profile, payload, timing.cpu_ns,
               timing.wall_ns);
+  std::fflush(stdout);
 }
 
 // The file each element came from, so that the driver can check each side loaded its own.
@@ -388,42 +548,60 @@ void print_plugin(const char* factory_name) {
   gst_object_unref(factory);
 }
 
+struct Case {
+  Kind kind;
+  const Profile* profile;  // null for base
+  size_t payload;
+};
+
 int worker(const Options& options) {
   gst_init(nullptr, nullptr);
   print_plugin("srtpenc");
   print_plugin("srtpdec");
 
-  if (options.warm_up) {
+  std::vector<Case> cases;
+  for (size_t payload : kPayloadSizes) {
+    bool any = false;
     for (const Profile& profile : kProfiles) {
-      for (size_t payload : kPayloadSizes) {
-        if (!selected(options, profile, payload)) continue;
-        for (Kind kind : {Kind::base, Kind::enc, Kind::encdec}) {
-          run_once(kind, &profile, payload, kWarmUpPackets, options.tail_room, true);
-        }
+      if (!selected(options, profile, payload)) continue;
+      any = true;
+      cases.push_back({Kind::enc, &profile, payload});
+      cases.push_back({Kind::dec, &profile, payload});
+    }
+    if (any) cases.push_back({Kind::base, nullptr, payload});
+  }
+  if (options.scaling) {
+    const Profile* profile = &kProfiles[0];
+    for (Kind kind : {Kind::base_ssrc, Kind::dec_one_ssrc, Kind::dec_many_ssrcs, Kind::one_thread,
+                      Kind::two_threads}) {
+      cases.push_back({kind, kind == Kind::base_ssrc ? nullptr : profile, kScalingPayload});
+    }
+  }
+  auto count_of = [&](const Case& c) {
+    if (c.kind == Kind::dec_one_ssrc || c.kind == Kind::dec_many_ssrcs ||
+        c.kind == Kind::base_ssrc) {
+      return kManySsrcs * (1 + kSsrcRounds);
+    }
+    return packets_for(options, c.payload);
+  };
+  if (options.warm_up) {
+    for (const Case& c : cases) {
+      if (c.kind == Kind::base || c.kind == Kind::enc || c.kind == Kind::dec) {
+        run_once(c.kind, c.profile, c.payload, kWarmUpPackets, true);
       }
     }
   }
+  std::mt19937 random(options.seed);
   for (int repeat = 0; repeat < options.repeat; ++repeat) {
-    for (size_t payload : kPayloadSizes) {
-      if (!size_selected(options, payload)) continue;
-      const size_t count = packets_for(options, payload);
-      if (!options.only_kind || *options.only_kind == Kind::base) {
-        print_result(Kind::base, "-", payload,
-                     run_once(Kind::base, nullptr, payload, count, options.tail_room, false));
-      }
-      for (const Profile& profile : kProfiles) {
-        if (!selected(options, profile, payload)) continue;
-        for (Kind kind : {Kind::enc, Kind::encdec}) {
-          if (options.only_kind && *options.only_kind != kind) continue;
-          print_result(kind, profile.name, payload,
-                       run_once(kind, &profile, payload, count, options.tail_room, false));
-        }
-      }
+    std::shuffle(cases.begin(), cases.end(), random);
+    for (const Case& c : cases) {
+      print_result(c.kind, c.profile ? c.profile->name : "-", c.payload,
+                   run_once(c.kind, c.profile, c.payload, count_of(c), false));
     }
   }
   std::fflush(stdout);
-  gst_deinit();
-  return 0;
+  // No gst_deinit(): all is printed; OpenSSL's exit handlers are not what is measured.
+  std::_Exit(0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,21 +673,18 @@ struct Driver {
   }
 };
 
-enum class Metric { cpu, wall };
+using SampleMap = std::map<std::string, std::vector<double>>;  // cpu/wall/<kind>/<profile>/<size>
 
-std::string sample_key(Metric metric, std::string_view kind, std::string_view profile,
+std::string sample_key(const char* metric, std::string_view kind, std::string_view profile,
                        size_t payload) {
-  return std::string(metric == Metric::cpu ? "cpu/" : "wall/") + std::string(kind) + "/" +
-         std::string(profile) + "/" + std::to_string(payload);
+  return std::string(metric) + "/" + std::string(kind) + "/" + std::string(profile) + "/" +
+         std::to_string(payload);
 }
 
-double best(const std::vector<double>& values) {
-  return values.empty() ? NAN : *std::min_element(values.begin(), values.end());
-}
-
-// Parses a worker's output into `samples` and checks which plugin files it loaded.
-void collect(const Driver& driver, Side side, const std::string& output,
-             std::map<std::string, std::vector<double>>& samples, std::string& plugins) {
+// Parses a worker's output into `samples` (in the order the runs ran) and checks which plugin files
+// it loaded.
+void collect(const Driver& driver, Side side, const std::string& output, SampleMap& samples,
+             std::string& plugins) {
   std::istringstream lines(output);
   std::string line;
   const std::string ours_file = driver.plugin_dir + "/libgstsrtp.so";
@@ -531,84 +706,161 @@ void collect(const Driver& driver, Side side, const std::string& output,
       double cpu = 0;
       double wall = 0;
       if (!(fields >> kind >> profile >> payload >> cpu >> wall)) die("bad worker line: " + line);
-      samples[sample_key(Metric::cpu, kind, profile, payload)].push_back(cpu);
-      samples[sample_key(Metric::wall, kind, profile, payload)].push_back(wall);
+      samples[sample_key("cpu", kind, profile, payload)].push_back(cpu);
+      samples[sample_key("wall", kind, profile, payload)].push_back(wall);
     }
   }
 }
 
-// One case, one side: the pipeline's time and what remains after the baseline (enc) or after enc
-// (dec).
-struct Net {
-  double gross, net;
-};
+using secmedia::bench::quantile;
 
-void print_report(const Options& options,
-                  const std::map<std::string, std::vector<double>> (&by_side)[2]) {
-  auto get = [&](Side side, Metric metric, std::string_view kind, std::string_view profile,
-                 size_t payload) -> double {
-    const auto& samples = by_side[static_cast<int>(side)];
-    const auto it = samples.find(sample_key(metric, kind, profile, payload));
-    return it == samples.end() ? NAN : best(it->second);
-  };
-  // appsrc ! fakesink loads no SRTP plugin: it is the same pipeline on both sides, so the best of
-  // both sides' runs is the baseline of both. (Each side's own best differed by up to 17% at random
-  // under load, which moved the enc ratios by up to 0.05 either way.)
-  auto baseline = [&](Metric metric, size_t payload) {
-    return std::min(get(Side::ours, metric, "base", "-", payload),
-                    get(Side::gst_plugins_bad, metric, "base", "-", payload));
-  };
-  auto net_of = [&](Side side, Metric metric, bool is_enc, const Profile& profile, size_t payload) {
-    const double enc = get(side, metric, "enc", profile.name, payload);
-    if (!is_enc) {
-      const double encdec = get(side, metric, "encdec", profile.name, payload);
-      return Net{encdec, encdec - enc};
-    }
-    return Net{enc, enc - baseline(metric, payload)};
+const std::vector<double>& get(const SampleMap& samples, const std::string& key) {
+  static const std::vector<double> none;
+  const auto it = samples.find(key);
+  return it == samples.end() ? none : it->second;
+}
+
+std::vector<double> minus(const std::vector<double>& values, double offset) {
+  std::vector<double> out;
+  for (double v : values) out.push_back(v - offset);
+  return out;
+}
+
+void print_report(const Options& options, const SampleMap (&by_side)[2]) {
+  const SampleMap& ours = by_side[static_cast<int>(Side::ours)];
+  const SampleMap& bad = by_side[static_cast<int>(Side::gst_plugins_bad)];
+  // appsrc ! fakesink loads no SRTP plugin: the same pipeline on both sides, so all runs of both
+  // sides make the baseline of both (its median).
+  auto baseline = [&](size_t payload) {
+    std::vector<double> all = get(ours, sample_key("cpu", "base", "-", payload));
+    const auto& more = get(bad, sample_key("cpu", "base", "-", payload));
+    all.insert(all.end(), more.begin(), more.end());
+    return quantile(all, 0.5);
   };
   std::printf(
-      "# srtp-element: CPU ns per packet, best of %d runs of each pipeline (%d rounds of ours and "
-      "gst-plugins-bad in alternating processes)\n"
-      "# net: enc = (appsrc ! srtpenc ! fakesink) - (appsrc ! fakesink: the lower of base-ours and "
-      "base-bad); dec = (... srtpenc ! srtpdec ...) - (... srtpenc ...)\n"
-      "# wall: the ratio from wall-clock times instead (equal to ratio on an idle machine)\n",
-      options.rounds * options.repeat, options.rounds);
-  if (options.tail_room) {
-    std::printf("# input packets with %zu octets of tail room (ours may protect in place)\n",
-                options.tail_room);
-  }
-  std::printf("# %-3s %-23s %5s %10s %10s %9s %9s %9s %9s %6s %6s\n", "op", "profile", "size",
-              "base-ours", "base-bad", "ours", "bad", "net-ours", "net-bad", "ratio", "wall");
-  std::vector<std::string> ratios;
+      "# srtp-element: CPU ns per packet, median of %d runs of each pipeline per side (%d rounds "
+      "of a worker per side in random order, each running its cases %d times in random order)\n"
+      "# input: one GstMemory per buffer, the packet's exact size (as udpsrc delivers it)\n"
+      "# net = pipeline - (appsrc ! fakesink, median of both sides); enc: appsrc ! srtpenc ! "
+      "fakesink; dec: appsrc(SRTP) ! srtpdec ! fakesink\n",
+      options.rounds * options.repeat, options.rounds, options.repeat);
+  std::printf("# %-3s %-23s %5s %8s %9s %9s %6s %13s %6s\n", "op", "profile", "size", "base",
+              "net-ours", "net-bad", "ratio", "spread", "wall");
+  std::vector<std::string> lines;
   bool suspicious = false;
   for (const Profile& profile : kProfiles) {
     for (size_t payload : kPayloadSizes) {
       if (!selected(options, profile, payload)) continue;
-      for (const bool is_enc : {true, false}) {
-        const char* op = is_enc ? "enc" : "dec";
-        const Net ours = net_of(Side::ours, Metric::cpu, is_enc, profile, payload);
-        const Net bad = net_of(Side::gst_plugins_bad, Metric::cpu, is_enc, profile, payload);
+      const double base = baseline(payload);
+      double base_wall = 0;
+      {
+        std::vector<double> all = get(ours, sample_key("wall", "base", "-", payload));
+        const auto& more = get(bad, sample_key("wall", "base", "-", payload));
+        all.insert(all.end(), more.begin(), more.end());
+        base_wall = quantile(all, 0.5);
+      }
+      for (const char* op : {"enc", "dec"}) {
+        const auto net_ours = minus(get(ours, sample_key("cpu", op, profile.name, payload)), base);
+        const auto net_bad = minus(get(bad, sample_key("cpu", op, profile.name, payload)), base);
+        const auto figure = secmedia::bench::ratio_of(net_ours, net_bad);
         const double wall_ratio =
-            net_of(Side::ours, Metric::wall, is_enc, profile, payload).net /
-            net_of(Side::gst_plugins_bad, Metric::wall, is_enc, profile, payload).net;
-        const double ratio = ours.net / bad.net;
-        if (!(ours.net > 0) || !(bad.net > 0)) suspicious = true;
-        std::printf("  %-3s %-23s %5zu %10.1f %10.1f %9.1f %9.1f %9.1f %9.1f %6.2f %6.2f\n", op,
-                    profile.name, payload, get(Side::ours, Metric::cpu, "base", "-", payload),
-                    get(Side::gst_plugins_bad, Metric::cpu, "base", "-", payload), ours.gross,
-                    bad.gross, ours.net, bad.net, ratio, wall_ratio);
-        char line[160];
-        std::snprintf(line, sizeof line, "RATIO srtp-element %s %s %zu vs-gst-plugins-bad=%.2f", op,
-                      profile.name, payload, ratio);
-        ratios.emplace_back(line);
+            (quantile(get(ours, sample_key("wall", op, profile.name, payload)), 0.5) - base_wall) /
+            (quantile(get(bad, sample_key("wall", op, profile.name, payload)), 0.5) - base_wall);
+        if (!(quantile(net_ours, 0.5) > 0) || !(quantile(net_bad, 0.5) > 0)) suspicious = true;
+        std::printf("  %-3s %-23s %5zu %8.1f %9.1f %9.1f %6.2f %6.2f-%-6.2f %6.2f\n", op,
+                    profile.name, payload, base, quantile(net_ours, 0.5), quantile(net_bad, 0.5),
+                    figure.ratio, figure.low, figure.high, wall_ratio);
+        for (double v : net_ours) {
+          std::printf("SAMPLE srtp-element ours %s %s %zu %.1f\n", op, profile.name, payload, v);
+        }
+        for (double v : net_bad) {
+          std::printf("SAMPLE srtp-element gst-plugins-bad %s %s %zu %.1f\n", op, profile.name,
+                      payload, v);
+        }
+        lines.push_back(std::string(op) + "/" + profile.name + "/" + std::to_string(payload));
       }
     }
   }
-  for (const auto& line : ratios) std::printf("%s\n", line.c_str());
+  for (const Profile& profile : kProfiles) {
+    for (size_t payload : kPayloadSizes) {
+      if (!selected(options, profile, payload)) continue;
+      const double base = baseline(payload);
+      for (const char* op : {"enc", "dec"}) {
+        secmedia::bench::print_ratio(
+            "srtp-element", std::string(op) + "/" + profile.name + "/" + std::to_string(payload),
+            secmedia::bench::ratio_of(
+                minus(get(ours, sample_key("cpu", op, profile.name, payload)), base),
+                minus(get(bad, sample_key("cpu", op, profile.name, payload)), base)),
+            "gst-plugins-bad");
+      }
+    }
+  }
   if (suspicious) {
     std::printf(
         "# warning: a net cost is not positive: the machine was too noisy for these runs\n");
   }
+  if (!options.scaling) return;
+
+  // Ours only: SSRCs through one srtpdec, and two encoder threads against one.
+  const char* profile = kProfiles[0].name;
+  const double base =
+      quantile(get(ours, sample_key("cpu", "base-ssrc", "-", kScalingPayload)), 0.5);
+  const auto one =
+      minus(get(ours, sample_key("cpu", "dec-1-ssrc", profile, kScalingPayload)), base);
+  const auto many =
+      minus(get(ours, sample_key("cpu", "dec-10000-ssrcs", profile, kScalingPayload)), base);
+  std::printf(
+      "# srtpdec (ours), %s %zu B, net CPU ns per packet after each SSRC's first packet: "
+      "1 SSRC %.1f, %zu SSRCs %.1f\n",
+      profile, kScalingPayload, quantile(one, 0.5), kManySsrcs, quantile(many, 0.5));
+  for (double v : one)
+    std::printf("SAMPLE srtp-element ours dec-1-ssrc %s %zu %.1f\n", profile, kScalingPayload, v);
+  for (double v : many) {
+    std::printf("SAMPLE srtp-element ours dec-10000-ssrcs %s %zu %.1f\n", profile, kScalingPayload,
+                v);
+  }
+  secmedia::bench::print_ratio(
+      "srtp-element",
+      "dec-10000-ssrcs/" + std::string(profile) + "/" + std::to_string(kScalingPayload),
+      secmedia::bench::ratio_of(many, one), "dec-1-ssrc");
+  // Packets per second (all branches) from the wall time per packet of a branch.
+  std::vector<double> rate_one, rate_two;
+  for (double w : get(ours, sample_key("wall", "enc-1-thread", profile, kScalingPayload))) {
+    rate_one.push_back(1e9 / w);
+  }
+  for (double w : get(ours, sample_key("wall", "enc-2-threads", profile, kScalingPayload))) {
+    rate_two.push_back(2e9 / w);
+  }
+  std::printf(
+      "# srtpenc (ours), %s %zu B, packets per second of wall time: one stream %.0f, two streams "
+      "in two srtpenc on two threads %.0f\n",
+      profile, kScalingPayload, quantile(rate_one, 0.5), quantile(rate_two, 0.5));
+  // CPU time over wall time: how many cores the process had while it ran (2 when both branches
+  // truly ran at once; less when other programs held a core).
+  auto cores = [&](const char* kind) {
+    return quantile(get(ours, sample_key("cpu", kind, profile, kScalingPayload)), 0.5) /
+           quantile(get(ours, sample_key("wall", kind, profile, kScalingPayload)), 0.5);
+  };
+  std::printf(
+      "# cores busy while it ran (CPU time / wall time): one stream %.2f, two streams %.2f\n",
+      cores("enc-1-thread"), cores("enc-2-threads"));
+  // The same runs by CPU time per packet: what a lock or shared cache line between the two encoders
+  // would raise, whether or not the machine gave the process a second core (on this VM a process
+  // got one or two for its whole life, seemingly at random, whichever the plugin).
+  std::vector<double> cpu_one =
+      get(ours, sample_key("cpu", "enc-1-thread", profile, kScalingPayload));
+  std::vector<double> cpu_two;
+  for (double c : get(ours, sample_key("cpu", "enc-2-threads", profile, kScalingPayload))) {
+    cpu_two.push_back(c / 2);  // the process's CPU time per packet of one branch, both branches
+  }
+  secmedia::bench::print_ratio("srtp-element",
+                               "enc-2-threads-cpu-per-packet/" + std::string(profile) + "/" +
+                                   std::to_string(kScalingPayload),
+                               secmedia::bench::ratio_of(cpu_two, cpu_one), "enc-1-thread");
+  secmedia::bench::print_ratio(
+      "srtp-element",
+      "enc-2-threads-rate/" + std::string(profile) + "/" + std::to_string(kScalingPayload),
+      secmedia::bench::ratio_of(rate_two, rate_one), "enc-1-thread-rate");
 }
 
 std::string scratch_dir;  // the driver's private registries
@@ -645,17 +897,23 @@ int drive(const Options& options) {
       "--packets-1200=" + std::to_string(options.packets_1200),
   };
   worker_args.push_back("--repeat=" + std::to_string(options.repeat));
-  worker_args.push_back("--tail-room=" + std::to_string(options.tail_room));
   if (!options.only.empty()) worker_args.push_back("--only=" + options.only);
 
-  std::map<std::string, std::vector<double>> by_side[2];
+  SampleMap by_side[2];
   std::string plugins[2];
+  std::random_device device;
+  std::mt19937 random(device());
   for (int round = 0; round < options.rounds; ++round) {
-    // Alternating which side goes first spreads a slow drift of the machine over both.
-    for (int i = 0; i < 2; ++i) {
-      const Side side = kSides[(round + i) % 2];
+    // The sides in an order drawn at random each round, so that drift of the machine falls on
+    // both alike; each worker draws the order of its cases from the seed it is given.
+    Side order[2] = {Side::ours, Side::gst_plugins_bad};
+    std::shuffle(std::begin(order), std::end(order), random);
+    for (Side side : order) {
       const int s = static_cast<int>(side);
-      collect(driver, side, driver.run_worker(side, worker_args), by_side[s], plugins[s]);
+      std::vector<std::string> args = worker_args;
+      args.push_back("--seed=" + std::to_string(random()));
+      if (side == Side::ours && options.scaling) args.push_back("--scaling");
+      collect(driver, side, driver.run_worker(side, args), by_side[s], plugins[s]);
     }
   }
   for (Side side : kSides) {
@@ -680,16 +938,13 @@ size_t parse_count(std::string_view value, std::string_view what, size_t minimum
 
 constexpr const char* kUsage =
     "usage: srtp_element_bench [--rounds=N] [--repeat=N] [--packets-160=N] [--packets-1200=N]\n"
-    "                          [--only=<profile>/<size>] [--tail-room=N]\n"
+    "                          [--only=<profile>/<size>] [--scaling]\n"
     "         ours against gst-plugins-bad's, each side in its own worker processes\n"
     "       srtp_element_bench --worker [--repeat=N] [--packets-160=N] [--packets-1200=N]\n"
-    "                          [--only=...] [--tail-room=N] [--kind=base|enc|encdec] "
-    "[--no-warm-up]\n"
+    "                          [--only=...] [--scaling] [--seed=N] [--no-warm-up]\n"
     "         one process, the plugins GStreamer finds (GST_PLUGIN_PATH): to profile one side\n"
-    "--tail-room=N leaves N writable octets after each input packet (default 0, as payloaders "
-    "do):\n"
-    "         with room for the tag our srtpenc protects in place, gst-plugins-bad's still "
-    "copies\n";
+    "--scaling: also srtpdec with 10,000 SSRCs against 1, and two srtpenc threads against one "
+    "(ours)\n";
 
 Options parse(int argc, char** argv) {
   Options options;
@@ -708,22 +963,14 @@ Options parse(int argc, char** argv) {
       options.repeat = static_cast<int>(parse_count(value, name, 1));
     } else if (name == "--packets-160") {
       options.packets_160 = parse_count(value, name, 100);
-    } else if (name == "--tail-room") {
-      options.tail_room = parse_count(value, name, 0);
+    } else if (name == "--seed") {
+      options.seed = static_cast<unsigned>(parse_count(value, name, 0));
+    } else if (arg == "--scaling") {
+      options.scaling = true;
     } else if (name == "--packets-1200") {
       options.packets_1200 = parse_count(value, name, 100);
     } else if (name == "--only") {
       options.only = value;
-    } else if (name == "--kind") {
-      if (value == "base") {
-        options.only_kind = Kind::base;
-      } else if (value == "enc") {
-        options.only_kind = Kind::enc;
-      } else if (value == "encdec") {
-        options.only_kind = Kind::encdec;
-      } else {
-        die("--kind is base, enc or encdec");
-      }
     } else if (arg == "--help") {
       std::printf("%s", kUsage);
       std::exit(0);

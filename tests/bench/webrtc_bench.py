@@ -2,7 +2,7 @@
 """webrtcbin on secmedia against webrtcbin on gst-plugins-bad: how long a call takes to connect.
 
 Each backend runs in worker processes of its own (our plugins by GST_PLUGIN_PATH, or the system's,
-each with a private registry), alternating, so that drift of the machine hits both alike. A worker
+each with a private registry), in an order drawn at random each round, so that drift of the machine hits both alike. A worker
 connects CALLS calls one after the other, two webrtcbins each (Opus audio, ICE on loopback), and
 times, per call:
 
@@ -12,13 +12,14 @@ times, per call:
   cpu        the process's CPU time (all threads) per call, from connect until both peers are closed
 
 The medians are printed per backend, then one RATIO line per measure (secmedia / gst-plugins-bad,
-lower is better for us). Needs what tests/webrtc needs (gstreamer1.0-nice, python3-gi, ...).
+lower is better for us; tests/bench/ratio.py's form). Needs what tests/webrtc needs (gstreamer1.0-nice, python3-gi, ...).
 
     webrtc_bench.py PLUGIN_DIR [--calls N] [--rounds R]
 """
 import argparse
 import json
 import os
+import random
 import resource
 import statistics
 import subprocess
@@ -27,6 +28,8 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "webrtc"))
+sys.path.insert(0, HERE)
+import ratio as R  # noqa: E402
 
 
 def cpu_seconds():
@@ -109,8 +112,12 @@ def main():
         return worker(args.calls)
     plugin_dir = os.path.realpath(args.plugin_dir)
     samples = {"secmedia": [], "gst-plugins-bad": []}
+    rng = random.Random()
     for _ in range(args.rounds):
-        for backend in samples:
+        # The backends in an order drawn at random each round.
+        order = list(samples)
+        rng.shuffle(order)
+        for backend in order:
             # The first call of a process pays for loading plugins: run one more and drop it.
             samples[backend] += run_worker(backend, plugin_dir, args.calls + 1)[1:]
     medians = {}
@@ -121,8 +128,10 @@ def main():
         print(f"{backend:<16} {len(calls):>5} {m['dtls'] * 1e3:>9.1f} {m['connect'] * 1e3:>11.1f} "
               f"{m['cpu'] * 1e3:>12.1f}")
     for measure in ("dtls", "connect", "cpu"):
-        ratio = medians["secmedia"][measure] / medians["gst-plugins-bad"][measure]
-        print(f"RATIO webrtc {measure} vs-gst-plugins-bad={ratio:.2f}")
+        print(R.format_ratio("webrtc", measure,
+                             R.ratio_of([c[measure] for c in samples["secmedia"]],
+                                        [c[measure] for c in samples["gst-plugins-bad"]]),
+                             "gst-plugins-bad"))
     return 0
 
 
