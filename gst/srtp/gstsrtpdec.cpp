@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "rate_limited_log.h"
+#include "secmedia/srtp_keyring.h"
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
@@ -70,20 +71,6 @@ GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
     "rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtcp"));
 
-void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
-  into.rtp_packets += from.rtp_packets;
-  into.rtcp_packets += from.rtcp_packets;
-  into.rtp_octets += from.rtp_octets;
-  into.rtcp_octets += from.rtcp_octets;
-  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
-  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
-  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
-  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
-    into.rtp_drops[i] += from.rtp_drops[i];
-    into.rtcp_drops[i] += from.rtcp_drops[i];
-  }
-}
-
 struct DecoderState {
   std::mutex lock;
   guint replay_window_size = kDefaultReplayWindow;
@@ -94,18 +81,16 @@ struct DecoderState {
   // not start while one is pending; a valid value clears it.
   std::string refused_setting;
 
-  // Keys from the key event (dtlsdec): any SSRC.
-  std::optional<KeyEventValue> event_keys;
-  std::unique_ptr<SrtpSession> event_session;
+  // Keys from the key event (dtlsdec, srtpenc): any SSRC without keys of its own. The key ring also
+  // keeps the counters of every session replaced, so stats do not go backwards on a rekey.
+  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::unprotect};
   // Header privacy from rtp_sink caps that carry no key (e.g. what srtpenc announces): it applies
   // to the keys from the key event; absent fields take the properties.
   HeaderPrivacyFields event_privacy;
-  // Totals of sessions that were replaced, so stats do not go backwards on a rekey.
-  secmedia::SrtpStats retired;
   // Keys per SSRC from caps or signals (they take precedence over the event's), as templates until
   // a packet of the SSRC authenticates; capped (srtp_ssrc_keys.h).
-  SsrcKeyTable ssrc_keys{kMaxSsrcKeys, [this](SrtpSession& s) { add_stats(retired, s.stats()); }};
-  TrialSessions trials{[this](SrtpSession& s) { add_stats(retired, s.stats()); }};
+  SsrcKeyTable ssrc_keys{kMaxSsrcKeys, [this](SrtpSession& s) { keyring.retire(s); }};
+  TrialSessions trials{[this](SrtpSession& s) { keyring.retire(s); }};
 
   // Drops that happen before a session is chosen (no key, too short to name an SSRC).
   uint64_t dropped_no_key = 0;
@@ -135,11 +120,6 @@ DecoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_DEC(element)->state;
 }
 
-void retire(DecoderState& state, std::unique_ptr<SrtpSession>& session) {
-  if (session) add_stats(state.retired, session->stats());
-  session.reset();
-}
-
 // The config of a session for `rtp`/`rtcp` profiles under the element's current settings.
 SrtpConfig session_config(const DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
                           size_t mki_length, const HeaderPrivacyFields& header_privacy) {
@@ -157,29 +137,6 @@ SrtpConfig session_config(const DecoderState& state, SrtpProfile rtp, SrtpProfil
 SrtpConfig session_config(const DecoderState& state, const CapsKeys& keys) {
   return session_config(state, keys.rtp_profile, keys.rtcp_profile,
                         keys.keys.empty() ? 0 : keys.keys.front().mki.size(), keys.header_privacy);
-}
-
-// A new session for `rtp`/`rtcp` profiles that continues the stream state of `previous` (if any).
-std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
-                                         size_t mki_length, SrtpSession* previous,
-                                         const HeaderPrivacyFields& header_privacy,
-                                         std::string* why) {
-  auto session =
-      SrtpSession::create(session_config(state, rtp, rtcp, mki_length, header_privacy), why);
-  if (session && previous) {
-    for (const auto& stream : previous->streams()) {
-      session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
-    }
-  }
-  return session;
-}
-
-bool can_rekey_in_place(const DecoderState& state, const SrtpSession* session, SrtpProfile rtp,
-                        SrtpProfile rtcp, size_t mki_length,
-                        const HeaderPrivacyFields& header_privacy) {
-  if (!session) return false;
-  return same_session_config(session->config(),
-                             session_config(state, rtp, rtcp, mki_length, header_privacy));
 }
 
 // Installs keys for one SSRC (lock held). Same keys: nothing changes. An SSRC none of whose packets
@@ -206,14 +163,12 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
       return false;
     }
   } else if (!entry.passthrough) {
-    const size_t mki_length = keys.keys.front().mki.size();
-    const bool in_place = can_rekey_in_place(state, previous, keys.rtp_profile, keys.rtcp_profile,
-                                             mki_length, keys.header_privacy);
+    const SrtpConfig config = session_config(state, keys);
+    const bool in_place = previous && secmedia::same_session_config(previous->config(), config);
     std::string why;
     std::unique_ptr<SrtpSession> fresh;
     if (!in_place) {
-      fresh = new_session(state, keys.rtp_profile, keys.rtcp_profile, mki_length, previous,
-                          keys.header_privacy, &why);
+      fresh = secmedia::continue_session(config, previous, &why);
       if (!fresh) {
         GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
         return false;
@@ -243,36 +198,30 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
   return true;
 }
 
-// Installs keys for every SSRC from the key event (lock held).
-void install_event_keys(SecmediaSrtpDec* self, const KeyEventValue& value) {
+// Keys every SSRC without keys of its own with `value` from the key event (lock held). The same
+// value under the same settings changes nothing; any other value is taken.
+void install_event_keys(SecmediaSrtpDec* self, const secmedia::SrtpKeyingMaterial& value) {
   DecoderState& state = state_of(self);
-  const secmedia::SrtpKeyingMaterial& m = value.material;
-  // RFC 5764 §4.1.2: the _32 profiles keep an 80-bit tag for SRTCP.
-  SrtpProfile rtcp = m.profile;
-  if (m.profile == SrtpProfile::aes_cm_128_hmac_sha1_32)
-    rtcp = SrtpProfile::aes_cm_128_hmac_sha1_80;
-  if (m.profile == SrtpProfile::aes_256_cm_hmac_sha1_32)
-    rtcp = SrtpProfile::aes_256_cm_hmac_sha1_80;
-  if (can_rekey_in_place(state, state.event_session.get(), m.profile, rtcp, 0,
-                         state.event_privacy)) {
-    state.event_session->clear_master_keys();
-  } else {
-    std::string why;
-    auto session = new_session(state, m.profile, rtcp, 0, state.event_session.get(),
-                               state.event_privacy, &why);
-    if (!session) {
+  SrtpConfig settings;
+  settings.replay_window_size = state.replay_window_size;
+  apply_key_lifetime(settings, state.key_lifetime);
+  apply_header_privacy(settings, state.encrypted_header_ids, state.cryptex, state.event_privacy);
+  std::string why;
+  switch (state.keyring.install(value, settings, &why)) {
+    case secmedia::SrtpKeyring::Result::unchanged:
+      break;
+    case secmedia::SrtpKeyring::Result::keyed:
+      GST_INFO_OBJECT(self, "keyed by upstream: %s, SRTCP %s (generation %u)",
+                      std::string(secmedia::profile_info(value.profile).name).c_str(),
+                      std::string(secmedia::profile_info(value.rtcp_profile).name).c_str(),
+                      value.generation);
+      break;
+    case secmedia::SrtpKeyring::Result::refused:
+      // Fail closed: packets without keys of their SSRC are dropped (no-key) until new keys come.
       GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Keys from upstream refused"),
                           ("%s", why.c_str()));
-      return;
-    }
-    retire(state, state.event_session);
-    state.event_session = std::move(session);
+      break;
   }
-  // The peer protects with its own write key: this endpoint's remote key.
-  state.event_session->add_master_key(m.remote_key, m.remote_salt);
-  state.event_keys = value;
-  GST_INFO_OBJECT(self, "keyed by upstream: %s (generation %u)",
-                  std::string(secmedia::profile_info(m.profile).name).c_str(), m.generation);
 }
 
 // RFC 5761 §4: with RTP and RTCP on one flow, the second octet of RTCP (the packet type) is
@@ -335,8 +284,8 @@ Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified
     }
     session = entry->session.get();
     if (!session) template_keys = &entry->keys;
-  } else if (state.event_session) {
-    session = state.event_session.get();
+  } else if (state.keyring.session()) {
+    session = state.keyring.session();
   } else if (offered) {
     if (offered->keys.empty()) {
       // Pass-through carries no stream state to protect: kept in the capped table, so the next
@@ -556,11 +505,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     {
       std::lock_guard guard(state.lock);
-      if (!state.event_keys ||
-          state.event_keys->material.generation != value->material.generation ||
-          state.event_keys->material.profile != value->material.profile) {
-        install_event_keys(self, *value);
-      }
+      install_event_keys(self, value->material);
     }
     gst_event_unref(event);
     return true;
@@ -594,7 +539,10 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
           std::lock_guard guard(state.lock);
           if (!(fields == state.event_privacy)) {
             state.event_privacy = fields;
-            if (state.event_keys) install_event_keys(self, *state.event_keys);
+            if (const auto* held = state.keyring.value()) {
+              const secmedia::SrtpKeyingMaterial value = *held;
+              install_event_keys(self, value);
+            }
           }
         }
       }
@@ -672,16 +620,18 @@ GstStructure* make_stats(DecoderState& state) {
   GstStructure* stats = gst_structure_new_empty("application/x-srtp-decoder-stats");
   GValue streams = G_VALUE_INIT;
   gst_value_array_init(&streams, 0);
-  secmedia::SrtpStats totals = state.retired;
+  secmedia::SrtpStats totals = state.keyring.retired();
   std::vector<const SrtpSession*> sessions;
-  if (state.event_session) sessions.push_back(state.event_session.get());
+  if (state.keyring.session()) sessions.push_back(state.keyring.session());
   for (const auto& [ssrc, entry] : state.ssrc_keys.all()) {
     if (entry.session) sessions.push_back(entry.session.get());
   }
   // Trial sessions hold no authenticated stream, only the drops of packets tried on them.
-  for (const SrtpSession* trial : state.trials.sessions()) add_stats(totals, trial->stats());
+  for (const SrtpSession* trial : state.trials.sessions()) {
+    secmedia::accumulate_stats(totals, trial->stats());
+  }
   for (const SrtpSession* session : sessions) {
-    add_stats(totals, session->stats());
+    secmedia::accumulate_stats(totals, session->stats());
     for (const auto& info : session->streams()) {
       GValue value = G_VALUE_INIT;
       g_value_init(&value, GST_TYPE_STRUCTURE);
@@ -697,7 +647,7 @@ GstStructure* make_stats(DecoderState& state) {
   }
   gst_structure_take_value(stats, "streams", &streams);
   uint64_t dropped = state.dropped_no_key + state.dropped_malformed;
-  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+  for (size_t i = 1; i < secmedia::kSrtpDropCauseLimit; ++i) {
     dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
   }
   const uint64_t received = totals.rtp_packets + totals.rtcp_packets + dropped;
@@ -725,8 +675,7 @@ void clear_keys(SecmediaSrtpDec* self) {
   std::lock_guard guard(state.lock);
   state.ssrc_keys.clear();
   state.trials.clear();
-  retire(state, state.event_session);
-  state.event_keys.reset();
+  state.keyring.clear();
 }
 
 void remove_key(SecmediaSrtpDec* self, guint ssrc) {

@@ -13,6 +13,7 @@
 
 #include "rate_limited_log.h"
 #include "secmedia/keying_material.h"
+#include "secmedia/srtp_keyring.h"
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
@@ -91,13 +92,6 @@ struct PadPair {
   std::unique_ptr<SrtpSession> session;
 };
 
-// What the session is keyed with, in order of precedence.
-struct ActiveKeys {
-  KeyEventValue value;
-  SrtpProfile rtcp_profile;
-  std::vector<uint8_t> mki;
-};
-
 struct EncoderState {
   std::mutex lock;
 
@@ -123,12 +117,11 @@ struct EncoderState {
   // Keys from downstream (dtlsenc), which take precedence over the properties.
   std::optional<KeyEventValue> event_keys;
   bool rekey_needed = true;
-  uint32_t manual_generation = 0;
   std::string key_problem;  // why there is no session, for the error message
-  bool key_problem_reported = false;
 
-  std::unique_ptr<SrtpSession> session;       // RTCP, and RTP of pads without their own session
-  secmedia::SrtpStats retired;                // totals of pad sessions replaced or released
+  // The session for RTCP and the RTP of pads without their own session, the counters of every
+  // session replaced or released, and the generation of manual keys.
+  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::protect};
   std::optional<KeyEventValue> manual_event;  // sent downstream so srtpdec is keyed without caps
   std::vector<std::unique_ptr<PadPair>> pads;
   uint64_t dropped_before_key = 0;
@@ -163,13 +156,6 @@ std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
   return bytes;
 }
 
-// RFC 5764 §4.1.2: SRTP_AES128_CM_HMAC_SHA1_32 keeps an 80-bit tag for SRTCP.
-SrtpProfile dtls_rtcp_profile(SrtpProfile profile) {
-  if (profile == SrtpProfile::aes_cm_128_hmac_sha1_32) return SrtpProfile::aes_cm_128_hmac_sha1_80;
-  if (profile == SrtpProfile::aes_256_cm_hmac_sha1_32) return SrtpProfile::aes_256_cm_hmac_sha1_80;
-  return profile;
-}
-
 // The manual settings, named as properties with their values, for messages about them.
 std::string describe_settings(const EncoderState& state) {
   std::string text = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) + ", rtp-auth " +
@@ -185,13 +171,10 @@ std::string describe_settings(const EncoderState& state) {
   return text;
 }
 
-// Works out the keys the session should have, from the key event or the properties. Called with the
-// lock held. nullopt with state.key_problem set when there are none.
-std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
-  if (state.event_keys) {
-    ActiveKeys active{*state.event_keys, dtls_rtcp_profile(state.event_keys->material.profile), {}};
-    return active;
-  }
+// Works out the key value the session should have, from the key event or the properties. Called
+// with the lock held. nullopt with state.key_problem set when there is none.
+std::optional<KeyEventValue> wanted_keys(EncoderState& state) {
+  if (state.event_keys) return state.event_keys;
   std::string why;
   const auto rtp_profile = profile_for(state.rtp_cipher, state.rtp_auth, &why);
   if (!rtp_profile) {
@@ -229,7 +212,6 @@ std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
     }
     state.key = gst_buffer_new_memdup(random.data(), random.size());
     state.key_is_random = true;
-    ++state.manual_generation;  // a new key: srtpdec must take it even if the profile is the same
     OPENSSL_cleanse(random.data(), random.size());
   }
   if (!state.key) {
@@ -244,129 +226,85 @@ std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
     OPENSSL_cleanse(bytes.data(), bytes.size());
     return std::nullopt;
   }
+  std::vector<uint8_t> mki;
+  if (state.mki) mki = buffer_bytes(state.mki);
+  if (mki.size() > secmedia::kSrtpMaxMkiLength) {
+    state.key_problem = "the mki has " + std::to_string(mki.size()) + " bytes; at most " +
+                        std::to_string(secmedia::kSrtpMaxMkiLength);
+    OPENSSL_cleanse(bytes.data(), bytes.size());
+    return std::nullopt;
+  }
   const std::span<const uint8_t> all(bytes);
   auto material = secmedia::SrtpKeyingMaterial::symmetric(
-      *rtp_profile, all.first(info.master_key_length), all.subspan(info.master_key_length),
-      state.manual_generation);
+      *rtp_profile, *rtcp_profile, all.first(info.master_key_length),
+      all.subspan(info.master_key_length), mki, 0);
   OPENSSL_cleanse(bytes.data(), bytes.size());
-  ActiveKeys active{{std::move(*material), KeyOrigin::manual}, *rtcp_profile, {}};
-  if (state.mki) active.mki = buffer_bytes(state.mki);
-  return active;
+  // Every manual rekey (key, random key, ciphers, auths, mki) grows the generation srtpdec sees.
+  material->generation = state.keyring.generation_for(*material);
+  return KeyEventValue{std::move(*material), KeyOrigin::manual};
 }
 
-void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
-  into.rtp_packets += from.rtp_packets;
-  into.rtcp_packets += from.rtcp_packets;
-  into.rtp_octets += from.rtp_octets;
-  into.rtcp_octets += from.rtcp_octets;
-  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
-  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
-  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
-  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
-    into.rtp_drops[i] += from.rtp_drops[i];
-    into.rtcp_drops[i] += from.rtcp_drops[i];
-  }
-}
-
-bool same_config(const SrtpConfig& a, const SrtpConfig& b) {
-  return a.rtp_profile == b.rtp_profile && a.rtcp_profile == b.rtcp_profile &&
-         a.mki_length == b.mki_length && a.replay_window_size == b.replay_window_size &&
-         a.allow_repeat_tx == b.allow_repeat_tx && a.srtp_key_lifetime == b.srtp_key_lifetime &&
-         a.encrypted_header_extension_ids == b.encrypted_header_extension_ids &&
-         a.cryptex == b.cryptex;
-}
-
-// Puts the key of `active` into `slot`: in place when the session's config is unchanged, otherwise
-// into a new session that continues the rollover counters and SRTCP indices of `carry` (which may
-// be `slot` itself). False with `why` when the config or key is refused; `slot` is then empty.
-bool key_session(std::unique_ptr<SrtpSession>& slot, const SrtpConfig& config,
-                 const ActiveKeys& active, const SrtpSession* carry, std::string& why) {
-  if (slot && same_config(slot->config(), config)) {
-    slot->clear_master_keys();
-  } else {
-    auto session = SrtpSession::create(config, &why);
-    if (!session) {
-      slot.reset();
-      return false;
-    }
-    if (carry) {
-      for (const auto& stream : carry->streams()) {
-        session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
-        session->set_next_srtcp_index(stream.ssrc, stream.srtcp_index);
-      }
-    }
-    slot = std::move(session);
-  }
-  const secmedia::SrtpKeyingMaterial& material = active.value.material;
-  if (slot->add_master_key(material.local_key, material.local_salt, active.mki) != SrtpStatus::ok) {
-    why = "the key does not fit the profile";
-    slot.reset();
-    return false;
-  }
-  return true;
-}
-
-// (Re)keys the session if something changed. The ROC and replay state of every stream survive: the
-// session is kept when only the key changes, and carried over when the profile changes.
-void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
-  if (!state.rekey_needed) return;
-  state.rekey_needed = false;
-  state.key_problem.clear();
-  if (!state.refused_setting.empty()) {
-    // Fail closed: nothing is protected under other settings than the application asked for.
-    state.key_problem = state.refused_setting;
-    state.session.reset();
-    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
-    return;
-  }
-  const auto active = wanted_keys(state);
-  if (!active) {
-    state.session.reset();
-    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
-    return;
-  }
-  const secmedia::SrtpKeyingMaterial& material = active->value.material;
+// The session settings of the properties; the key value adds profiles and MKI length.
+SrtpConfig property_settings(const EncoderState& state) {
   SrtpConfig config;
-  config.direction = secmedia::SrtpDirection::protect;
-  config.rtp_profile = material.profile;
-  config.rtcp_profile = active->rtcp_profile;
-  config.mki_length = active->mki.size();
   config.replay_window_size = state.replay_window_size;
   config.allow_repeat_tx = state.allow_repeat_tx;
   apply_key_lifetime(config, state.key_lifetime);
   apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, {});
+  return config;
+}
 
+// Fails closed: no session, and `problem` is why (lock held).
+void unkey(EncoderState& state, std::string problem) {
+  state.key_problem = std::move(problem);
+  state.keyring.clear();
+}
+
+// (Re)keys the sessions if something changed (lock held). The key ring keeps every stream's ROC,
+// replay state and SRTCP index across the change.
+void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
+  if (!state.rekey_needed) return;
+  state.rekey_needed = false;
+  state.key_problem.clear();
+  // Fail closed: nothing is protected under other settings than the application asked for.
+  std::optional<KeyEventValue> wanted;
+  if (state.refused_setting.empty()) wanted = wanted_keys(state);
+  if (!wanted) {
+    unkey(state, state.refused_setting.empty() ? state.key_problem : state.refused_setting);
+    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
+    return;
+  }
+  const SrtpConfig settings = property_settings(state);
   std::string why;
-  if (!key_session(state.session, config, *active, state.session.get(), why)) {
-    state.key_problem = active->value.origin == KeyOrigin::manual
-                            ? why + " (" + describe_settings(state) + ")"
-                            : why;
+  const auto result = state.keyring.install(wanted->material, settings, &why);
+  if (result == secmedia::SrtpKeyring::Result::refused) {
+    unkey(state,
+          wanted->origin == KeyOrigin::manual ? why + " (" + describe_settings(state) + ")" : why);
     return;
   }
   for (auto& pair : state.pads) {
     if (!pair->own_session) continue;
-    SrtpConfig pad_config = config;
-    apply_header_privacy(pad_config, state.encrypted_header_ids, state.cryptex, pair->caps_privacy);
+    SrtpConfig pad_settings = settings;
+    apply_header_privacy(pad_settings, state.encrypted_header_ids, state.cryptex,
+                         pair->caps_privacy);
     // A pad's first own session continues what the shared session knew of its streams.
-    const SrtpSession* carry = pair->session ? pair->session.get() : state.session.get();
-    if (pair->session && !same_config(pair->session->config(), pad_config)) {
-      add_stats(state.retired, pair->session->stats());
-    }
-    if (!key_session(pair->session, pad_config, *active, carry, why)) {
+    const SrtpSession* carry = pair->session ? pair->session.get() : state.keyring.session();
+    if (!state.keyring.key_session(pair->session, pad_settings, carry, &why)) {
       // Nothing is sent until the caps or properties change: better than other settings than
       // the pad asked for.
-      state.key_problem = "rtp_sink_" + std::to_string(pair->index) + "'s caps: " + why;
-      state.session.reset();
+      unkey(state, "rtp_sink_" + std::to_string(pair->index) + "'s caps: " + why);
       return;
     }
   }
-  GST_INFO_OBJECT(self, "keyed: %s (%s, generation %u)",
+  if (result == secmedia::SrtpKeyring::Result::unchanged) return;
+  const secmedia::SrtpKeyingMaterial& material = wanted->material;
+  GST_INFO_OBJECT(self, "keyed: %s, SRTCP %s (%s, generation %u)",
                   std::string(secmedia::profile_info(material.profile).name).c_str(),
-                  active->value.origin == KeyOrigin::dtls ? "from DTLS" : "manual",
-                  material.generation);
+                  std::string(secmedia::profile_info(material.rtcp_profile).name).c_str(),
+                  wanted->origin == KeyOrigin::dtls ? "from DTLS" : "manual", material.generation);
   for (auto& pair : state.pads) pair->caps_pending = true;
-  if (active->value.origin == KeyOrigin::manual) {
-    state.manual_event = active->value;
+  if (wanted->origin == KeyOrigin::manual) {
+    state.manual_event = std::move(wanted);
     for (auto& pair : state.pads) pair->key_event_pending = true;
   } else {
     state.manual_event.reset();
@@ -375,8 +313,8 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
 
 // The session that protects `pair`'s packets (lock held; null when not keyed).
 SrtpSession* session_for(EncoderState& state, const PadPair& pair) {
-  if (!state.session) return nullptr;
-  return pair.session ? pair.session.get() : state.session.get();
+  if (!state.keyring.session()) return nullptr;
+  return pair.session ? pair.session.get() : state.keyring.session();
 }
 
 // The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added and, on RTP,
@@ -391,7 +329,7 @@ GstCaps* output_caps(EncoderState& state, GstCaps* input, const PadPair& pair) {
   GstCaps* out = rename_caps(input, pair.kind, true);
   if (SrtpSession* session = session_for(state, pair)) {
     add_cipher_fields(out, session->config().rtp_profile, session->config().rtcp_profile,
-                      state.mki);
+                      state.event_keys ? nullptr : state.mki);
     if (!state.event_keys && state.key) {
       gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.key, nullptr);
     }
@@ -424,8 +362,7 @@ void query_keys_downstream(SecmediaSrtpEnc* self) {
     if (gst_pad_peer_query(src, query)) {
       if (auto value = parse_srtp_keys_query(query)) {
         std::lock_guard guard(state.lock);
-        if (!state.event_keys ||
-            state.event_keys->material.generation != value->material.generation) {
+        if (!state.event_keys || !(state.event_keys->material == value->material)) {
           state.event_keys = std::move(value);
           state.rekey_needed = true;
         }
@@ -487,7 +424,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
   {
     std::unique_lock guard(state.lock);
     rekey_if_needed(self, state);
-    if (!state.session) {
+    if (!state.keyring.session()) {
       // No keys yet: ask downstream (without the lock: the query crosses elements), then look
       // again.
       guard.unlock();
@@ -497,7 +434,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
     }
     src = GST_PAD(gst_object_ref(pair->src));
     const guint count = list ? gst_buffer_list_length(list) : 1;
-    if (!state.session) {
+    if (!state.keyring.session()) {
       // Never send under a throw-away key: drop and count until keys exist.
       state.dropped_before_key += count;
       if (state.drop_log.should_log(g_get_monotonic_time())) {
@@ -625,8 +562,8 @@ gboolean src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     EncoderState& state = state_of(self);
     std::lock_guard guard(state.lock);
-    if (!state.event_keys || state.event_keys->material.generation != value->material.generation ||
-        state.event_keys->material.profile != value->material.profile) {
+    // Any value but the one held is new: a second handshake may repeat a generation.
+    if (!state.event_keys || !(state.event_keys->material == value->material)) {
       state.event_keys = std::move(value);
       state.rekey_needed = true;
     }
@@ -774,7 +711,7 @@ void release_pad(GstElement* element, GstPad* pad) {
     for (auto it = state.pads.begin(); it != state.pads.end(); ++it) {
       if ((*it)->sink == pad) {
         removed = std::move(*it);
-        if (removed->session) add_stats(state.retired, removed->session->stats());
+        if (removed->session) state.keyring.retire(*removed->session);
         state.pads.erase(it);
         break;
       }
@@ -792,16 +729,16 @@ GstStructure* make_stats(EncoderState& state) {
   GstStructure* stats = gst_structure_new_empty("application/x-srtp-encoder-stats");
   GValue streams = G_VALUE_INIT;
   gst_value_array_init(&streams, 0);
-  secmedia::SrtpStats totals = state.retired;
+  secmedia::SrtpStats totals = state.keyring.retired();
   std::vector<SrtpSession*> sessions;
-  if (state.session) sessions.push_back(state.session.get());
+  if (state.keyring.session()) sessions.push_back(state.keyring.session());
   for (const auto& pair : state.pads) {
     if (pair->session) sessions.push_back(pair->session.get());
   }
   for (SrtpSession* session : sessions) {
-    add_stats(totals, session->stats());
+    secmedia::accumulate_stats(totals, session->stats());
     for (const auto& info : session->streams()) {
-      if (session != state.session.get() && info.rtp_packets == 0) continue;  // carried over only
+      if (session != state.keyring.session() && info.rtp_packets == 0) continue;  // carried over
       GValue entry = G_VALUE_INIT;
       g_value_init(&entry, GST_TYPE_STRUCTURE);
       GstStructure* s = gst_structure_new(
@@ -815,11 +752,11 @@ GstStructure* make_stats(EncoderState& state) {
   }
   gst_structure_take_value(stats, "streams", &streams);
   uint64_t dropped = state.dropped_before_key;
-  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+  for (size_t i = 1; i < secmedia::kSrtpDropCauseLimit; ++i) {
     dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
   }
-  gst_structure_set(stats, "keyed", G_TYPE_BOOLEAN, state.session != nullptr, "rtp-packets",
-                    G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
+  gst_structure_set(stats, "keyed", G_TYPE_BOOLEAN, state.keyring.session() != nullptr,
+                    "rtp-packets", G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
                     totals.rtcp_packets, "dropped", G_TYPE_UINT64, dropped, "dropped-no-key",
                     G_TYPE_UINT64, state.dropped_before_key, nullptr);
   add_header_protection_stats(stats, totals);
@@ -842,7 +779,6 @@ void set_property_locked(GObject* object, EncoderState& state, guint id, const G
       if (state.key) gst_buffer_unref(state.key);
       state.key = static_cast<GstBuffer*>(g_value_dup_boxed(value));
       state.key_is_random = false;
-      ++state.manual_generation;
       break;
     case PROP_MKI:
       if (state.mki) gst_buffer_unref(state.mki);
@@ -973,7 +909,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       rekey_if_needed(self, state);
       if (!state.refused_setting.empty()) {
         problem = state.refused_setting;
-      } else if (!state.session && (state.key || state.random_key) && !state.event_keys) {
+      } else if (!state.keyring.session() && (state.key || state.random_key) && !state.event_keys) {
         problem = state.key_problem;
       }
     }
@@ -992,9 +928,9 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     // restart does not reuse keystream under the same key.
     if (state.event_keys) {
       state.event_keys.reset();
-      state.session.reset();
+      state.keyring.clear();
       for (auto& pair : state.pads) {
-        if (pair->session) add_stats(state.retired, pair->session->stats());
+        if (pair->session) state.keyring.retire(*pair->session);
         pair->session.reset();
       }
       state.rekey_needed = true;

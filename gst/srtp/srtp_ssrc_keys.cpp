@@ -41,17 +41,6 @@ void SsrcKeyTable::clear() {
   entries_.clear();
 }
 
-bool same_session_config(const SrtpConfig& a, const SrtpConfig& b) {
-  return a.direction == b.direction && a.rtp_profile == b.rtp_profile &&
-         a.rtcp_profile == b.rtcp_profile && a.mki_length == b.mki_length &&
-         a.replay_window_size == b.replay_window_size &&
-         a.srtp_key_lifetime == b.srtp_key_lifetime &&
-         a.srtcp_key_lifetime == b.srtcp_key_lifetime &&
-         a.soft_limit_margin == b.soft_limit_margin && a.max_streams == b.max_streams &&
-         a.encrypted_header_extension_ids == b.encrypted_header_extension_ids &&
-         a.cryptex == b.cryptex;
-}
-
 SrtpSession* TrialSessions::get(const CapsKeys& keys, const SrtpConfig& config, uint32_t ssrc,
                                 std::string* why) {
   const std::optional<uint32_t> preset_ssrc =

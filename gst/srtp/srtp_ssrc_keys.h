@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "secmedia/srtp.h"
+#include "secmedia/srtp_keyring.h"
 #include "srtp_caps.h"
 
 namespace secmedia::gst {
@@ -96,8 +97,5 @@ class TrialSessions {
   RetireSession retire_;
   uint64_t clock_ = 0;
 };
-
-// Whether two unprotect configs make sessions that behave alike.
-bool same_session_config(const SrtpConfig& a, const SrtpConfig& b);
 
 }  // namespace secmedia::gst
