@@ -18,7 +18,9 @@
 #include "srtp_cipher_settings.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
+#include "srtp_session_settings.h"
 #include "srtp_ssrc_keys.h"
+#include "srtp_stats.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_dec_debug);
 #define GST_CAT_DEFAULT secmedia_srtp_dec_debug
@@ -30,8 +32,6 @@ using secmedia::SrtpStatus;
 using namespace secmedia::gst;
 
 namespace {
-
-constexpr guint kDefaultReplayWindow = 1024;
 
 // The causes `stats` counts drops by: what unprotect can give. The core's other statuses concern
 // key management or protect and never drop a packet here.
@@ -73,13 +73,8 @@ GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
 
 struct DecoderState {
   std::mutex lock;
-  guint replay_window_size = kDefaultReplayWindow;
-  guint64 key_lifetime = guint64{1} << 48;
-  std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
-  secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
-  // A refused value of a security property ("encrypted-header-ids '1,300': ..."): the element does
-  // not start while one is pending; a valid value clears it.
-  std::string refused_setting;
+  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex, for keys installed afterwards.
+  SessionSettings settings;
 
   // Keys from the key event (dtlsdec, srtpenc): any SSRC without keys of its own. The key ring also
   // keeps the counters of every session replaced, so stats do not go backwards on a rekey.
@@ -120,23 +115,14 @@ DecoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_DEC(element)->state;
 }
 
-// The config of a session for `rtp`/`rtcp` profiles under the element's current settings.
-SrtpConfig session_config(const DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
-                          size_t mki_length, const HeaderPrivacyFields& header_privacy) {
-  SrtpConfig config;
-  config.direction = secmedia::SrtpDirection::unprotect;
-  config.rtp_profile = rtp;
-  config.rtcp_profile = rtcp;
-  config.mki_length = mki_length;
-  config.replay_window_size = state.replay_window_size;
-  apply_key_lifetime(config, state.key_lifetime);
-  apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, header_privacy);
-  return config;
-}
-
+// The config of a session for keys of one SSRC under the element's current settings.
 SrtpConfig session_config(const DecoderState& state, const CapsKeys& keys) {
-  return session_config(state, keys.rtp_profile, keys.rtcp_profile,
-                        keys.keys.empty() ? 0 : keys.keys.front().mki.size(), keys.header_privacy);
+  SrtpConfig config = state.settings.config(keys.header_privacy);
+  config.direction = secmedia::SrtpDirection::unprotect;
+  config.rtp_profile = keys.rtp_profile;
+  config.rtcp_profile = keys.rtcp_profile;
+  config.mki_length = keys.keys.empty() ? 0 : keys.keys.front().mki.size();
+  return config;
 }
 
 // Installs keys for one SSRC (lock held). Same keys: nothing changes. An SSRC none of whose packets
@@ -202,12 +188,8 @@ bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
 // value under the same settings changes nothing; any other value is taken.
 void install_event_keys(SecmediaSrtpDec* self, const secmedia::SrtpKeyingMaterial& value) {
   DecoderState& state = state_of(self);
-  SrtpConfig settings;
-  settings.replay_window_size = state.replay_window_size;
-  apply_key_lifetime(settings, state.key_lifetime);
-  apply_header_privacy(settings, state.encrypted_header_ids, state.cryptex, state.event_privacy);
   std::string why;
-  switch (state.keyring.install(value, settings, &why)) {
+  switch (state.keyring.install(value, state.settings.config(state.event_privacy), &why)) {
     case secmedia::SrtpKeyring::Result::unchanged:
       break;
     case secmedia::SrtpKeyring::Result::keyed:
@@ -646,10 +628,9 @@ GstStructure* make_stats(DecoderState& state) {
     }
   }
   gst_structure_take_value(stats, "streams", &streams);
-  uint64_t dropped = state.dropped_no_key + state.dropped_malformed;
-  for (size_t i = 1; i < secmedia::kSrtpDropCauseLimit; ++i) {
-    dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
-  }
+  totals.rtp_drops[static_cast<size_t>(SrtpStatus::no_key)] += state.dropped_no_key;
+  totals.rtp_drops[static_cast<size_t>(SrtpStatus::malformed)] += state.dropped_malformed;
+  const uint64_t dropped = count_drops(totals);
   const uint64_t received = totals.rtp_packets + totals.rtcp_packets + dropped;
   gst_structure_set(stats, "recv-count", G_TYPE_UINT, static_cast<guint>(received),
                     "recv-drop-count", G_TYPE_UINT, static_cast<guint>(dropped), "rtp-packets",
@@ -657,16 +638,7 @@ GstStructure* make_stats(DecoderState& state) {
                     totals.rtcp_packets, "passed-through", G_TYPE_UINT64, state.passed_through,
                     nullptr);
   add_header_protection_stats(stats, totals);
-  GstStructure* drops = gst_structure_new_empty("drops");
-  for (const SrtpStatus cause : kDropCauses) {
-    const auto i = static_cast<size_t>(cause);
-    uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
-    if (cause == SrtpStatus::no_key) count += state.dropped_no_key;
-    if (cause == SrtpStatus::malformed) count += state.dropped_malformed;
-    gst_structure_set(drops, secmedia::to_string(cause), G_TYPE_UINT64, count, nullptr);
-  }
-  gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
-  gst_structure_free(drops);
+  set_drops(stats, totals, kDropCauses);
   return stats;
 }
 
@@ -687,28 +659,12 @@ void remove_key(SecmediaSrtpDec* self, guint ssrc) {
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   DecoderState& state = state_of(object);
   std::string refused;
+  bool known;
   {
     std::lock_guard guard(state.lock);
-    if (id == PROP_REPLAY_WINDOW_SIZE) {
-      state.replay_window_size = g_value_get_uint(value);
-    } else if (id == PROP_KEY_LIFETIME) {
-      state.key_lifetime = g_value_get_uint64(value);
-    } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
-      // Fail closed: a refused value is remembered and stops the element from starting, rather
-      // than leaving it on other IDs than the application asked for.
-      std::string why;
-      if (auto ids = parse_extension_ids(g_value_get_string(value), &why)) {
-        state.encrypted_header_ids = std::move(*ids);
-        state.refused_setting.clear();
-      } else {
-        state.refused_setting = refused = "encrypted-header-ids: " + why;
-      }
-    } else if (id == PROP_CRYPTEX) {
-      state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
-    } else {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
+    known = state.settings.set(pspec, value, refused);
   }
+  if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   // A g_warning, not a bus message: at construction there is no bus yet. Outside the lock: a log
   // handler may read properties.
   if (!refused.empty()) {
@@ -721,21 +677,10 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   DecoderState& state = state_of(object);
   if (id == PROP_STATS) {
     g_value_take_boxed(value, make_stats(state));
-  } else if (id == PROP_REPLAY_WINDOW_SIZE) {
-    std::lock_guard guard(state.lock);
-    g_value_set_uint(value, state.replay_window_size);
-  } else if (id == PROP_KEY_LIFETIME) {
-    std::lock_guard guard(state.lock);
-    g_value_set_uint64(value, state.key_lifetime);
-  } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
-    std::lock_guard guard(state.lock);
-    g_value_set_string(value, format_extension_ids(state.encrypted_header_ids).c_str());
-  } else if (id == PROP_CRYPTEX) {
-    std::lock_guard guard(state.lock);
-    g_value_set_enum(value, static_cast<gint>(state.cryptex));
-  } else {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    return;
   }
+  std::lock_guard guard(state.lock);
+  if (!state.settings.get(pspec, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
 }
 
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
@@ -744,7 +689,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     std::string refused;
     {
       std::lock_guard guard(state_of(self).lock);
-      refused = state_of(self).refused_setting;
+      refused = state_of(self).settings.refused;
     }
     if (!refused.empty()) {
       GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),

@@ -19,6 +19,8 @@
 #include "srtp_cipher_settings.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
+#include "srtp_session_settings.h"
+#include "srtp_stats.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_enc_debug);
 #define GST_CAT_DEFAULT secmedia_srtp_enc_debug
@@ -31,8 +33,6 @@ using namespace secmedia::gst;
 
 namespace {
 
-constexpr guint kDefaultReplayWindow = 1024;
-constexpr guint64 kMaxKeyLifetime = guint64{1} << 48;  // RFC 3711 §9.2
 constexpr gint64 kKeyQueryIntervalUs = 100 * G_TIME_SPAN_MILLISECOND;
 
 // The causes `stats` counts drops by: what protect can give here (no-key also counts the packets
@@ -104,15 +104,10 @@ struct EncoderState {
   SrtpAuth rtcp_auth = kAuthHmacSha1_80;
   bool random_key = false;
   bool key_is_random = false;  // `key` was generated here (random-key), not set by the application
-  guint replay_window_size = kDefaultReplayWindow;
   bool allow_repeat_tx = false;
-  guint64 key_lifetime = kMaxKeyLifetime;
-  std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
-  secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
-  // A refused value of a security property ("encrypted-header-ids: ... not '1,300'"): nothing is
-  // protected (so nothing is sent) and the element does not start while one is pending; a valid
-  // value clears it. Never a fallback to weaker settings.
-  std::string refused_setting;
+  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex; while a value is refused
+  // nothing is protected, so nothing is sent.
+  SessionSettings settings;
 
   // Keys from downstream (dtlsenc), which take precedence over the properties.
   std::optional<KeyEventValue> event_keys;
@@ -162,11 +157,11 @@ std::string describe_settings(const EncoderState& state) {
                      auth_nick(state.rtp_auth) + ", rtcp-cipher " + cipher_nick(state.rtcp_cipher) +
                      ", rtcp-auth " + auth_nick(state.rtcp_auth);
   if (state.mki) text += ", mki of " + std::to_string(gst_buffer_get_size(state.mki)) + " bytes";
-  if (!state.encrypted_header_ids.empty()) {
-    text += ", encrypted-header-ids " + format_extension_ids(state.encrypted_header_ids);
+  if (!state.settings.encrypted_header_ids.empty()) {
+    text += ", encrypted-header-ids " + format_extension_ids(state.settings.encrypted_header_ids);
   }
-  if (state.cryptex != secmedia::CryptexMode::off) {
-    text += std::string(", cryptex ") + secmedia::to_string(state.cryptex);
+  if (state.settings.cryptex != secmedia::CryptexMode::off) {
+    text += std::string(", cryptex ") + secmedia::to_string(state.settings.cryptex);
   }
   return text;
 }
@@ -244,13 +239,11 @@ std::optional<KeyEventValue> wanted_keys(EncoderState& state) {
   return KeyEventValue{std::move(*material), KeyOrigin::manual};
 }
 
-// The session settings of the properties; the key value adds profiles and MKI length.
-SrtpConfig property_settings(const EncoderState& state) {
-  SrtpConfig config;
-  config.replay_window_size = state.replay_window_size;
+// The session settings of the properties (for a pad, with its caps' header privacy); the key value
+// adds profiles and MKI length.
+SrtpConfig property_settings(const EncoderState& state, const HeaderPrivacyFields& fields = {}) {
+  SrtpConfig config = state.settings.config(fields);
   config.allow_repeat_tx = state.allow_repeat_tx;
-  apply_key_lifetime(config, state.key_lifetime);
-  apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, {});
   return config;
 }
 
@@ -268,9 +261,9 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   state.key_problem.clear();
   // Fail closed: nothing is protected under other settings than the application asked for.
   std::optional<KeyEventValue> wanted;
-  if (state.refused_setting.empty()) wanted = wanted_keys(state);
+  if (state.settings.refused.empty()) wanted = wanted_keys(state);
   if (!wanted) {
-    unkey(state, state.refused_setting.empty() ? state.key_problem : state.refused_setting);
+    unkey(state, state.settings.refused.empty() ? state.key_problem : state.settings.refused);
     GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
     return;
   }
@@ -284,9 +277,7 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   }
   for (auto& pair : state.pads) {
     if (!pair->own_session) continue;
-    SrtpConfig pad_settings = settings;
-    apply_header_privacy(pad_settings, state.encrypted_header_ids, state.cryptex,
-                         pair->caps_privacy);
+    const SrtpConfig pad_settings = property_settings(state, pair->caps_privacy);
     // A pad's first own session continues what the shared session knew of its streams.
     const SrtpSession* carry = pair->session ? pair->session.get() : state.keyring.session();
     if (!state.keyring.key_session(pair->session, pad_settings, carry, &why)) {
@@ -751,24 +742,13 @@ GstStructure* make_stats(EncoderState& state) {
     }
   }
   gst_structure_take_value(stats, "streams", &streams);
-  uint64_t dropped = state.dropped_before_key;
-  for (size_t i = 1; i < secmedia::kSrtpDropCauseLimit; ++i) {
-    dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
-  }
+  totals.rtp_drops[static_cast<size_t>(SrtpStatus::no_key)] += state.dropped_before_key;
   gst_structure_set(stats, "keyed", G_TYPE_BOOLEAN, state.keyring.session() != nullptr,
                     "rtp-packets", G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
-                    totals.rtcp_packets, "dropped", G_TYPE_UINT64, dropped, "dropped-no-key",
-                    G_TYPE_UINT64, state.dropped_before_key, nullptr);
+                    totals.rtcp_packets, "dropped", G_TYPE_UINT64, count_drops(totals),
+                    "dropped-no-key", G_TYPE_UINT64, state.dropped_before_key, nullptr);
   add_header_protection_stats(stats, totals);
-  GstStructure* drops = gst_structure_new_empty("drops");
-  for (const SrtpStatus cause : kDropCauses) {
-    const auto i = static_cast<size_t>(cause);
-    uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
-    if (cause == SrtpStatus::no_key) count += state.dropped_before_key;
-    gst_structure_set(drops, secmedia::to_string(cause), G_TYPE_UINT64, count, nullptr);
-  }
-  gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
-  gst_structure_free(drops);
+  set_drops(stats, totals, kDropCauses);
   return stats;
 }
 
@@ -799,35 +779,14 @@ void set_property_locked(GObject* object, EncoderState& state, guint id, const G
     case PROP_RANDOM_KEY:
       state.random_key = g_value_get_boolean(value);
       break;
-    case PROP_REPLAY_WINDOW_SIZE:
-      state.replay_window_size = g_value_get_uint(value);
-      break;
     case PROP_ALLOW_REPEAT_TX:
       state.allow_repeat_tx = g_value_get_boolean(value);
       break;
-    case PROP_KEY_LIFETIME:
-      state.key_lifetime = g_value_get_uint64(value);
-      break;
-    case PROP_ENCRYPTED_HEADER_IDS: {
-      // Fail closed: a refused value is remembered, and until a valid one replaces it nothing is
-      // protected, rather than sending the extensions in clear (RFC 6904 §4 leaves the choice of
-      // what to encrypt to the application, so a fallback would undo its choice).
-      std::string why;
-      auto ids = parse_extension_ids(g_value_get_string(value), &why);
-      if (!ids) {
-        state.refused_setting = refused = "encrypted-header-ids: " + why;
-      } else {
-        state.encrypted_header_ids = std::move(*ids);
-        state.refused_setting.clear();
-      }
-      break;
-    }
-    case PROP_CRYPTEX:
-      state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      return;
+      if (!state.settings.set(pspec, value, refused)) {
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+        return;
+      }
   }
   state.rekey_needed = true;
 }
@@ -876,23 +835,11 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     case PROP_RANDOM_KEY:
       g_value_set_boolean(value, state.random_key);
       break;
-    case PROP_REPLAY_WINDOW_SIZE:
-      g_value_set_uint(value, state.replay_window_size);
-      break;
     case PROP_ALLOW_REPEAT_TX:
       g_value_set_boolean(value, state.allow_repeat_tx);
       break;
-    case PROP_KEY_LIFETIME:
-      g_value_set_uint64(value, state.key_lifetime);
-      break;
-    case PROP_ENCRYPTED_HEADER_IDS:
-      g_value_set_string(value, format_extension_ids(state.encrypted_header_ids).c_str());
-      break;
-    case PROP_CRYPTEX:
-      g_value_set_enum(value, static_cast<gint>(state.cryptex));
-      break;
     default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+      if (!state.settings.get(pspec, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
       break;
   }
 }
@@ -907,8 +854,8 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       // A configuration that can never work is refused now, with the reason; a missing key is
       // not, since a DTLS element may still deliver one. A refused property value always is.
       rekey_if_needed(self, state);
-      if (!state.refused_setting.empty()) {
-        problem = state.refused_setting;
+      if (!state.settings.refused.empty()) {
+        problem = state.settings.refused;
       } else if (!state.keyring.session() && (state.key || state.random_key) && !state.event_keys) {
         problem = state.key_problem;
       }
