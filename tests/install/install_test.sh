@@ -24,7 +24,8 @@ libdir=$(meson introspect "$build" --buildoptions | /usr/bin/python3 -c \
 root=$dest$prefix
 for file in "$libdir/gstreamer-1.0/libgstsrtp.so" "$libdir/gstreamer-1.0/libgstdtls.so" \
     bin/secmedia-cert "$libdir/libsecmedia.a" "$libdir/pkgconfig/secmedia.pc" \
-    include/secmedia/srtp.h include/secmedia/dtls.h include/secmedia/keying_material.h; do
+    include/secmedia/srtp.h include/secmedia/dtls.h include/secmedia/keying_material.h \
+    include/secmedia/srtp_keyring.h; do
   [ -f "$root/$file" ]
   check "installed_${file//\//_}" $? "$root/$file missing"
 done
