@@ -19,7 +19,6 @@
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
 #include "srtp_session_settings.h"
-#include "srtp_ssrc_keys.h"
 #include "srtp_stats.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_dec_debug);
@@ -29,6 +28,7 @@ using secmedia::SrtpConfig;
 using secmedia::SrtpProfile;
 using secmedia::SrtpSession;
 using secmedia::SrtpStatus;
+using Route = secmedia::SrtpKeyring::Route;
 using namespace secmedia::gst;
 
 namespace {
@@ -76,16 +76,15 @@ struct DecoderState {
   // replay-window-size, key-lifetime, encrypted-header-ids, cryptex, for keys installed afterwards.
   SessionSettings settings;
 
-  // Keys from the key event (dtlsdec, srtpenc): any SSRC without keys of its own. The key ring also
-  // keeps the counters of every session replaced, so stats do not go backwards on a rekey.
+  // The properties as a session config, for keys per SSRC (kept: trials need it per packet).
+  SrtpConfig ssrc_settings = settings.config();
+  // Keys per SSRC from caps or signals, which take precedence, and keys from the key event
+  // (dtlsdec, srtpenc) for any other SSRC. The key ring also keeps the counters of every session
+  // replaced, so stats do not go backwards on a rekey.
   secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::unprotect};
   // Header privacy from rtp_sink caps that carry no key (e.g. what srtpenc announces): it applies
   // to the keys from the key event; absent fields take the properties.
   HeaderPrivacyFields event_privacy;
-  // Keys per SSRC from caps or signals (they take precedence over the event's), as templates until
-  // a packet of the SSRC authenticates; capped (srtp_ssrc_keys.h).
-  SsrcKeyTable ssrc_keys{kMaxSsrcKeys, [this](SrtpSession& s) { keyring.retire(s); }};
-  TrialSessions trials{[this](SrtpSession& s) { keyring.retire(s); }};
 
   // Drops that happen before a session is chosen (no key, too short to name an SSRC).
   uint64_t dropped_no_key = 0;
@@ -115,72 +114,19 @@ DecoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_DEC(element)->state;
 }
 
-// The config of a session for keys of one SSRC under the element's current settings.
-SrtpConfig session_config(const DecoderState& state, const CapsKeys& keys) {
-  SrtpConfig config = state.settings.config(keys.header_privacy);
-  config.direction = secmedia::SrtpDirection::unprotect;
-  config.rtp_profile = keys.rtp_profile;
-  config.rtcp_profile = keys.rtcp_profile;
-  config.mki_length = keys.keys.empty() ? 0 : keys.keys.front().mki.size();
-  return config;
-}
-
-// Installs keys for one SSRC (lock held). Same keys: nothing changes. An SSRC none of whose packets
-// has authenticated yet gets the keys as a template; its session is made when a packet
-// authenticates with them (try_unprotect). An SSRC with a session: new keys of the same shape go
-// into it (keeping its rollover counter and replay window); otherwise into a new session that
-// carries the rollover counter over. A ROC in the caps applies to an SSRC not seen yet.
-// parse_caps_keys() has checked lengths and MKIs, so installing cannot fail half-way; if OpenSSL
-// still refuses, the SSRC keeps its previous keys.
+// Installs keys for one SSRC (lock held): see SrtpKeyring::install_ssrc_keys. parse_caps_keys()
+// has checked lengths and MKIs; keys the core still refuses leave the SSRC as it was.
 bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
   DecoderState& state = state_of(self);
-  SsrcKeys* existing = state.ssrc_keys.find(ssrc);
-  if (existing && existing->keys.same_as(keys)) return true;
-
-  SsrcKeys entry;
-  entry.passthrough = keys.keys.empty();
-  SrtpSession* previous = existing ? existing->session.get() : nullptr;
-  if (!entry.passthrough && !previous) {
-    // The trial session the first packet will be tried on: made now, so that keys the core refuses
-    // are refused here, with the caps or signal that brought them.
-    std::string why;
-    if (!state.trials.get(keys, session_config(state, keys), ssrc, &why)) {
-      GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-      return false;
-    }
-  } else if (!entry.passthrough) {
-    const SrtpConfig config = session_config(state, keys);
-    const bool in_place = previous && secmedia::same_session_config(previous->config(), config);
-    std::string why;
-    std::unique_ptr<SrtpSession> fresh;
-    if (!in_place) {
-      fresh = secmedia::continue_session(config, previous, &why);
-      if (!fresh) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-        return false;
-      }
-    }
-    SrtpSession& target = in_place ? *previous : *fresh;
-    if (in_place) target.clear_master_keys();
-    for (const auto& key : keys.keys) {
-      const SrtpStatus status = target.add_master_key(key.key, key.salt, key.mki);
-      if (status != SrtpStatus::ok) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc,
-                           secmedia::to_string(status));
-        // Not reachable after parse_caps_keys(); never leave an SSRC with a session but no keys.
-        if (in_place) state.ssrc_keys.erase(ssrc);
-        return false;
-      }
-    }
-    if (keys.roc && !target.rollover_counter(ssrc)) target.set_rollover_counter(ssrc, *keys.roc);
-    entry.session = in_place ? std::move(existing->session) : std::move(fresh);
+  const std::string profile = keys.passthrough()
+                                  ? "pass-through"
+                                  : std::string(secmedia::profile_info(keys.rtp_profile).name);
+  std::string why;
+  if (!state.keyring.install_ssrc_keys(ssrc, std::move(keys), state.ssrc_settings, &why)) {
+    GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
+    return false;
   }
-  entry.keys = std::move(keys);
-  GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc,
-                  entry.passthrough
-                      ? "pass-through"
-                      : std::string(secmedia::profile_info(entry.keys.rtp_profile).name).c_str());
-  state.ssrc_keys.insert(ssrc, std::move(entry));
+  GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc, profile.c_str());
   return true;
 }
 
@@ -254,72 +200,37 @@ Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified
                       const CapsKeys* offered, bool may_ask) {
   DecoderState& state = state_of(self);
   Outcome outcome;
-  SrtpSession* session = nullptr;
-  SsrcKeys* entry = state.ssrc_keys.find(c.ssrc);
-  const CapsKeys* template_keys = nullptr;
-  if (entry) {
-    state.ssrc_keys.touch(*entry);
-    if (entry->passthrough) {
+  std::string why;
+  const auto route = state.keyring.route(c.ssrc, offered, state.ssrc_settings, &why);
+  switch (route.kind) {
+    case Route::Kind::passthrough:
       ++state.passed_through;
       outcome.out = buffer;
       return outcome;
-    }
-    session = entry->session.get();
-    if (!session) template_keys = &entry->keys;
-  } else if (state.keyring.session()) {
-    session = state.keyring.session();
-  } else if (offered) {
-    if (offered->keys.empty()) {
-      // Pass-through carries no stream state to protect: kept in the capped table, so the next
-      // packet does not ask again.
-      SsrcKeys passthrough;
-      passthrough.keys = *offered;
-      passthrough.passthrough = true;
-      state.ssrc_keys.insert(c.ssrc, std::move(passthrough));
-      ++state.passed_through;
-      outcome.out = buffer;
-      return outcome;
-    }
-    template_keys = offered;
-  }
-  const bool trial = session == nullptr && template_keys != nullptr;
-  if (trial) {
-    std::string why;
-    session = state.trials.get(*template_keys, session_config(state, *template_keys), c.ssrc, &why);
-    if (!session) {
-      // Keys the core refuses under the current settings (a property changed since the caps).
+    case Route::Kind::refused:
       if (state.refused_keys_log.should_log(g_get_monotonic_time())) {
         GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", c.ssrc, why.c_str());
       }
       return drop_without_key(state, buffer);
-    }
+    case Route::Kind::no_key:
+      // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
+      // rtspsrc answer nothing until the key management (MIKEY in SETUP or the SDP) has run, and
+      // nothing is kept for an SSRC that got no keys.
+      if (may_ask) {
+        outcome.needs_key = true;
+        return outcome;
+      }
+      return drop_without_key(state, buffer);
+    case Route::Kind::unprotect:
+      break;
   }
-  if (!session) {
-    // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
-    // rtspsrc answer nothing until the key management (MIKEY in SETUP or the SDP) has run, and
-    // nothing is kept for an SSRC that got no keys.
-    if (may_ask) {
-      outcome.needs_key = true;
-      return outcome;
-    }
-    return drop_without_key(state, buffer);
-  }
-  outcome.out = unprotect_buffer(*session, buffer, c.kind, outcome.status);
-  if (trial && outcome.out) {
-    // The packet authenticated (RFC 3711 §3.3, step 5): from now on the SSRC has a session of its
-    // own, holding the stream state the core has just created.
-    std::unique_ptr<SrtpSession> owned = state.trials.take(session);
-    if (entry) {
-      entry->session = std::move(owned);
-    } else {
-      SsrcKeys added;
-      added.keys = *offered;
-      added.session = std::move(owned);
-      state.ssrc_keys.insert(c.ssrc, std::move(added));
-    }
+  SrtpSession& session = *route.session;
+  outcome.out = unprotect_buffer(session, buffer, c.kind, outcome.status);
+  if (route.trial && outcome.out) {
+    state.keyring.authenticated(c.ssrc, &session, offered);
     GST_INFO_OBJECT(self, "SSRC %08x authenticated", c.ssrc);
   }
-  while (auto event = session->poll_event()) {
+  while (auto event = session.poll_event()) {
     if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
     if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
   }
@@ -603,16 +514,11 @@ GstStructure* make_stats(DecoderState& state) {
   GValue streams = G_VALUE_INIT;
   gst_value_array_init(&streams, 0);
   secmedia::SrtpStats totals = state.keyring.retired();
-  std::vector<const SrtpSession*> sessions;
-  if (state.keyring.session()) sessions.push_back(state.keyring.session());
-  for (const auto& [ssrc, entry] : state.ssrc_keys.all()) {
-    if (entry.session) sessions.push_back(entry.session.get());
-  }
   // Trial sessions hold no authenticated stream, only the drops of packets tried on them.
-  for (const SrtpSession* trial : state.trials.sessions()) {
+  for (const SrtpSession* trial : state.keyring.trial_sessions()) {
     secmedia::accumulate_stats(totals, trial->stats());
   }
-  for (const SrtpSession* session : sessions) {
+  for (const SrtpSession* session : state.keyring.sessions()) {
     secmedia::accumulate_stats(totals, session->stats());
     for (const auto& info : session->streams()) {
       GValue value = G_VALUE_INIT;
@@ -645,15 +551,13 @@ GstStructure* make_stats(DecoderState& state) {
 void clear_keys(SecmediaSrtpDec* self) {
   DecoderState& state = state_of(self);
   std::lock_guard guard(state.lock);
-  state.ssrc_keys.clear();
-  state.trials.clear();
   state.keyring.clear();
 }
 
 void remove_key(SecmediaSrtpDec* self, guint ssrc) {
   DecoderState& state = state_of(self);
   std::lock_guard guard(state.lock);
-  state.ssrc_keys.erase(ssrc);
+  state.keyring.remove_ssrc_keys(ssrc);
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
@@ -663,6 +567,7 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
   {
     std::lock_guard guard(state.lock);
     known = state.settings.set(pspec, value, refused);
+    state.ssrc_settings = state.settings.config();
   }
   if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   // A g_warning, not a bus message: at construction there is no bus yet. Outside the lock: a log

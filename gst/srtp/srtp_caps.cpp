@@ -101,27 +101,6 @@ gboolean answer_caps_query(GstPad* pad, GstQuery* query, GstPad* other, PacketKi
   return true;
 }
 
-bool CapsKeys::same_as(const CapsKeys& other) const {
-  if (rtp_profile != other.rtp_profile || rtcp_profile != other.rtcp_profile ||
-      keys.size() != other.keys.size() || !(header_privacy == other.header_privacy)) {
-    return false;
-  }
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].key != other.keys[i].key || keys[i].salt != other.keys[i].salt ||
-        keys[i].mki != other.keys[i].mki) {
-      return false;
-    }
-  }
-  return true;
-}
-
-CapsKeys::~CapsKeys() {
-  for (auto& k : keys) {
-    if (!k.key.empty()) OPENSSL_cleanse(k.key.data(), k.key.size());
-    if (!k.salt.empty()) OPENSSL_cleanse(k.salt.data(), k.salt.size());
-  }
-}
-
 bool caps_carry_keys(const GstStructure* s) {
   if (gst_structure_has_field(s, "srtp-key")) return true;
   for (const char* field : {"srtp-cipher", "srtp-auth", "srtcp-cipher", "srtcp-auth"}) {

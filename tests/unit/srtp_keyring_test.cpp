@@ -286,6 +286,143 @@ TEST(SrtpKeyring, GenerationGrowsWithEveryManualRekey) {
   EXPECT_EQ(ring.generation_for(first), 10u);
 }
 
+// ---- Keys per SSRC (srtpdec: caps, request-key, soft-limit, hard-limit) --------------------------
+
+SrtpSsrcKeys ssrc_keys(uint8_t seed, Bytes mki = {},
+                       SrtpProfile profile = SrtpProfile::aes_cm_128_hmac_sha1_80) {
+  const auto value = manual_value(profile, profile, seed, mki);
+  SrtpSsrcKeys keys;
+  keys.rtp_profile = keys.rtcp_profile = profile;
+  keys.keys.push_back({value.local_key, value.local_salt, value.mki});
+  return keys;
+}
+
+std::unique_ptr<SrtpSession> sender_for(const SrtpSsrcKeys& keys) {
+  SrtpConfig config;
+  config.rtp_profile = keys.rtp_profile;
+  config.rtcp_profile = keys.rtcp_profile;
+  config.mki_length = keys.keys.front().mki.size();
+  auto session = SrtpSession::create(config);
+  for (const auto& key : keys.keys) session->add_master_key(key.key, key.salt, key.mki);
+  if (keys.roc) session->set_rollover_counter(0x1234, *keys.roc);
+  return session;
+}
+
+// Routes and unprotects one packet as srtpdec does; the status of the packet.
+SrtpStatus receive(SrtpKeyring& ring, uint32_t ssrc, const Bytes& packet,
+                   const SrtpSsrcKeys* offered = nullptr) {
+  const auto route = ring.route(ssrc, offered, {}, nullptr);
+  if (route.kind == SrtpKeyring::Route::Kind::passthrough) return SrtpStatus::ok;
+  if (route.kind != SrtpKeyring::Route::Kind::unprotect) return SrtpStatus::no_key;
+  const SrtpStatus status = unprotect(*route.session, packet);
+  if (status == SrtpStatus::ok && route.trial) ring.authenticated(ssrc, route.session, offered);
+  return status;
+}
+
+// RFC 3711 §3.3 step 5: keys for an SSRC make its session only once a packet authenticates; forged
+// packets of any SSRC share one trial session and leave no state.
+TEST(SrtpKeyringSsrcKeys, NoSessionUntilAPacketAuthenticates) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  const auto keys = ssrc_keys(1);
+  ASSERT_TRUE(ring.install_ssrc_keys(0x1234, keys, {}, nullptr));
+  EXPECT_TRUE(ring.sessions().empty());
+  Bytes forged = rtp_packet(1);
+  forged.resize(forged.size() + 10, 0xee);
+  EXPECT_EQ(receive(ring, 0x1234, forged), SrtpStatus::auth_failure);
+  EXPECT_TRUE(ring.sessions().empty());
+  EXPECT_EQ(ring.trial_sessions().size(), 1u);
+  auto sender = sender_for(keys);
+  EXPECT_EQ(receive(ring, 0x1234, protect(*sender, rtp_packet(2))), SrtpStatus::ok);
+  ASSERT_EQ(ring.sessions().size(), 1u);
+  EXPECT_TRUE(ring.trial_sessions().empty());
+  EXPECT_EQ(ring.sessions()[0]->streams().size(), 1u);
+}
+
+// An SSRC's own keys take precedence over the key value's; other SSRCs use the value.
+TEST(SrtpKeyringSsrcKeys, TakePrecedenceOverTheValue) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  const auto value =
+      manual_value(SrtpProfile::aes_cm_128_hmac_sha1_80, SrtpProfile::aes_cm_128_hmac_sha1_80, 7);
+  ASSERT_EQ(ring.install(value, {}, nullptr), Result::keyed);
+  const auto keys = ssrc_keys(1);
+  ASSERT_TRUE(ring.install_ssrc_keys(0x1234, keys, {}, nullptr));
+  SrtpKeyring value_sender(SrtpDirection::protect);
+  ASSERT_EQ(value_sender.install(value, {}, nullptr), Result::keyed);
+  EXPECT_EQ(receive(ring, 0x1234, protect(*value_sender.session(), rtp_packet(1))),
+            SrtpStatus::auth_failure);
+  EXPECT_EQ(receive(ring, 0x1234, protect(*sender_for(keys), rtp_packet(1))), SrtpStatus::ok);
+  EXPECT_EQ(receive(ring, 0x5678, protect(*value_sender.session(), rtp_packet(1, 0x5678))),
+            SrtpStatus::ok);
+}
+
+// A request-key answer: pass-through is kept at once; keys only once a packet authenticates.
+TEST(SrtpKeyringSsrcKeys, OfferedKeysAreKeptOnlyWhenAPacketAuthenticates) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  EXPECT_EQ(ring.route(0x1234, nullptr, {}, nullptr).kind, SrtpKeyring::Route::Kind::no_key);
+  const auto keys = ssrc_keys(3);
+  Bytes forged = rtp_packet(1);
+  forged.resize(forged.size() + 10, 0);
+  EXPECT_EQ(receive(ring, 0x1234, forged, &keys), SrtpStatus::auth_failure);
+  EXPECT_EQ(ring.route(0x1234, nullptr, {}, nullptr).kind, SrtpKeyring::Route::Kind::no_key);
+  EXPECT_EQ(receive(ring, 0x1234, protect(*sender_for(keys), rtp_packet(2)), &keys),
+            SrtpStatus::ok);
+  EXPECT_EQ(ring.route(0x1234, nullptr, {}, nullptr).kind, SrtpKeyring::Route::Kind::unprotect);
+  const SrtpSsrcKeys passthrough;
+  EXPECT_EQ(ring.route(0x9999, &passthrough, {}, nullptr).kind,
+            SrtpKeyring::Route::Kind::passthrough);
+  EXPECT_EQ(ring.route(0x9999, nullptr, {}, nullptr).kind, SrtpKeyring::Route::Kind::passthrough);
+}
+
+// From the fuzzer's model: new keys of the same shape go into the SSRC's session (its replay window
+// still refuses a replay); keys of another shape continue its ROC in a new session.
+TEST(SrtpKeyringSsrcKeys, NewKeysKeepTheStreamState) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  const auto first = ssrc_keys(1, {'M', 'K', 'I', '0'});
+  ASSERT_TRUE(ring.install_ssrc_keys(0x1234, first, {}, nullptr));
+  auto sender = sender_for(first);
+  Bytes last;
+  for (uint16_t seq = 65534; seq != 2; ++seq) {
+    last = protect(*sender, rtp_packet(seq));
+    ASSERT_EQ(receive(ring, 0x1234, last), SrtpStatus::ok);
+  }
+  const SrtpSession* session = ring.sessions().at(0);
+  const auto second = ssrc_keys(2, {'M', 'K', 'I', '1'});
+  ASSERT_TRUE(ring.install_ssrc_keys(0x1234, second, {}, nullptr));
+  EXPECT_EQ(ring.sessions().at(0), session);
+  EXPECT_EQ(receive(ring, 0x1234, last), SrtpStatus::unknown_mki);
+  const auto other_shape = ssrc_keys(4, {}, SrtpProfile::aes_cm_128_hmac_sha1_32);
+  ASSERT_TRUE(ring.install_ssrc_keys(0x1234, other_shape, {}, nullptr));
+  EXPECT_NE(ring.sessions().at(0), session);
+  EXPECT_EQ(ring.sessions().at(0)->rollover_counter(0x1234), 1u);
+}
+
+// RFC 3711 §3.3.1: the ROC given with keys applies to an SSRC not seen yet.
+TEST(SrtpKeyringSsrcKeys, TheRocOfTheKeysStartsALateJoiner) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  auto keys = ssrc_keys(5);
+  keys.roc = 7;
+  ASSERT_TRUE(ring.install_ssrc_keys(0x1234, keys, {}, nullptr));
+  EXPECT_EQ(receive(ring, 0x1234, protect(*sender_for(keys), rtp_packet(100))), SrtpStatus::ok);
+  EXPECT_EQ(ring.sessions().at(0)->rollover_counter(0x1234), 7u);
+}
+
+// Keys the core refuses leave the SSRC as it was.
+TEST(SrtpKeyringSsrcKeys, RefusedKeysLeaveTheSsrcAsItWas) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  const auto good = ssrc_keys(1, {0xa0});
+  ASSERT_TRUE(ring.install_ssrc_keys(0x1234, good, {}, nullptr));
+  auto bad = ssrc_keys(2, {0xa1});
+  bad.keys.push_back(bad.keys.front());  // two keys with one MKI
+  std::string why;
+  EXPECT_FALSE(ring.install_ssrc_keys(0x1234, bad, {}, &why));
+  EXPECT_FALSE(why.empty());
+  EXPECT_EQ(receive(ring, 0x1234, protect(*sender_for(good), rtp_packet(1))), SrtpStatus::ok);
+  // remove_ssrc_keys and clear forget them; the counters stay.
+  ring.remove_ssrc_keys(0x1234);
+  EXPECT_TRUE(ring.sessions().empty());
+  EXPECT_EQ(ring.retired().rtp_packets, 1u);
+}
+
 TEST(SrtpStatsAccumulation, AddsEveryCounter) {
   SrtpStats a, b;
   b.rtp_packets = 2;

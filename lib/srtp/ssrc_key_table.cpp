@@ -1,8 +1,8 @@
-#include "srtp_ssrc_keys.h"
+#include "ssrc_key_table.h"
 
 #include <algorithm>
 
-namespace secmedia::gst {
+namespace secmedia {
 
 SsrcKeys& SsrcKeyTable::insert(uint32_t ssrc, SsrcKeys entry) {
   if (auto it = entries_.find(ssrc); it != entries_.end()) {
@@ -20,7 +20,6 @@ SsrcKeys& SsrcKeyTable::insert(uint32_t ssrc, SsrcKeys entry) {
     }
     if (oldest->second.session) retire_(*oldest->second.session);
     entries_.erase(oldest);
-    ++evicted_;
   }
   SsrcKeys& added = entries_.emplace(ssrc, std::move(entry)).first->second;
   touch(added);
@@ -41,7 +40,7 @@ void SsrcKeyTable::clear() {
   entries_.clear();
 }
 
-SrtpSession* TrialSessions::get(const CapsKeys& keys, const SrtpConfig& config, uint32_t ssrc,
+SrtpSession* TrialSessions::get(const SrtpSsrcKeys& keys, const SrtpConfig& config, uint32_t ssrc,
                                 std::string* why) {
   const std::optional<uint32_t> preset_ssrc =
       keys.roc ? std::optional<uint32_t>(ssrc) : std::nullopt;
@@ -64,7 +63,7 @@ SrtpSession* TrialSessions::get(const CapsKeys& keys, const SrtpConfig& config, 
     }
   }
   if (keys.roc) session->set_rollover_counter(ssrc, *keys.roc);
-  if (trials_.size() >= kMaxTrialSessions) {
+  if (trials_.size() >= kSrtpMaxTrialSessions) {
     auto oldest =
         std::min_element(trials_.begin(), trials_.end(),
                          [](const auto& a, const auto& b) { return a.last_used < b.last_used; });
@@ -98,4 +97,4 @@ std::vector<const SrtpSession*> TrialSessions::sessions() const {
   return result;
 }
 
-}  // namespace secmedia::gst
+}  // namespace secmedia
