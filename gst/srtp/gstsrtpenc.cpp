@@ -80,8 +80,10 @@ struct PadPair {
   GstPad* src = nullptr;
   PacketKind kind = PacketKind::rtp;
   guint index = 0;
-  bool key_event_pending = false;  // the manual key event still has to go out on `src`
-  bool caps_pending = false;       // the output caps must be sent again (new profile or first key)
+  // The key ring's epoch whose output caps, and whose key event when keyed by hand, went out on
+  // `src`: an older one means the keys changed since (SrtpKeyring::epoch()).
+  uint64_t caps_epoch = 0;
+  uint64_t key_event_epoch = 0;
   // RTP pads: header privacy from the sink caps (srtp-encrypted-header-ids, srtp-cryptex), which
   // takes precedence over the properties for this pad's streams. A pad whose caps have carried
   // either field protects with a session of its own (the core has one header-privacy setting per
@@ -117,7 +119,6 @@ struct EncoderState {
   // The session for RTCP and the RTP of pads without their own session, the counters of every
   // session replaced or released, and the generation of manual keys.
   secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::protect};
-  std::optional<KeyEventValue> manual_event;  // sent downstream so srtpdec is keyed without caps
   std::vector<std::unique_ptr<PadPair>> pads;
   uint64_t dropped_before_key = 0;
   gint64 last_key_query_us = 0;
@@ -293,13 +294,14 @@ void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
                   std::string(secmedia::profile_info(material.profile).name).c_str(),
                   std::string(secmedia::profile_info(material.rtcp_profile).name).c_str(),
                   wanted->origin == KeyOrigin::dtls ? "from DTLS" : "manual", material.generation);
-  for (auto& pair : state.pads) pair->caps_pending = true;
-  if (wanted->origin == KeyOrigin::manual) {
-    state.manual_event = std::move(wanted);
-    for (auto& pair : state.pads) pair->key_event_pending = true;
-  } else {
-    state.manual_event.reset();
-  }
+}
+
+// The key event srtpenc sends downstream when keyed by hand, so srtpdec is keyed without caps
+// (lock held; null when keyed by DTLS or not keyed).
+GstEvent* manual_key_event(const EncoderState& state) {
+  const secmedia::SrtpKeyingMaterial* value = state.keyring.value();
+  if (state.event_keys || !value) return nullptr;
+  return make_srtp_keys_event(KeyEventValue{*value, KeyOrigin::manual}, true);
 }
 
 // The session that protects `pair`'s packets (lock held; null when not keyed).
@@ -433,8 +435,10 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
                            state.dropped_before_key, state.key_problem.c_str());
       }
     } else {
-      if (pair->caps_pending) {
-        pair->caps_pending = false;
+      // New keys (the key ring's epoch moved): announce the caps, then the key event.
+      const uint64_t epoch = state.keyring.epoch();
+      if (pair->caps_epoch != epoch) {
+        pair->caps_epoch = epoch;
         if (GstCaps* caps = gst_pad_get_current_caps(pair->sink)) {
           GstCaps* out_caps = output_caps(state, caps, *pair);
           caps_event = gst_event_new_caps(out_caps);
@@ -442,9 +446,9 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
           gst_caps_unref(caps);
         }
       }
-      if (pair->key_event_pending && state.manual_event) {
-        key_event = make_srtp_keys_event(*state.manual_event, true);
-        pair->key_event_pending = false;
+      if (pair->key_event_epoch != epoch) {
+        pair->key_event_epoch = epoch;
+        key_event = manual_key_event(state);
       }
       SrtpSession& session = *session_for(state, *pair);
       if (list) {
@@ -538,7 +542,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         session->set_rollover_counter(ssrc, 0);
       }
       out = output_caps(state, caps, *pair);
-      pair->caps_pending = false;
+      pair->caps_epoch = state.keyring.epoch();
     }
     gst_event_unref(event);
     const bool ok = gst_pad_push_event(pair->src, gst_event_new_caps(out));
@@ -662,7 +666,6 @@ GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*
       }
     }
     pair->index = index;
-    pair->key_event_pending = state.manual_event.has_value();
   }
   gchar* sink_name = g_strdup_printf("%s%u", prefix, pair->index);
   gchar* src_name = g_strdup_printf("%s%u", rtcp ? "rtcp_src_" : "rtp_src_", pair->index);
