@@ -2,8 +2,6 @@
 // held while pushing, querying peers or emitting signals, so handlers may read any property.
 #include "gstsrtpenc.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 
 #include <memory>
 #include <mutex>
@@ -19,6 +17,7 @@
 #include "srtp_cipher_settings.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
+#include "srtp_manual_keys.h"
 #include "srtp_session_settings.h"
 #include "srtp_stats.h"
 
@@ -97,15 +96,8 @@ struct PadPair {
 struct EncoderState {
   std::mutex lock;
 
-  // Properties.
-  GstBuffer* key = nullptr;
-  GstBuffer* mki = nullptr;
-  SrtpCipher rtp_cipher = kCipherAes128Icm;
-  SrtpAuth rtp_auth = kAuthHmacSha1_80;
-  SrtpCipher rtcp_cipher = kCipherAes128Icm;
-  SrtpAuth rtcp_auth = kAuthHmacSha1_80;
-  bool random_key = false;
-  bool key_is_random = false;  // `key` was generated here (random-key), not set by the application
+  // Properties: key, mki, ciphers, auths, random-key; then the session's.
+  ManualKeys manual;
   bool allow_repeat_tx = false;
   // replay-window-size, key-lifetime, encrypted-header-ids, cryptex; while a value is refused
   // nothing is protected, so nothing is sent.
@@ -123,11 +115,6 @@ struct EncoderState {
   uint64_t dropped_before_key = 0;
   gint64 last_key_query_us = 0;
   RateLimitedLog drop_log;
-
-  ~EncoderState() {
-    if (key) gst_buffer_unref(key);
-    if (mki) gst_buffer_unref(mki);
-  }
 };
 
 }  // namespace
@@ -145,19 +132,9 @@ EncoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_ENC(element)->state;
 }
 
-std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
-  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
-  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
-  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
-  return bytes;
-}
-
 // The manual settings, named as properties with their values, for messages about them.
 std::string describe_settings(const EncoderState& state) {
-  std::string text = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) + ", rtp-auth " +
-                     auth_nick(state.rtp_auth) + ", rtcp-cipher " + cipher_nick(state.rtcp_cipher) +
-                     ", rtcp-auth " + auth_nick(state.rtcp_auth);
-  if (state.mki) text += ", mki of " + std::to_string(gst_buffer_get_size(state.mki)) + " bytes";
+  std::string text = state.manual.describe();
   if (!state.settings.encrypted_header_ids.empty()) {
     text += ", encrypted-header-ids " + format_extension_ids(state.settings.encrypted_header_ids);
   }
@@ -171,70 +148,8 @@ std::string describe_settings(const EncoderState& state) {
 // with the lock held. nullopt with state.key_problem set when there is none.
 std::optional<KeyEventValue> wanted_keys(EncoderState& state) {
   if (state.event_keys) return state.event_keys;
-  std::string why;
-  const auto rtp_profile = profile_for(state.rtp_cipher, state.rtp_auth, &why);
-  if (!rtp_profile) {
-    state.key_problem = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) +
-                        " with rtp-auth " + auth_nick(state.rtp_auth) + ": " + why;
-    return std::nullopt;
-  }
-  const auto rtcp_profile = profile_for(state.rtcp_cipher, state.rtcp_auth, &why);
-  if (!rtcp_profile) {
-    state.key_problem = std::string("rtcp-cipher ") + cipher_nick(state.rtcp_cipher) +
-                        " with rtcp-auth " + auth_nick(state.rtcp_auth) + ": " + why;
-    return std::nullopt;
-  }
-  const secmedia::SrtpProfileInfo& info = secmedia::profile_info(*rtp_profile);
-  const secmedia::SrtpProfileInfo& rtcp_info = secmedia::profile_info(*rtcp_profile);
-  if (info.master_key_length != rtcp_info.master_key_length ||
-      info.master_salt_length != rtcp_info.master_salt_length) {
-    state.key_problem = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) +
-                        " and rtcp-cipher " + cipher_nick(state.rtcp_cipher) +
-                        " need master keys of different sizes";
-    return std::nullopt;
-  }
-  const size_t needed = info.master_key_length + info.master_salt_length;
-  if (state.key && state.key_is_random && gst_buffer_get_size(state.key) != needed) {
-    // The cipher changed after a random key was made for another one: make one that fits.
-    gst_buffer_unref(state.key);
-    state.key = nullptr;
-  }
-  if (!state.key && state.random_key) {
-    // Keys come from OpenSSL's CSPRNG (gst-plugins-bad used g_random_int, which is not one).
-    std::vector<uint8_t> random(needed);
-    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-      state.key_problem = "OpenSSL could not generate a random key";
-      return std::nullopt;
-    }
-    state.key = gst_buffer_new_memdup(random.data(), random.size());
-    state.key_is_random = true;
-    OPENSSL_cleanse(random.data(), random.size());
-  }
-  if (!state.key) {
-    state.key_problem = "no key: set the key property, random-key, or link a DTLS element";
-    return std::nullopt;
-  }
-  std::vector<uint8_t> bytes = buffer_bytes(state.key);
-  if (bytes.size() != needed) {
-    state.key_problem = "the key has " + std::to_string(bytes.size()) + " bytes; rtp-cipher " +
-                        cipher_nick(state.rtp_cipher) + " (" + std::string(info.name) + ") needs " +
-                        std::to_string(needed) + " (master key and salt)";
-    OPENSSL_cleanse(bytes.data(), bytes.size());
-    return std::nullopt;
-  }
-  std::vector<uint8_t> mki;
-  if (state.mki) mki = buffer_bytes(state.mki);
-  if (mki.size() > secmedia::kSrtpMaxMkiLength) {
-    state.key_problem = "the mki has " + std::to_string(mki.size()) + " bytes; at most " +
-                        std::to_string(secmedia::kSrtpMaxMkiLength);
-    OPENSSL_cleanse(bytes.data(), bytes.size());
-    return std::nullopt;
-  }
-  const std::span<const uint8_t> all(bytes);
-  auto material = secmedia::SrtpKeyingMaterial::symmetric(
-      *rtp_profile, *rtcp_profile, all.first(info.master_key_length),
-      all.subspan(info.master_key_length), mki, 0);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
+  auto material = state.manual.value(state.key_problem);
+  if (!material) return std::nullopt;
   // Every manual rekey (key, random key, ciphers, auths, mki) grows the generation srtpdec sees.
   material->generation = state.keyring.generation_for(*material);
   return KeyEventValue{std::move(*material), KeyOrigin::manual};
@@ -322,9 +237,9 @@ GstCaps* output_caps(EncoderState& state, GstCaps* input, const PadPair& pair) {
   GstCaps* out = rename_caps(input, pair.kind, true);
   if (SrtpSession* session = session_for(state, pair)) {
     add_cipher_fields(out, session->config().rtp_profile, session->config().rtcp_profile,
-                      state.event_keys ? nullptr : state.mki);
-    if (!state.event_keys && state.key) {
-      gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.key, nullptr);
+                      state.event_keys ? nullptr : state.manual.mki);
+    if (!state.event_keys && state.manual.key) {
+      gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.manual.key, nullptr);
     }
     if (pair.kind == PacketKind::rtp) {
       for (guint i = 0; i < gst_caps_get_size(out); ++i) {
@@ -757,39 +672,11 @@ GstStructure* make_stats(EncoderState& state) {
 
 void set_property_locked(GObject* object, EncoderState& state, guint id, const GValue* value,
                          GParamSpec* pspec, std::string& refused) {
-  switch (id) {
-    case PROP_KEY:
-      if (state.key) gst_buffer_unref(state.key);
-      state.key = static_cast<GstBuffer*>(g_value_dup_boxed(value));
-      state.key_is_random = false;
-      break;
-    case PROP_MKI:
-      if (state.mki) gst_buffer_unref(state.mki);
-      state.mki = static_cast<GstBuffer*>(g_value_dup_boxed(value));
-      break;
-    case PROP_RTP_CIPHER:
-      state.rtp_cipher = static_cast<SrtpCipher>(g_value_get_enum(value));
-      break;
-    case PROP_RTP_AUTH:
-      state.rtp_auth = static_cast<SrtpAuth>(g_value_get_enum(value));
-      break;
-    case PROP_RTCP_CIPHER:
-      state.rtcp_cipher = static_cast<SrtpCipher>(g_value_get_enum(value));
-      break;
-    case PROP_RTCP_AUTH:
-      state.rtcp_auth = static_cast<SrtpAuth>(g_value_get_enum(value));
-      break;
-    case PROP_RANDOM_KEY:
-      state.random_key = g_value_get_boolean(value);
-      break;
-    case PROP_ALLOW_REPEAT_TX:
-      state.allow_repeat_tx = g_value_get_boolean(value);
-      break;
-    default:
-      if (!state.settings.set(pspec, value, refused)) {
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-        return;
-      }
+  if (id == PROP_ALLOW_REPEAT_TX) {
+    state.allow_repeat_tx = g_value_get_boolean(value);
+  } else if (!state.manual.set(pspec, value) && !state.settings.set(pspec, value, refused)) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    return;
   }
   state.rekey_needed = true;
 }
@@ -816,34 +703,10 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     return;
   }
   std::lock_guard guard(state.lock);
-  switch (id) {
-    case PROP_KEY:
-      g_value_set_boxed(value, state.key);
-      break;
-    case PROP_MKI:
-      g_value_set_boxed(value, state.mki);
-      break;
-    case PROP_RTP_CIPHER:
-      g_value_set_enum(value, state.rtp_cipher);
-      break;
-    case PROP_RTP_AUTH:
-      g_value_set_enum(value, state.rtp_auth);
-      break;
-    case PROP_RTCP_CIPHER:
-      g_value_set_enum(value, state.rtcp_cipher);
-      break;
-    case PROP_RTCP_AUTH:
-      g_value_set_enum(value, state.rtcp_auth);
-      break;
-    case PROP_RANDOM_KEY:
-      g_value_set_boolean(value, state.random_key);
-      break;
-    case PROP_ALLOW_REPEAT_TX:
-      g_value_set_boolean(value, state.allow_repeat_tx);
-      break;
-    default:
-      if (!state.settings.get(pspec, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
+  if (id == PROP_ALLOW_REPEAT_TX) {
+    g_value_set_boolean(value, state.allow_repeat_tx);
+  } else if (!state.manual.get(pspec, value) && !state.settings.get(pspec, value)) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
 }
 
@@ -859,7 +722,8 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       rekey_if_needed(self, state);
       if (!state.settings.refused.empty()) {
         problem = state.settings.refused;
-      } else if (!state.keyring.session() && (state.key || state.random_key) && !state.event_keys) {
+      } else if (!state.keyring.session() && (state.manual.key || state.manual.random_key) &&
+                 !state.event_keys) {
         problem = state.key_problem;
       }
     }
