@@ -2,7 +2,6 @@
 // held while pushing, querying peers or emitting signals, so handlers may read any property.
 #include "gstsrtpenc.h"
 
-
 #include <memory>
 #include <mutex>
 #include <optional>
