@@ -39,9 +39,10 @@ std::unique_ptr<SrtpSession> continue_session(const SrtpConfig& config, const Sr
   if (!session || !previous) return session;
   const bool protect = config.direction == SrtpDirection::protect;
   for (const SrtpStreamInfo& stream : previous->streams()) {
-    // RFC 3711 §3.3.1: the ROC is the stream's, not the key's; a new key continues it.
+    // RFC 3711 §3.3.1: the ROC counts the stream's sequence number wraps; a new key continues it.
     session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
-    // RFC 3711 §3.4: an SRTCP index is never sent twice; on protect, the next one carries on.
+    // RFC 3711 §3.4: the SRTCP index counts the stream's SRTCP packets; on protect it carries on,
+    // so no index, and no keystream, is used twice.
     if (protect) session->set_next_srtcp_index(stream.ssrc, stream.srtcp_index);
   }
   return session;

@@ -7,8 +7,8 @@
 //   key bytes. A second handshake that repeats a generation with new keys is therefore not lost,
 //   and a sticky key event seen again (relinking, a restarted peer element) changes nothing.
 // - A new key with unchanged session settings goes into the same session: every stream keeps its
-//   rollover counter, replay window and SRTCP index (RFC 3711 §3.3.1: the ROC never restarts
-//   under a new master key). Other settings (profiles, MKI length, window, header privacy) make a
+//   rollover counter, replay window and SRTCP index (the ROC counts the stream's sequence number
+//   wraps, RFC 3711 §3.3.1; restarting it would repeat indices). Other settings (profiles, MKI length, window, header privacy) make a
 //   new session that continues each stream's ROC, and on protect its next SRTCP index, so no
 //   index, and so no keystream, is used twice.
 // - The counters of a session that goes away are kept (retired()), so stats never go backwards.
@@ -34,7 +34,7 @@
 
 namespace secmedia {
 
-// Adds the counters of `from` to `into` (stream counts are not added: they are not totals).
+// Adds the counters of `from` to `into` (not `streams`, the number of live streams: no total).
 void accumulate_stats(SrtpStats& into, const SrtpStats& from);
 
 // Whether sessions of the two configs behave alike, so that new keys may go into the old session.
