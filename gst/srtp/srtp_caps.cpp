@@ -10,13 +10,6 @@ namespace secmedia::gst {
 
 namespace {
 
-std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
-  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
-  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
-  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
-  return bytes;
-}
-
 const char* caps_name(PacketKind kind, bool protected_form) {
   if (kind == PacketKind::rtcp) {
     return protected_form ? "application/x-srtcp" : "application/x-rtcp";

@@ -7,16 +7,11 @@
 #include <span>
 #include <vector>
 
+#include "srtp_buffer.h"
+
 namespace secmedia::gst {
 
 namespace {
-
-std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
-  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
-  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
-  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
-  return bytes;
-}
 
 void replace(GstBuffer*& slot, const GValue* value) {
   if (slot) gst_buffer_unref(slot);
