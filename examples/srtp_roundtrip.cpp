@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
   std::printf("delivered        %zu datagrams (loss, reordering, replay, tamper, forgery)\n",
               delivered.size());
   std::printf("decrypted        %zu\n", decrypted);
-  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
+  for (size_t i = 1; i < secmedia::kSrtpDropCauseLimit; ++i) {
     if (stats.rtp_drops[i]) {
       std::printf("dropped          %llu %s\n", static_cast<unsigned long long>(stats.rtp_drops[i]),
                   secmedia::to_string(static_cast<SrtpStatus>(i)));

@@ -15,7 +15,8 @@ void free_keys(gpointer boxed) {
 
 void fill_structure(GstStructure* s, const KeyEventValue& value) {
   gst_structure_set(s, "profile", G_TYPE_STRING, profile_info(value.material.profile).name.data(),
-                    "role", G_TYPE_STRING,
+                    "rtcp-profile", G_TYPE_STRING,
+                    profile_info(value.material.rtcp_profile).name.data(), "role", G_TYPE_STRING,
                     value.material.role == DtlsRole::client ? "client" : "server", "generation",
                     G_TYPE_UINT, value.material.generation, "origin", G_TYPE_STRING,
                     value.origin == KeyOrigin::dtls ? "dtls" : "manual", "keys",
@@ -33,6 +34,11 @@ std::optional<KeyEventValue> parse_structure(const GstStructure* s) {
   const auto profile = profile_from_name(profile_name);
   if (!material || !profile || *profile != material->profile || !material->valid()) {
     return std::nullopt;
+  }
+  // Absent from a value made before the field existed; when present it must agree.
+  if (const gchar* rtcp_name = gst_structure_get_string(s, "rtcp-profile")) {
+    const auto rtcp_profile = profile_from_name(rtcp_name);
+    if (!rtcp_profile || *rtcp_profile != material->rtcp_profile) return std::nullopt;
   }
   KeyEventValue value;
   value.material = *material;

@@ -2,18 +2,21 @@
 //
 //   event   GST_EVENT_CUSTOM_DOWNSTREAM_STICKY (dtlsdec -> srtpdec, srtpenc -> srtpdec)
 //           GST_EVENT_CUSTOM_UPSTREAM          (dtlsenc -> srtpenc)
-//   query   GST_QUERY_CUSTOM, asked downstream by srtpenc when it has no key (late linking,
-//   restart)
+//   query   GST_QUERY_CUSTOM, asked downstream by srtpenc when it has no key (late linking, restart)
 //
 // Structure "secmedia-srtp-keys" (the query's is "secmedia-srtp-keys-query", answered with the same
 // fields), documented in docs/key-event.md:
-//   profile     string  RFC name of the SRTP profile, e.g. "AEAD_AES_128_GCM"
-//   role        string  "client" or "server": the DTLS role of the endpoint the value belongs to
-//   generation  uint    increases with every new key for the same association
-//   origin      string  "dtls" or "manual"
-//   keys        SecmediaSrtpKeys (boxed, opaque): local and remote master key and salt. The boxed
-//   type
-//               has no string form, so debug logs print the structure without the key bytes.
+//   profile       string  RFC name of the SRTP profile, e.g. "AEAD_AES_128_GCM"
+//   rtcp-profile  string  RFC name of the SRTCP profile (RFC 5764 §4.1.2 for DTLS; srtpenc's
+//                         rtcp-cipher and rtcp-auth when keyed by hand)
+//   role          string  "client" or "server": the DTLS role of the endpoint the value belongs to
+//   generation    uint    grows with every handshake and every manual rekey
+//   origin        string  "dtls" or "manual"
+//   keys          SecmediaSrtpKeys (boxed, opaque): the whole SrtpKeyingMaterial, with local and
+//                 remote master key and salt and the MKI. The boxed type has no string form, so
+//                 debug logs print the structure without the key bytes.
+// A receiver takes a value that differs from the one it holds in anything (generation, profiles,
+// MKI, keys) and ignores the same value seen again (secmedia::SrtpKeyring).
 #pragma once
 
 #include <gst/gst.h>

@@ -12,12 +12,14 @@
 #include <vector>
 
 #include "rate_limited_log.h"
+#include "secmedia/srtp_keyring.h"
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
-#include "srtp_ssrc_keys.h"
+#include "srtp_session_settings.h"
+#include "srtp_stats.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_dec_debug);
 #define GST_CAT_DEFAULT secmedia_srtp_dec_debug
@@ -26,11 +28,10 @@ using secmedia::SrtpConfig;
 using secmedia::SrtpProfile;
 using secmedia::SrtpSession;
 using secmedia::SrtpStatus;
+using Route = secmedia::SrtpKeyring::Route;
 using namespace secmedia::gst;
 
 namespace {
-
-constexpr guint kDefaultReplayWindow = 1024;
 
 // The causes `stats` counts drops by: what unprotect can give. The core's other statuses concern
 // key management or protect and never drop a packet here.
@@ -70,42 +71,20 @@ GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
     "rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtcp"));
 
-void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
-  into.rtp_packets += from.rtp_packets;
-  into.rtcp_packets += from.rtcp_packets;
-  into.rtp_octets += from.rtp_octets;
-  into.rtcp_octets += from.rtcp_octets;
-  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
-  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
-  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
-  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
-    into.rtp_drops[i] += from.rtp_drops[i];
-    into.rtcp_drops[i] += from.rtcp_drops[i];
-  }
-}
-
 struct DecoderState {
   std::mutex lock;
-  guint replay_window_size = kDefaultReplayWindow;
-  guint64 key_lifetime = guint64{1} << 48;
-  std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
-  secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
-  // A refused value of a security property ("encrypted-header-ids '1,300': ..."): the element does
-  // not start while one is pending; a valid value clears it.
-  std::string refused_setting;
+  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex, for keys installed afterwards.
+  SessionSettings settings;
 
-  // Keys from the key event (dtlsdec): any SSRC.
-  std::optional<KeyEventValue> event_keys;
-  std::unique_ptr<SrtpSession> event_session;
+  // The properties as a session config, for keys per SSRC (kept: trials need it per packet).
+  SrtpConfig ssrc_settings = settings.config();
+  // Keys per SSRC from caps or signals, which take precedence, and keys from the key event
+  // (dtlsdec, srtpenc) for any other SSRC. The key ring also keeps the counters of every session
+  // replaced, so stats do not go backwards on a rekey.
+  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::unprotect};
   // Header privacy from rtp_sink caps that carry no key (e.g. what srtpenc announces): it applies
   // to the keys from the key event; absent fields take the properties.
   HeaderPrivacyFields event_privacy;
-  // Totals of sessions that were replaced, so stats do not go backwards on a rekey.
-  secmedia::SrtpStats retired;
-  // Keys per SSRC from caps or signals (they take precedence over the event's), as templates until
-  // a packet of the SSRC authenticates; capped (srtp_ssrc_keys.h).
-  SsrcKeyTable ssrc_keys{kMaxSsrcKeys, [this](SrtpSession& s) { add_stats(retired, s.stats()); }};
-  TrialSessions trials{[this](SrtpSession& s) { add_stats(retired, s.stats()); }};
 
   // Drops that happen before a session is chosen (no key, too short to name an SSRC).
   uint64_t dropped_no_key = 0;
@@ -135,144 +114,42 @@ DecoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_DEC(element)->state;
 }
 
-void retire(DecoderState& state, std::unique_ptr<SrtpSession>& session) {
-  if (session) add_stats(state.retired, session->stats());
-  session.reset();
-}
-
-// The config of a session for `rtp`/`rtcp` profiles under the element's current settings.
-SrtpConfig session_config(const DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
-                          size_t mki_length, const HeaderPrivacyFields& header_privacy) {
-  SrtpConfig config;
-  config.direction = secmedia::SrtpDirection::unprotect;
-  config.rtp_profile = rtp;
-  config.rtcp_profile = rtcp;
-  config.mki_length = mki_length;
-  config.replay_window_size = state.replay_window_size;
-  apply_key_lifetime(config, state.key_lifetime);
-  apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, header_privacy);
-  return config;
-}
-
-SrtpConfig session_config(const DecoderState& state, const CapsKeys& keys) {
-  return session_config(state, keys.rtp_profile, keys.rtcp_profile,
-                        keys.keys.empty() ? 0 : keys.keys.front().mki.size(), keys.header_privacy);
-}
-
-// A new session for `rtp`/`rtcp` profiles that continues the stream state of `previous` (if any).
-std::unique_ptr<SrtpSession> new_session(DecoderState& state, SrtpProfile rtp, SrtpProfile rtcp,
-                                         size_t mki_length, SrtpSession* previous,
-                                         const HeaderPrivacyFields& header_privacy,
-                                         std::string* why) {
-  auto session =
-      SrtpSession::create(session_config(state, rtp, rtcp, mki_length, header_privacy), why);
-  if (session && previous) {
-    for (const auto& stream : previous->streams()) {
-      session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
-    }
-  }
-  return session;
-}
-
-bool can_rekey_in_place(const DecoderState& state, const SrtpSession* session, SrtpProfile rtp,
-                        SrtpProfile rtcp, size_t mki_length,
-                        const HeaderPrivacyFields& header_privacy) {
-  if (!session) return false;
-  return same_session_config(session->config(),
-                             session_config(state, rtp, rtcp, mki_length, header_privacy));
-}
-
-// Installs keys for one SSRC (lock held). Same keys: nothing changes. An SSRC none of whose packets
-// has authenticated yet gets the keys as a template; its session is made when a packet
-// authenticates with them (try_unprotect). An SSRC with a session: new keys of the same shape go
-// into it (keeping its rollover counter and replay window); otherwise into a new session that
-// carries the rollover counter over. A ROC in the caps applies to an SSRC not seen yet.
-// parse_caps_keys() has checked lengths and MKIs, so installing cannot fail half-way; if OpenSSL
-// still refuses, the SSRC keeps its previous keys.
+// Installs keys for one SSRC (lock held): see SrtpKeyring::install_ssrc_keys. parse_caps_keys()
+// has checked lengths and MKIs; keys the core still refuses leave the SSRC as it was.
 bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
   DecoderState& state = state_of(self);
-  SsrcKeys* existing = state.ssrc_keys.find(ssrc);
-  if (existing && existing->keys.same_as(keys)) return true;
-
-  SsrcKeys entry;
-  entry.passthrough = keys.keys.empty();
-  SrtpSession* previous = existing ? existing->session.get() : nullptr;
-  if (!entry.passthrough && !previous) {
-    // The trial session the first packet will be tried on: made now, so that keys the core refuses
-    // are refused here, with the caps or signal that brought them.
-    std::string why;
-    if (!state.trials.get(keys, session_config(state, keys), ssrc, &why)) {
-      GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-      return false;
-    }
-  } else if (!entry.passthrough) {
-    const size_t mki_length = keys.keys.front().mki.size();
-    const bool in_place = can_rekey_in_place(state, previous, keys.rtp_profile, keys.rtcp_profile,
-                                             mki_length, keys.header_privacy);
-    std::string why;
-    std::unique_ptr<SrtpSession> fresh;
-    if (!in_place) {
-      fresh = new_session(state, keys.rtp_profile, keys.rtcp_profile, mki_length, previous,
-                          keys.header_privacy, &why);
-      if (!fresh) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-        return false;
-      }
-    }
-    SrtpSession& target = in_place ? *previous : *fresh;
-    if (in_place) target.clear_master_keys();
-    for (const auto& key : keys.keys) {
-      const SrtpStatus status = target.add_master_key(key.key, key.salt, key.mki);
-      if (status != SrtpStatus::ok) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc,
-                           secmedia::to_string(status));
-        // Not reachable after parse_caps_keys(); never leave an SSRC with a session but no keys.
-        if (in_place) state.ssrc_keys.erase(ssrc);
-        return false;
-      }
-    }
-    if (keys.roc && !target.rollover_counter(ssrc)) target.set_rollover_counter(ssrc, *keys.roc);
-    entry.session = in_place ? std::move(existing->session) : std::move(fresh);
+  const std::string profile = keys.passthrough()
+                                  ? "pass-through"
+                                  : std::string(secmedia::profile_info(keys.rtp_profile).name);
+  std::string why;
+  if (!state.keyring.install_ssrc_keys(ssrc, std::move(keys), state.ssrc_settings, &why)) {
+    GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
+    return false;
   }
-  entry.keys = std::move(keys);
-  GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc,
-                  entry.passthrough
-                      ? "pass-through"
-                      : std::string(secmedia::profile_info(entry.keys.rtp_profile).name).c_str());
-  state.ssrc_keys.insert(ssrc, std::move(entry));
+  GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc, profile.c_str());
   return true;
 }
 
-// Installs keys for every SSRC from the key event (lock held).
-void install_event_keys(SecmediaSrtpDec* self, const KeyEventValue& value) {
+// Keys every SSRC without keys of its own with `value` from the key event (lock held). The same
+// value under the same settings changes nothing; any other value is taken.
+void install_event_keys(SecmediaSrtpDec* self, const secmedia::SrtpKeyingMaterial& value) {
   DecoderState& state = state_of(self);
-  const secmedia::SrtpKeyingMaterial& m = value.material;
-  // RFC 5764 §4.1.2: the _32 profiles keep an 80-bit tag for SRTCP.
-  SrtpProfile rtcp = m.profile;
-  if (m.profile == SrtpProfile::aes_cm_128_hmac_sha1_32)
-    rtcp = SrtpProfile::aes_cm_128_hmac_sha1_80;
-  if (m.profile == SrtpProfile::aes_256_cm_hmac_sha1_32)
-    rtcp = SrtpProfile::aes_256_cm_hmac_sha1_80;
-  if (can_rekey_in_place(state, state.event_session.get(), m.profile, rtcp, 0,
-                         state.event_privacy)) {
-    state.event_session->clear_master_keys();
-  } else {
-    std::string why;
-    auto session = new_session(state, m.profile, rtcp, 0, state.event_session.get(),
-                               state.event_privacy, &why);
-    if (!session) {
+  std::string why;
+  switch (state.keyring.install(value, state.settings.config(state.event_privacy), &why)) {
+    case secmedia::SrtpKeyring::Result::unchanged:
+      break;
+    case secmedia::SrtpKeyring::Result::keyed:
+      GST_INFO_OBJECT(self, "keyed by upstream: %s, SRTCP %s (generation %u)",
+                      std::string(secmedia::profile_info(value.profile).name).c_str(),
+                      std::string(secmedia::profile_info(value.rtcp_profile).name).c_str(),
+                      value.generation);
+      break;
+    case secmedia::SrtpKeyring::Result::refused:
+      // Fail closed: packets without keys of their SSRC are dropped (no-key) until new keys come.
       GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Keys from upstream refused"),
                           ("%s", why.c_str()));
-      return;
-    }
-    retire(state, state.event_session);
-    state.event_session = std::move(session);
+      break;
   }
-  // The peer protects with its own write key: this endpoint's remote key.
-  state.event_session->add_master_key(m.remote_key, m.remote_salt);
-  state.event_keys = value;
-  GST_INFO_OBJECT(self, "keyed by upstream: %s (generation %u)",
-                  std::string(secmedia::profile_info(m.profile).name).c_str(), m.generation);
 }
 
 // RFC 5761 §4: with RTP and RTCP on one flow, the second octet of RTCP (the packet type) is
@@ -323,72 +200,37 @@ Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified
                       const CapsKeys* offered, bool may_ask) {
   DecoderState& state = state_of(self);
   Outcome outcome;
-  SrtpSession* session = nullptr;
-  SsrcKeys* entry = state.ssrc_keys.find(c.ssrc);
-  const CapsKeys* template_keys = nullptr;
-  if (entry) {
-    state.ssrc_keys.touch(*entry);
-    if (entry->passthrough) {
+  std::string why;
+  const auto route = state.keyring.route(c.ssrc, offered, state.ssrc_settings, &why);
+  switch (route.kind) {
+    case Route::Kind::passthrough:
       ++state.passed_through;
       outcome.out = buffer;
       return outcome;
-    }
-    session = entry->session.get();
-    if (!session) template_keys = &entry->keys;
-  } else if (state.event_session) {
-    session = state.event_session.get();
-  } else if (offered) {
-    if (offered->keys.empty()) {
-      // Pass-through carries no stream state to protect: kept in the capped table, so the next
-      // packet does not ask again.
-      SsrcKeys passthrough;
-      passthrough.keys = *offered;
-      passthrough.passthrough = true;
-      state.ssrc_keys.insert(c.ssrc, std::move(passthrough));
-      ++state.passed_through;
-      outcome.out = buffer;
-      return outcome;
-    }
-    template_keys = offered;
-  }
-  const bool trial = session == nullptr && template_keys != nullptr;
-  if (trial) {
-    std::string why;
-    session = state.trials.get(*template_keys, session_config(state, *template_keys), c.ssrc, &why);
-    if (!session) {
-      // Keys the core refuses under the current settings (a property changed since the caps).
+    case Route::Kind::refused:
       if (state.refused_keys_log.should_log(g_get_monotonic_time())) {
         GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", c.ssrc, why.c_str());
       }
       return drop_without_key(state, buffer);
-    }
+    case Route::Kind::no_key:
+      // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
+      // rtspsrc answer nothing until the key management (MIKEY in SETUP or the SDP) has run, and
+      // nothing is kept for an SSRC that got no keys.
+      if (may_ask) {
+        outcome.needs_key = true;
+        return outcome;
+      }
+      return drop_without_key(state, buffer);
+    case Route::Kind::unprotect:
+      break;
   }
-  if (!session) {
-    // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
-    // rtspsrc answer nothing until the key management (MIKEY in SETUP or the SDP) has run, and
-    // nothing is kept for an SSRC that got no keys.
-    if (may_ask) {
-      outcome.needs_key = true;
-      return outcome;
-    }
-    return drop_without_key(state, buffer);
-  }
-  outcome.out = unprotect_buffer(*session, buffer, c.kind, outcome.status);
-  if (trial && outcome.out) {
-    // The packet authenticated (RFC 3711 §3.3, step 5): from now on the SSRC has a session of its
-    // own, holding the stream state the core has just created.
-    std::unique_ptr<SrtpSession> owned = state.trials.take(session);
-    if (entry) {
-      entry->session = std::move(owned);
-    } else {
-      SsrcKeys added;
-      added.keys = *offered;
-      added.session = std::move(owned);
-      state.ssrc_keys.insert(c.ssrc, std::move(added));
-    }
+  SrtpSession& session = *route.session;
+  outcome.out = unprotect_buffer(session, buffer, c.kind, outcome.status);
+  if (route.trial && outcome.out) {
+    state.keyring.authenticated(c.ssrc, &session, offered);
     GST_INFO_OBJECT(self, "SSRC %08x authenticated", c.ssrc);
   }
-  while (auto event = session->poll_event()) {
+  while (auto event = session.poll_event()) {
     if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
     if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
   }
@@ -556,11 +398,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     {
       std::lock_guard guard(state.lock);
-      if (!state.event_keys ||
-          state.event_keys->material.generation != value->material.generation ||
-          state.event_keys->material.profile != value->material.profile) {
-        install_event_keys(self, *value);
-      }
+      install_event_keys(self, value->material);
     }
     gst_event_unref(event);
     return true;
@@ -594,7 +432,10 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
           std::lock_guard guard(state.lock);
           if (!(fields == state.event_privacy)) {
             state.event_privacy = fields;
-            if (state.event_keys) install_event_keys(self, *state.event_keys);
+            if (const auto* held = state.keyring.value()) {
+              const secmedia::SrtpKeyingMaterial value = *held;
+              install_event_keys(self, value);
+            }
           }
         }
       }
@@ -672,16 +513,13 @@ GstStructure* make_stats(DecoderState& state) {
   GstStructure* stats = gst_structure_new_empty("application/x-srtp-decoder-stats");
   GValue streams = G_VALUE_INIT;
   gst_value_array_init(&streams, 0);
-  secmedia::SrtpStats totals = state.retired;
-  std::vector<const SrtpSession*> sessions;
-  if (state.event_session) sessions.push_back(state.event_session.get());
-  for (const auto& [ssrc, entry] : state.ssrc_keys.all()) {
-    if (entry.session) sessions.push_back(entry.session.get());
-  }
+  secmedia::SrtpStats totals = state.keyring.retired();
   // Trial sessions hold no authenticated stream, only the drops of packets tried on them.
-  for (const SrtpSession* trial : state.trials.sessions()) add_stats(totals, trial->stats());
-  for (const SrtpSession* session : sessions) {
-    add_stats(totals, session->stats());
+  for (const SrtpSession* trial : state.keyring.trial_sessions()) {
+    secmedia::accumulate_stats(totals, trial->stats());
+  }
+  for (const SrtpSession* session : state.keyring.sessions()) {
+    secmedia::accumulate_stats(totals, session->stats());
     for (const auto& info : session->streams()) {
       GValue value = G_VALUE_INIT;
       g_value_init(&value, GST_TYPE_STRUCTURE);
@@ -696,10 +534,9 @@ GstStructure* make_stats(DecoderState& state) {
     }
   }
   gst_structure_take_value(stats, "streams", &streams);
-  uint64_t dropped = state.dropped_no_key + state.dropped_malformed;
-  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
-    dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
-  }
+  totals.rtp_drops[static_cast<size_t>(SrtpStatus::no_key)] += state.dropped_no_key;
+  totals.rtp_drops[static_cast<size_t>(SrtpStatus::malformed)] += state.dropped_malformed;
+  const uint64_t dropped = count_drops(totals);
   const uint64_t received = totals.rtp_packets + totals.rtcp_packets + dropped;
   gst_structure_set(stats, "recv-count", G_TYPE_UINT, static_cast<guint>(received),
                     "recv-drop-count", G_TYPE_UINT, static_cast<guint>(dropped), "rtp-packets",
@@ -707,59 +544,32 @@ GstStructure* make_stats(DecoderState& state) {
                     totals.rtcp_packets, "passed-through", G_TYPE_UINT64, state.passed_through,
                     nullptr);
   add_header_protection_stats(stats, totals);
-  GstStructure* drops = gst_structure_new_empty("drops");
-  for (const SrtpStatus cause : kDropCauses) {
-    const auto i = static_cast<size_t>(cause);
-    uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
-    if (cause == SrtpStatus::no_key) count += state.dropped_no_key;
-    if (cause == SrtpStatus::malformed) count += state.dropped_malformed;
-    gst_structure_set(drops, secmedia::to_string(cause), G_TYPE_UINT64, count, nullptr);
-  }
-  gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
-  gst_structure_free(drops);
+  set_drops(stats, totals, kDropCauses);
   return stats;
 }
 
 void clear_keys(SecmediaSrtpDec* self) {
   DecoderState& state = state_of(self);
   std::lock_guard guard(state.lock);
-  state.ssrc_keys.clear();
-  state.trials.clear();
-  retire(state, state.event_session);
-  state.event_keys.reset();
+  state.keyring.clear();
 }
 
 void remove_key(SecmediaSrtpDec* self, guint ssrc) {
   DecoderState& state = state_of(self);
   std::lock_guard guard(state.lock);
-  state.ssrc_keys.erase(ssrc);
+  state.keyring.remove_ssrc_keys(ssrc);
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   DecoderState& state = state_of(object);
   std::string refused;
+  bool known;
   {
     std::lock_guard guard(state.lock);
-    if (id == PROP_REPLAY_WINDOW_SIZE) {
-      state.replay_window_size = g_value_get_uint(value);
-    } else if (id == PROP_KEY_LIFETIME) {
-      state.key_lifetime = g_value_get_uint64(value);
-    } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
-      // Fail closed: a refused value is remembered and stops the element from starting, rather
-      // than leaving it on other IDs than the application asked for.
-      std::string why;
-      if (auto ids = parse_extension_ids(g_value_get_string(value), &why)) {
-        state.encrypted_header_ids = std::move(*ids);
-        state.refused_setting.clear();
-      } else {
-        state.refused_setting = refused = "encrypted-header-ids: " + why;
-      }
-    } else if (id == PROP_CRYPTEX) {
-      state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
-    } else {
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-    }
+    known = state.settings.set(pspec, value, refused);
+    state.ssrc_settings = state.settings.config();
   }
+  if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   // A g_warning, not a bus message: at construction there is no bus yet. Outside the lock: a log
   // handler may read properties.
   if (!refused.empty()) {
@@ -772,21 +582,10 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   DecoderState& state = state_of(object);
   if (id == PROP_STATS) {
     g_value_take_boxed(value, make_stats(state));
-  } else if (id == PROP_REPLAY_WINDOW_SIZE) {
-    std::lock_guard guard(state.lock);
-    g_value_set_uint(value, state.replay_window_size);
-  } else if (id == PROP_KEY_LIFETIME) {
-    std::lock_guard guard(state.lock);
-    g_value_set_uint64(value, state.key_lifetime);
-  } else if (id == PROP_ENCRYPTED_HEADER_IDS) {
-    std::lock_guard guard(state.lock);
-    g_value_set_string(value, format_extension_ids(state.encrypted_header_ids).c_str());
-  } else if (id == PROP_CRYPTEX) {
-    std::lock_guard guard(state.lock);
-    g_value_set_enum(value, static_cast<gint>(state.cryptex));
-  } else {
-    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    return;
   }
+  std::lock_guard guard(state.lock);
+  if (!state.settings.get(pspec, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
 }
 
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
@@ -795,7 +594,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     std::string refused;
     {
       std::lock_guard guard(state_of(self).lock);
-      refused = state_of(self).refused_setting;
+      refused = state_of(self).settings.refused;
     }
     if (!refused.empty()) {
       GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),

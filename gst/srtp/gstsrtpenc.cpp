@@ -2,9 +2,6 @@
 // held while pushing, querying peers or emitting signals, so handlers may read any property.
 #include "gstsrtpenc.h"
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -13,11 +10,15 @@
 
 #include "rate_limited_log.h"
 #include "secmedia/keying_material.h"
+#include "secmedia/srtp_keyring.h"
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
+#include "srtp_manual_keys.h"
+#include "srtp_session_settings.h"
+#include "srtp_stats.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_srtp_enc_debug);
 #define GST_CAT_DEFAULT secmedia_srtp_enc_debug
@@ -30,8 +31,6 @@ using namespace secmedia::gst;
 
 namespace {
 
-constexpr guint kDefaultReplayWindow = 1024;
-constexpr guint64 kMaxKeyLifetime = guint64{1} << 48;  // RFC 3711 §9.2
 constexpr gint64 kKeyQueryIntervalUs = 100 * G_TIME_SPAN_MILLISECOND;
 
 // The causes `stats` counts drops by: what protect can give here (no-key also counts the packets
@@ -79,8 +78,10 @@ struct PadPair {
   GstPad* src = nullptr;
   PacketKind kind = PacketKind::rtp;
   guint index = 0;
-  bool key_event_pending = false;  // the manual key event still has to go out on `src`
-  bool caps_pending = false;       // the output caps must be sent again (new profile or first key)
+  // The key ring's epoch whose output caps, and whose key event when keyed by hand, went out on
+  // `src`: an older one means the keys changed since (SrtpKeyring::epoch()).
+  uint64_t caps_epoch = 0;
+  uint64_t key_event_epoch = 0;
   // RTP pads: header privacy from the sink caps (srtp-encrypted-header-ids, srtp-cryptex), which
   // takes precedence over the properties for this pad's streams. A pad whose caps have carried
   // either field protects with a session of its own (the core has one header-privacy setting per
@@ -91,54 +92,28 @@ struct PadPair {
   std::unique_ptr<SrtpSession> session;
 };
 
-// What the session is keyed with, in order of precedence.
-struct ActiveKeys {
-  KeyEventValue value;
-  SrtpProfile rtcp_profile;
-  std::vector<uint8_t> mki;
-};
-
 struct EncoderState {
   std::mutex lock;
 
-  // Properties.
-  GstBuffer* key = nullptr;
-  GstBuffer* mki = nullptr;
-  SrtpCipher rtp_cipher = kCipherAes128Icm;
-  SrtpAuth rtp_auth = kAuthHmacSha1_80;
-  SrtpCipher rtcp_cipher = kCipherAes128Icm;
-  SrtpAuth rtcp_auth = kAuthHmacSha1_80;
-  bool random_key = false;
-  bool key_is_random = false;  // `key` was generated here (random-key), not set by the application
-  guint replay_window_size = kDefaultReplayWindow;
+  // Properties: key, mki, ciphers, auths, random-key; then the session's.
+  ManualKeys manual;
   bool allow_repeat_tx = false;
-  guint64 key_lifetime = kMaxKeyLifetime;
-  std::vector<uint8_t> encrypted_header_ids;                   // RFC 6904
-  secmedia::CryptexMode cryptex = secmedia::CryptexMode::off;  // RFC 9335
-  // A refused value of a security property ("encrypted-header-ids: ... not '1,300'"): nothing is
-  // protected (so nothing is sent) and the element does not start while one is pending; a valid
-  // value clears it. Never a fallback to weaker settings.
-  std::string refused_setting;
+  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex; while a value is refused
+  // nothing is protected, so nothing is sent.
+  SessionSettings settings;
 
   // Keys from downstream (dtlsenc), which take precedence over the properties.
   std::optional<KeyEventValue> event_keys;
   bool rekey_needed = true;
-  uint32_t manual_generation = 0;
   std::string key_problem;  // why there is no session, for the error message
-  bool key_problem_reported = false;
 
-  std::unique_ptr<SrtpSession> session;       // RTCP, and RTP of pads without their own session
-  secmedia::SrtpStats retired;                // totals of pad sessions replaced or released
-  std::optional<KeyEventValue> manual_event;  // sent downstream so srtpdec is keyed without caps
+  // The session for RTCP and the RTP of pads without their own session, the counters of every
+  // session replaced or released, and the generation of manual keys.
+  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::protect};
   std::vector<std::unique_ptr<PadPair>> pads;
   uint64_t dropped_before_key = 0;
   gint64 last_key_query_us = 0;
   RateLimitedLog drop_log;
-
-  ~EncoderState() {
-    if (key) gst_buffer_unref(key);
-    if (mki) gst_buffer_unref(mki);
-  }
 };
 
 }  // namespace
@@ -156,227 +131,97 @@ EncoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_ENC(element)->state;
 }
 
-std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
-  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
-  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
-  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
-  return bytes;
-}
-
-// RFC 5764 §4.1.2: SRTP_AES128_CM_HMAC_SHA1_32 keeps an 80-bit tag for SRTCP.
-SrtpProfile dtls_rtcp_profile(SrtpProfile profile) {
-  if (profile == SrtpProfile::aes_cm_128_hmac_sha1_32) return SrtpProfile::aes_cm_128_hmac_sha1_80;
-  if (profile == SrtpProfile::aes_256_cm_hmac_sha1_32) return SrtpProfile::aes_256_cm_hmac_sha1_80;
-  return profile;
-}
-
 // The manual settings, named as properties with their values, for messages about them.
 std::string describe_settings(const EncoderState& state) {
-  std::string text = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) + ", rtp-auth " +
-                     auth_nick(state.rtp_auth) + ", rtcp-cipher " + cipher_nick(state.rtcp_cipher) +
-                     ", rtcp-auth " + auth_nick(state.rtcp_auth);
-  if (state.mki) text += ", mki of " + std::to_string(gst_buffer_get_size(state.mki)) + " bytes";
-  if (!state.encrypted_header_ids.empty()) {
-    text += ", encrypted-header-ids " + format_extension_ids(state.encrypted_header_ids);
+  std::string text = state.manual.describe();
+  if (!state.settings.encrypted_header_ids.empty()) {
+    text += ", encrypted-header-ids " + format_extension_ids(state.settings.encrypted_header_ids);
   }
-  if (state.cryptex != secmedia::CryptexMode::off) {
-    text += std::string(", cryptex ") + secmedia::to_string(state.cryptex);
+  if (state.settings.cryptex != secmedia::CryptexMode::off) {
+    text += std::string(", cryptex ") + secmedia::to_string(state.settings.cryptex);
   }
   return text;
 }
 
-// Works out the keys the session should have, from the key event or the properties. Called with the
-// lock held. nullopt with state.key_problem set when there are none.
-std::optional<ActiveKeys> wanted_keys(EncoderState& state) {
-  if (state.event_keys) {
-    ActiveKeys active{*state.event_keys, dtls_rtcp_profile(state.event_keys->material.profile), {}};
-    return active;
-  }
-  std::string why;
-  const auto rtp_profile = profile_for(state.rtp_cipher, state.rtp_auth, &why);
-  if (!rtp_profile) {
-    state.key_problem = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) +
-                        " with rtp-auth " + auth_nick(state.rtp_auth) + ": " + why;
-    return std::nullopt;
-  }
-  const auto rtcp_profile = profile_for(state.rtcp_cipher, state.rtcp_auth, &why);
-  if (!rtcp_profile) {
-    state.key_problem = std::string("rtcp-cipher ") + cipher_nick(state.rtcp_cipher) +
-                        " with rtcp-auth " + auth_nick(state.rtcp_auth) + ": " + why;
-    return std::nullopt;
-  }
-  const secmedia::SrtpProfileInfo& info = secmedia::profile_info(*rtp_profile);
-  const secmedia::SrtpProfileInfo& rtcp_info = secmedia::profile_info(*rtcp_profile);
-  if (info.master_key_length != rtcp_info.master_key_length ||
-      info.master_salt_length != rtcp_info.master_salt_length) {
-    state.key_problem = std::string("rtp-cipher ") + cipher_nick(state.rtp_cipher) +
-                        " and rtcp-cipher " + cipher_nick(state.rtcp_cipher) +
-                        " need master keys of different sizes";
-    return std::nullopt;
-  }
-  const size_t needed = info.master_key_length + info.master_salt_length;
-  if (state.key && state.key_is_random && gst_buffer_get_size(state.key) != needed) {
-    // The cipher changed after a random key was made for another one: make one that fits.
-    gst_buffer_unref(state.key);
-    state.key = nullptr;
-  }
-  if (!state.key && state.random_key) {
-    // Keys come from OpenSSL's CSPRNG (gst-plugins-bad used g_random_int, which is not one).
-    std::vector<uint8_t> random(needed);
-    if (RAND_bytes(random.data(), static_cast<int>(random.size())) != 1) {
-      state.key_problem = "OpenSSL could not generate a random key";
-      return std::nullopt;
-    }
-    state.key = gst_buffer_new_memdup(random.data(), random.size());
-    state.key_is_random = true;
-    ++state.manual_generation;  // a new key: srtpdec must take it even if the profile is the same
-    OPENSSL_cleanse(random.data(), random.size());
-  }
-  if (!state.key) {
-    state.key_problem = "no key: set the key property, random-key, or link a DTLS element";
-    return std::nullopt;
-  }
-  std::vector<uint8_t> bytes = buffer_bytes(state.key);
-  if (bytes.size() != needed) {
-    state.key_problem = "the key has " + std::to_string(bytes.size()) + " bytes; rtp-cipher " +
-                        cipher_nick(state.rtp_cipher) + " (" + std::string(info.name) + ") needs " +
-                        std::to_string(needed) + " (master key and salt)";
-    OPENSSL_cleanse(bytes.data(), bytes.size());
-    return std::nullopt;
-  }
-  const std::span<const uint8_t> all(bytes);
-  auto material = secmedia::SrtpKeyingMaterial::symmetric(
-      *rtp_profile, all.first(info.master_key_length), all.subspan(info.master_key_length),
-      state.manual_generation);
-  OPENSSL_cleanse(bytes.data(), bytes.size());
-  ActiveKeys active{{std::move(*material), KeyOrigin::manual}, *rtcp_profile, {}};
-  if (state.mki) active.mki = buffer_bytes(state.mki);
-  return active;
+// Works out the key value the session should have, from the key event or the properties. Called
+// with the lock held. nullopt with state.key_problem set when there is none.
+std::optional<KeyEventValue> wanted_keys(EncoderState& state) {
+  if (state.event_keys) return state.event_keys;
+  auto material = state.manual.value(state.key_problem);
+  if (!material) return std::nullopt;
+  // Every manual rekey (key, random key, ciphers, auths, mki) grows the generation srtpdec sees.
+  material->generation = state.keyring.generation_for(*material);
+  return KeyEventValue{std::move(*material), KeyOrigin::manual};
 }
 
-void add_stats(secmedia::SrtpStats& into, const secmedia::SrtpStats& from) {
-  into.rtp_packets += from.rtp_packets;
-  into.rtcp_packets += from.rtcp_packets;
-  into.rtp_octets += from.rtp_octets;
-  into.rtcp_octets += from.rtcp_octets;
-  into.rtp_packets_cryptex += from.rtp_packets_cryptex;
-  into.rtp_packets_encrypted_extensions += from.rtp_packets_encrypted_extensions;
-  into.rtp_packets_header_in_clear += from.rtp_packets_header_in_clear;
-  for (size_t i = 0; i < secmedia::kSrtpStatusCount; ++i) {
-    into.rtp_drops[i] += from.rtp_drops[i];
-    into.rtcp_drops[i] += from.rtcp_drops[i];
-  }
+// The session settings of the properties (for a pad, with its caps' header privacy); the key value
+// adds profiles and MKI length.
+SrtpConfig property_settings(const EncoderState& state, const HeaderPrivacyFields& fields = {}) {
+  SrtpConfig config = state.settings.config(fields);
+  config.allow_repeat_tx = state.allow_repeat_tx;
+  return config;
 }
 
-bool same_config(const SrtpConfig& a, const SrtpConfig& b) {
-  return a.rtp_profile == b.rtp_profile && a.rtcp_profile == b.rtcp_profile &&
-         a.mki_length == b.mki_length && a.replay_window_size == b.replay_window_size &&
-         a.allow_repeat_tx == b.allow_repeat_tx && a.srtp_key_lifetime == b.srtp_key_lifetime &&
-         a.encrypted_header_extension_ids == b.encrypted_header_extension_ids &&
-         a.cryptex == b.cryptex;
+// Fails closed: no session, and `problem` is why (lock held).
+void unkey(EncoderState& state, std::string problem) {
+  state.key_problem = std::move(problem);
+  state.keyring.clear();
 }
 
-// Puts the key of `active` into `slot`: in place when the session's config is unchanged, otherwise
-// into a new session that continues the rollover counters and SRTCP indices of `carry` (which may
-// be `slot` itself). False with `why` when the config or key is refused; `slot` is then empty.
-bool key_session(std::unique_ptr<SrtpSession>& slot, const SrtpConfig& config,
-                 const ActiveKeys& active, const SrtpSession* carry, std::string& why) {
-  if (slot && same_config(slot->config(), config)) {
-    slot->clear_master_keys();
-  } else {
-    auto session = SrtpSession::create(config, &why);
-    if (!session) {
-      slot.reset();
-      return false;
-    }
-    if (carry) {
-      for (const auto& stream : carry->streams()) {
-        session->set_rollover_counter(stream.ssrc, stream.rollover_counter);
-        session->set_next_srtcp_index(stream.ssrc, stream.srtcp_index);
-      }
-    }
-    slot = std::move(session);
-  }
-  const secmedia::SrtpKeyingMaterial& material = active.value.material;
-  if (slot->add_master_key(material.local_key, material.local_salt, active.mki) != SrtpStatus::ok) {
-    why = "the key does not fit the profile";
-    slot.reset();
-    return false;
-  }
-  return true;
-}
-
-// (Re)keys the session if something changed. The ROC and replay state of every stream survive: the
-// session is kept when only the key changes, and carried over when the profile changes.
+// (Re)keys the sessions if something changed (lock held). The key ring keeps every stream's ROC,
+// replay state and SRTCP index across the change.
 void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
   if (!state.rekey_needed) return;
   state.rekey_needed = false;
   state.key_problem.clear();
-  if (!state.refused_setting.empty()) {
-    // Fail closed: nothing is protected under other settings than the application asked for.
-    state.key_problem = state.refused_setting;
-    state.session.reset();
+  // Fail closed: nothing is protected under other settings than the application asked for.
+  std::optional<KeyEventValue> wanted;
+  if (state.settings.refused.empty()) wanted = wanted_keys(state);
+  if (!wanted) {
+    unkey(state, state.settings.refused.empty() ? state.key_problem : state.settings.refused);
     GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
     return;
   }
-  const auto active = wanted_keys(state);
-  if (!active) {
-    state.session.reset();
-    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
-    return;
-  }
-  const secmedia::SrtpKeyingMaterial& material = active->value.material;
-  SrtpConfig config;
-  config.direction = secmedia::SrtpDirection::protect;
-  config.rtp_profile = material.profile;
-  config.rtcp_profile = active->rtcp_profile;
-  config.mki_length = active->mki.size();
-  config.replay_window_size = state.replay_window_size;
-  config.allow_repeat_tx = state.allow_repeat_tx;
-  apply_key_lifetime(config, state.key_lifetime);
-  apply_header_privacy(config, state.encrypted_header_ids, state.cryptex, {});
-
+  const SrtpConfig settings = property_settings(state);
   std::string why;
-  if (!key_session(state.session, config, *active, state.session.get(), why)) {
-    state.key_problem = active->value.origin == KeyOrigin::manual
-                            ? why + " (" + describe_settings(state) + ")"
-                            : why;
+  const auto result = state.keyring.install(wanted->material, settings, &why);
+  if (result == secmedia::SrtpKeyring::Result::refused) {
+    unkey(state,
+          wanted->origin == KeyOrigin::manual ? why + " (" + describe_settings(state) + ")" : why);
     return;
   }
   for (auto& pair : state.pads) {
     if (!pair->own_session) continue;
-    SrtpConfig pad_config = config;
-    apply_header_privacy(pad_config, state.encrypted_header_ids, state.cryptex, pair->caps_privacy);
+    const SrtpConfig pad_settings = property_settings(state, pair->caps_privacy);
     // A pad's first own session continues what the shared session knew of its streams.
-    const SrtpSession* carry = pair->session ? pair->session.get() : state.session.get();
-    if (pair->session && !same_config(pair->session->config(), pad_config)) {
-      add_stats(state.retired, pair->session->stats());
-    }
-    if (!key_session(pair->session, pad_config, *active, carry, why)) {
+    const SrtpSession* carry = pair->session ? pair->session.get() : state.keyring.session();
+    if (!state.keyring.key_session(pair->session, pad_settings, carry, &why)) {
       // Nothing is sent until the caps or properties change: better than other settings than
       // the pad asked for.
-      state.key_problem = "rtp_sink_" + std::to_string(pair->index) + "'s caps: " + why;
-      state.session.reset();
+      unkey(state, "rtp_sink_" + std::to_string(pair->index) + "'s caps: " + why);
       return;
     }
   }
-  GST_INFO_OBJECT(self, "keyed: %s (%s, generation %u)",
+  if (result == secmedia::SrtpKeyring::Result::unchanged) return;
+  const secmedia::SrtpKeyingMaterial& material = wanted->material;
+  GST_INFO_OBJECT(self, "keyed: %s, SRTCP %s (%s, generation %u)",
                   std::string(secmedia::profile_info(material.profile).name).c_str(),
-                  active->value.origin == KeyOrigin::dtls ? "from DTLS" : "manual",
-                  material.generation);
-  for (auto& pair : state.pads) pair->caps_pending = true;
-  if (active->value.origin == KeyOrigin::manual) {
-    state.manual_event = active->value;
-    for (auto& pair : state.pads) pair->key_event_pending = true;
-  } else {
-    state.manual_event.reset();
-  }
+                  std::string(secmedia::profile_info(material.rtcp_profile).name).c_str(),
+                  wanted->origin == KeyOrigin::dtls ? "from DTLS" : "manual", material.generation);
+}
+
+// The key event srtpenc sends downstream when keyed by hand, so srtpdec is keyed without caps
+// (lock held; null when keyed by DTLS or not keyed).
+GstEvent* manual_key_event(const EncoderState& state) {
+  const secmedia::SrtpKeyingMaterial* value = state.keyring.value();
+  if (state.event_keys || !value) return nullptr;
+  return make_srtp_keys_event(KeyEventValue{*value, KeyOrigin::manual}, true);
 }
 
 // The session that protects `pair`'s packets (lock held; null when not keyed).
 SrtpSession* session_for(EncoderState& state, const PadPair& pair) {
-  if (!state.session) return nullptr;
-  return pair.session ? pair.session.get() : state.session.get();
+  if (!state.keyring.session()) return nullptr;
+  return pair.session ? pair.session.get() : state.keyring.session();
 }
 
 // The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added and, on RTP,
@@ -391,9 +236,9 @@ GstCaps* output_caps(EncoderState& state, GstCaps* input, const PadPair& pair) {
   GstCaps* out = rename_caps(input, pair.kind, true);
   if (SrtpSession* session = session_for(state, pair)) {
     add_cipher_fields(out, session->config().rtp_profile, session->config().rtcp_profile,
-                      state.mki);
-    if (!state.event_keys && state.key) {
-      gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.key, nullptr);
+                      state.event_keys ? nullptr : state.manual.mki);
+    if (!state.event_keys && state.manual.key) {
+      gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.manual.key, nullptr);
     }
     if (pair.kind == PacketKind::rtp) {
       for (guint i = 0; i < gst_caps_get_size(out); ++i) {
@@ -424,8 +269,7 @@ void query_keys_downstream(SecmediaSrtpEnc* self) {
     if (gst_pad_peer_query(src, query)) {
       if (auto value = parse_srtp_keys_query(query)) {
         std::lock_guard guard(state.lock);
-        if (!state.event_keys ||
-            state.event_keys->material.generation != value->material.generation) {
+        if (!state.event_keys || !(state.event_keys->material == value->material)) {
           state.event_keys = std::move(value);
           state.rekey_needed = true;
         }
@@ -487,7 +331,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
   {
     std::unique_lock guard(state.lock);
     rekey_if_needed(self, state);
-    if (!state.session) {
+    if (!state.keyring.session()) {
       // No keys yet: ask downstream (without the lock: the query crosses elements), then look
       // again.
       guard.unlock();
@@ -497,7 +341,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
     }
     src = GST_PAD(gst_object_ref(pair->src));
     const guint count = list ? gst_buffer_list_length(list) : 1;
-    if (!state.session) {
+    if (!state.keyring.session()) {
       // Never send under a throw-away key: drop and count until keys exist.
       state.dropped_before_key += count;
       if (state.drop_log.should_log(g_get_monotonic_time())) {
@@ -505,8 +349,10 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
                            state.dropped_before_key, state.key_problem.c_str());
       }
     } else {
-      if (pair->caps_pending) {
-        pair->caps_pending = false;
+      // New keys (the key ring's epoch moved): announce the caps, then the key event.
+      const uint64_t epoch = state.keyring.epoch();
+      if (pair->caps_epoch != epoch) {
+        pair->caps_epoch = epoch;
         if (GstCaps* caps = gst_pad_get_current_caps(pair->sink)) {
           GstCaps* out_caps = output_caps(state, caps, *pair);
           caps_event = gst_event_new_caps(out_caps);
@@ -514,9 +360,9 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
           gst_caps_unref(caps);
         }
       }
-      if (pair->key_event_pending && state.manual_event) {
-        key_event = make_srtp_keys_event(*state.manual_event, true);
-        pair->key_event_pending = false;
+      if (pair->key_event_epoch != epoch) {
+        pair->key_event_epoch = epoch;
+        key_event = manual_key_event(state);
       }
       SrtpSession& session = *session_for(state, *pair);
       if (list) {
@@ -610,7 +456,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         session->set_rollover_counter(ssrc, 0);
       }
       out = output_caps(state, caps, *pair);
-      pair->caps_pending = false;
+      pair->caps_epoch = state.keyring.epoch();
     }
     gst_event_unref(event);
     const bool ok = gst_pad_push_event(pair->src, gst_event_new_caps(out));
@@ -625,8 +471,8 @@ gboolean src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     EncoderState& state = state_of(self);
     std::lock_guard guard(state.lock);
-    if (!state.event_keys || state.event_keys->material.generation != value->material.generation ||
-        state.event_keys->material.profile != value->material.profile) {
+    // Any value but the one held is new: a second handshake may repeat a generation.
+    if (!state.event_keys || !(state.event_keys->material == value->material)) {
       state.event_keys = std::move(value);
       state.rekey_needed = true;
     }
@@ -734,7 +580,6 @@ GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*
       }
     }
     pair->index = index;
-    pair->key_event_pending = state.manual_event.has_value();
   }
   gchar* sink_name = g_strdup_printf("%s%u", prefix, pair->index);
   gchar* src_name = g_strdup_printf("%s%u", rtcp ? "rtcp_src_" : "rtp_src_", pair->index);
@@ -774,7 +619,7 @@ void release_pad(GstElement* element, GstPad* pad) {
     for (auto it = state.pads.begin(); it != state.pads.end(); ++it) {
       if ((*it)->sink == pad) {
         removed = std::move(*it);
-        if (removed->session) add_stats(state.retired, removed->session->stats());
+        if (removed->session) state.keyring.retire(*removed->session);
         state.pads.erase(it);
         break;
       }
@@ -792,16 +637,16 @@ GstStructure* make_stats(EncoderState& state) {
   GstStructure* stats = gst_structure_new_empty("application/x-srtp-encoder-stats");
   GValue streams = G_VALUE_INIT;
   gst_value_array_init(&streams, 0);
-  secmedia::SrtpStats totals = state.retired;
+  secmedia::SrtpStats totals = state.keyring.retired();
   std::vector<SrtpSession*> sessions;
-  if (state.session) sessions.push_back(state.session.get());
+  if (state.keyring.session()) sessions.push_back(state.keyring.session());
   for (const auto& pair : state.pads) {
     if (pair->session) sessions.push_back(pair->session.get());
   }
   for (SrtpSession* session : sessions) {
-    add_stats(totals, session->stats());
+    secmedia::accumulate_stats(totals, session->stats());
     for (const auto& info : session->streams()) {
-      if (session != state.session.get() && info.rtp_packets == 0) continue;  // carried over only
+      if (session != state.keyring.session() && info.rtp_packets == 0) continue;  // carried over
       GValue entry = G_VALUE_INIT;
       g_value_init(&entry, GST_TYPE_STRUCTURE);
       GstStructure* s = gst_structure_new(
@@ -814,84 +659,23 @@ GstStructure* make_stats(EncoderState& state) {
     }
   }
   gst_structure_take_value(stats, "streams", &streams);
-  uint64_t dropped = state.dropped_before_key;
-  for (size_t i = 1; i < secmedia::kSrtpStatusCount; ++i) {
-    dropped += totals.rtp_drops[i] + totals.rtcp_drops[i];
-  }
-  gst_structure_set(stats, "keyed", G_TYPE_BOOLEAN, state.session != nullptr, "rtp-packets",
-                    G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
-                    totals.rtcp_packets, "dropped", G_TYPE_UINT64, dropped, "dropped-no-key",
-                    G_TYPE_UINT64, state.dropped_before_key, nullptr);
+  totals.rtp_drops[static_cast<size_t>(SrtpStatus::no_key)] += state.dropped_before_key;
+  gst_structure_set(stats, "keyed", G_TYPE_BOOLEAN, state.keyring.session() != nullptr,
+                    "rtp-packets", G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
+                    totals.rtcp_packets, "dropped", G_TYPE_UINT64, count_drops(totals),
+                    "dropped-no-key", G_TYPE_UINT64, state.dropped_before_key, nullptr);
   add_header_protection_stats(stats, totals);
-  GstStructure* drops = gst_structure_new_empty("drops");
-  for (const SrtpStatus cause : kDropCauses) {
-    const auto i = static_cast<size_t>(cause);
-    uint64_t count = totals.rtp_drops[i] + totals.rtcp_drops[i];
-    if (cause == SrtpStatus::no_key) count += state.dropped_before_key;
-    gst_structure_set(drops, secmedia::to_string(cause), G_TYPE_UINT64, count, nullptr);
-  }
-  gst_structure_set(stats, "drops", GST_TYPE_STRUCTURE, drops, nullptr);
-  gst_structure_free(drops);
+  set_drops(stats, totals, kDropCauses);
   return stats;
 }
 
 void set_property_locked(GObject* object, EncoderState& state, guint id, const GValue* value,
                          GParamSpec* pspec, std::string& refused) {
-  switch (id) {
-    case PROP_KEY:
-      if (state.key) gst_buffer_unref(state.key);
-      state.key = static_cast<GstBuffer*>(g_value_dup_boxed(value));
-      state.key_is_random = false;
-      ++state.manual_generation;
-      break;
-    case PROP_MKI:
-      if (state.mki) gst_buffer_unref(state.mki);
-      state.mki = static_cast<GstBuffer*>(g_value_dup_boxed(value));
-      break;
-    case PROP_RTP_CIPHER:
-      state.rtp_cipher = static_cast<SrtpCipher>(g_value_get_enum(value));
-      break;
-    case PROP_RTP_AUTH:
-      state.rtp_auth = static_cast<SrtpAuth>(g_value_get_enum(value));
-      break;
-    case PROP_RTCP_CIPHER:
-      state.rtcp_cipher = static_cast<SrtpCipher>(g_value_get_enum(value));
-      break;
-    case PROP_RTCP_AUTH:
-      state.rtcp_auth = static_cast<SrtpAuth>(g_value_get_enum(value));
-      break;
-    case PROP_RANDOM_KEY:
-      state.random_key = g_value_get_boolean(value);
-      break;
-    case PROP_REPLAY_WINDOW_SIZE:
-      state.replay_window_size = g_value_get_uint(value);
-      break;
-    case PROP_ALLOW_REPEAT_TX:
-      state.allow_repeat_tx = g_value_get_boolean(value);
-      break;
-    case PROP_KEY_LIFETIME:
-      state.key_lifetime = g_value_get_uint64(value);
-      break;
-    case PROP_ENCRYPTED_HEADER_IDS: {
-      // Fail closed: a refused value is remembered, and until a valid one replaces it nothing is
-      // protected, rather than sending the extensions in clear (RFC 6904 §4 leaves the choice of
-      // what to encrypt to the application, so a fallback would undo its choice).
-      std::string why;
-      auto ids = parse_extension_ids(g_value_get_string(value), &why);
-      if (!ids) {
-        state.refused_setting = refused = "encrypted-header-ids: " + why;
-      } else {
-        state.encrypted_header_ids = std::move(*ids);
-        state.refused_setting.clear();
-      }
-      break;
-    }
-    case PROP_CRYPTEX:
-      state.cryptex = static_cast<secmedia::CryptexMode>(g_value_get_enum(value));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      return;
+  if (id == PROP_ALLOW_REPEAT_TX) {
+    state.allow_repeat_tx = g_value_get_boolean(value);
+  } else if (!state.manual.set(pspec, value) && !state.settings.set(pspec, value, refused)) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    return;
   }
   state.rekey_needed = true;
 }
@@ -918,46 +702,10 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
     return;
   }
   std::lock_guard guard(state.lock);
-  switch (id) {
-    case PROP_KEY:
-      g_value_set_boxed(value, state.key);
-      break;
-    case PROP_MKI:
-      g_value_set_boxed(value, state.mki);
-      break;
-    case PROP_RTP_CIPHER:
-      g_value_set_enum(value, state.rtp_cipher);
-      break;
-    case PROP_RTP_AUTH:
-      g_value_set_enum(value, state.rtp_auth);
-      break;
-    case PROP_RTCP_CIPHER:
-      g_value_set_enum(value, state.rtcp_cipher);
-      break;
-    case PROP_RTCP_AUTH:
-      g_value_set_enum(value, state.rtcp_auth);
-      break;
-    case PROP_RANDOM_KEY:
-      g_value_set_boolean(value, state.random_key);
-      break;
-    case PROP_REPLAY_WINDOW_SIZE:
-      g_value_set_uint(value, state.replay_window_size);
-      break;
-    case PROP_ALLOW_REPEAT_TX:
-      g_value_set_boolean(value, state.allow_repeat_tx);
-      break;
-    case PROP_KEY_LIFETIME:
-      g_value_set_uint64(value, state.key_lifetime);
-      break;
-    case PROP_ENCRYPTED_HEADER_IDS:
-      g_value_set_string(value, format_extension_ids(state.encrypted_header_ids).c_str());
-      break;
-    case PROP_CRYPTEX:
-      g_value_set_enum(value, static_cast<gint>(state.cryptex));
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-      break;
+  if (id == PROP_ALLOW_REPEAT_TX) {
+    g_value_set_boolean(value, state.allow_repeat_tx);
+  } else if (!state.manual.get(pspec, value) && !state.settings.get(pspec, value)) {
+    G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
   }
 }
 
@@ -971,9 +719,10 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       // A configuration that can never work is refused now, with the reason; a missing key is
       // not, since a DTLS element may still deliver one. A refused property value always is.
       rekey_if_needed(self, state);
-      if (!state.refused_setting.empty()) {
-        problem = state.refused_setting;
-      } else if (!state.session && (state.key || state.random_key) && !state.event_keys) {
+      if (!state.settings.refused.empty()) {
+        problem = state.settings.refused;
+      } else if (!state.keyring.session() && (state.manual.key || state.manual.random_key) &&
+                 !state.event_keys) {
         problem = state.key_problem;
       }
     }
@@ -992,9 +741,9 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     // restart does not reuse keystream under the same key.
     if (state.event_keys) {
       state.event_keys.reset();
-      state.session.reset();
+      state.keyring.clear();
       for (auto& pair : state.pads) {
-        if (pair->session) add_stats(state.retired, pair->session->stats());
+        if (pair->session) state.keyring.retire(*pair->session);
         pair->session.reset();
       }
       state.rekey_needed = true;

@@ -17,6 +17,13 @@ bool has_tail_room(GstBuffer* buffer, gsize overhead) {
 
 }  // namespace
 
+std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
+  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
+  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
+  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
+  return bytes;
+}
+
 // RTP in a writable buffer without room after it: encrypt in place and append the tag as a second,
 // small memory, instead of copying the whole packet to make room.
 GstBuffer* protect_with_appended_trailer(SrtpSession& session, GstBuffer* buffer,

@@ -4,11 +4,17 @@
 
 #include <gst/gst.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "secmedia/srtp.h"
 
 namespace secmedia::gst {
 
 enum class PacketKind { rtp, rtcp };
+
+// A copy of the buffer's bytes (keys and MKIs from properties and caps; never a packet).
+std::vector<uint8_t> buffer_bytes(GstBuffer* buffer);
 
 // Protects `buffer` (consumed) with `session`. Works in place when the buffer is writable, has one
 // memory and `overhead` octets of room after the data; otherwise copies once into a new buffer with

@@ -10,13 +10,6 @@ namespace secmedia::gst {
 
 namespace {
 
-std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
-  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
-  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
-  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
-  return bytes;
-}
-
 const char* caps_name(PacketKind kind, bool protected_form) {
   if (kind == PacketKind::rtcp) {
     return protected_form ? "application/x-srtcp" : "application/x-rtcp";
@@ -99,27 +92,6 @@ gboolean answer_caps_query(GstPad* pad, GstQuery* query, GstPad* other, PacketKi
   gst_query_set_caps_result(query, result);
   gst_caps_unref(result);
   return true;
-}
-
-bool CapsKeys::same_as(const CapsKeys& other) const {
-  if (rtp_profile != other.rtp_profile || rtcp_profile != other.rtcp_profile ||
-      keys.size() != other.keys.size() || !(header_privacy == other.header_privacy)) {
-    return false;
-  }
-  for (size_t i = 0; i < keys.size(); ++i) {
-    if (keys[i].key != other.keys[i].key || keys[i].salt != other.keys[i].salt ||
-        keys[i].mki != other.keys[i].mki) {
-      return false;
-    }
-  }
-  return true;
-}
-
-CapsKeys::~CapsKeys() {
-  for (auto& k : keys) {
-    if (!k.key.empty()) OPENSSL_cleanse(k.key.data(), k.key.size());
-    if (!k.salt.empty()) OPENSSL_cleanse(k.salt.data(), k.salt.size());
-  }
 }
 
 bool caps_carry_keys(const GstStructure* s) {

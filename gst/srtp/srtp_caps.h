@@ -32,21 +32,10 @@ void add_cipher_fields(GstCaps* caps, SrtpProfile rtp_profile, SrtpProfile rtcp_
 gboolean answer_caps_query(GstPad* pad, GstQuery* query, GstPad* other, PacketKind kind,
                            bool this_protected);
 
-struct CapsMasterKey {
-  std::vector<uint8_t> key;
-  std::vector<uint8_t> salt;
-  std::vector<uint8_t> mki;
-};
-
-struct CapsKeys {
-  SrtpProfile rtp_profile = SrtpProfile::null_null;
-  SrtpProfile rtcp_profile = SrtpProfile::null_null;
-  std::vector<CapsMasterKey> keys;  // srtp-key/mki, srtp-key2/mki2 ... srtp-key16/mki16
-  std::optional<uint32_t> roc;
-  HeaderPrivacyFields header_privacy;  // srtp-encrypted-header-ids, srtp-cryptex
-  bool same_as(const CapsKeys& other) const;
-  ~CapsKeys();  // wipes the keys
-};
+// The keys of caps: srtp-key/mki, srtp-key2/mki2 ... srtp-key16/mki16, the four cipher and auth
+// fields as profiles, roc, srtp-encrypted-header-ids and srtp-cryptex.
+using CapsMasterKey = SrtpMasterKey;
+using CapsKeys = SrtpSsrcKeys;
 
 // True when `s` has srtp-key, or names all four ciphers and auths as "null" (pass-through).
 bool caps_carry_keys(const GstStructure* s);

@@ -102,8 +102,9 @@ bool parse_header_privacy_fields(const GstStructure* s, HeaderPrivacyFields& out
 
 void apply_header_privacy(SrtpConfig& config, const std::vector<uint8_t>& property_ids,
                           CryptexMode property_cryptex, const HeaderPrivacyFields& fields) {
-  config.encrypted_header_extension_ids = fields.encrypted_header_ids.value_or(property_ids);
-  config.cryptex = fields.cryptex.value_or(property_cryptex);
+  config.encrypted_header_extension_ids = property_ids;
+  config.cryptex = property_cryptex;
+  fields.apply(config);
 }
 
 void set_header_privacy_fields(GstStructure* s, const SrtpConfig& config) {

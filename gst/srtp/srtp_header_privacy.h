@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "secmedia/srtp.h"
+#include "secmedia/srtp_keyring.h"
 
 namespace secmedia::gst {
 
@@ -23,12 +24,7 @@ std::string format_extension_ids(const std::vector<uint8_t>& ids);
 
 // Per-key overrides from caps: srtp-encrypted-header-ids (string, as above) and srtp-cryptex
 // (string, a CryptexMode name). Absent fields stay nullopt; a bad value fails with `why`.
-struct HeaderPrivacyFields {
-  std::optional<std::vector<uint8_t>> encrypted_header_ids;
-  std::optional<CryptexMode> cryptex;
-  bool any() const { return encrypted_header_ids.has_value() || cryptex.has_value(); }
-  bool operator==(const HeaderPrivacyFields&) const = default;
-};
+using HeaderPrivacyFields = SrtpHeaderPrivacy;
 bool parse_header_privacy_fields(const GstStructure* s, HeaderPrivacyFields& out, std::string* why);
 
 // The config's settings: the caps fields where present, else the element's properties.

@@ -10,6 +10,12 @@ void wipe(std::vector<uint8_t>& bytes) {
 }
 }  // namespace
 
+SrtpProfile dtls_srtcp_profile(SrtpProfile profile) {
+  if (profile == SrtpProfile::aes_cm_128_hmac_sha1_32) return SrtpProfile::aes_cm_128_hmac_sha1_80;
+  if (profile == SrtpProfile::aes_256_cm_hmac_sha1_32) return SrtpProfile::aes_256_cm_hmac_sha1_80;
+  return profile;
+}
+
 SrtpKeyingMaterial::~SrtpKeyingMaterial() {
   wipe(local_key);
   wipe(local_salt);
@@ -35,6 +41,7 @@ std::optional<SrtpKeyingMaterial> SrtpKeyingMaterial::from_exporter(
   const bool client = role == DtlsRole::client;
   SrtpKeyingMaterial material;
   material.profile = profile;
+  material.rtcp_profile = dtls_srtcp_profile(profile);  // RFC 5764 §4.1.2
   material.role = role;
   material.generation = generation;
   material.local_key.assign((client ? client_key : server_key).begin(),
@@ -52,9 +59,17 @@ std::optional<SrtpKeyingMaterial> SrtpKeyingMaterial::symmetric(SrtpProfile prof
                                                                 std::span<const uint8_t> key,
                                                                 std::span<const uint8_t> salt,
                                                                 uint32_t generation) {
+  return symmetric(profile, profile, key, salt, {}, generation);
+}
+
+std::optional<SrtpKeyingMaterial> SrtpKeyingMaterial::symmetric(
+    SrtpProfile profile, SrtpProfile rtcp_profile, std::span<const uint8_t> key,
+    std::span<const uint8_t> salt, std::span<const uint8_t> mki, uint32_t generation) {
   SrtpKeyingMaterial material;
   material.profile = profile;
+  material.rtcp_profile = rtcp_profile;
   material.generation = generation;
+  material.mki.assign(mki.begin(), mki.end());
   material.local_key.assign(key.begin(), key.end());
   material.local_salt.assign(salt.begin(), salt.end());
   material.remote_key = material.local_key;
@@ -64,12 +79,25 @@ std::optional<SrtpKeyingMaterial> SrtpKeyingMaterial::symmetric(SrtpProfile prof
 }
 
 bool SrtpKeyingMaterial::valid() const {
-  if (static_cast<size_t>(profile) >= kSrtpProfileCount) return false;
+  if (static_cast<size_t>(profile) >= kSrtpProfileCount ||
+      static_cast<size_t>(rtcp_profile) >= kSrtpProfileCount || mki.size() > kSrtpMaxMkiLength) {
+    return false;
+  }
   const SrtpProfileInfo& info = profile_info(profile);
-  return local_key.size() == info.master_key_length &&
+  const SrtpProfileInfo& rtcp_info = profile_info(rtcp_profile);
+  return info.master_key_length == rtcp_info.master_key_length &&
+         info.master_salt_length == rtcp_info.master_salt_length &&
+         local_key.size() == info.master_key_length &&
          remote_key.size() == info.master_key_length &&
          local_salt.size() == info.master_salt_length &&
          remote_salt.size() == info.master_salt_length;
+}
+
+bool SrtpKeyingMaterial::same_key_as(const SrtpKeyingMaterial& other) const {
+  // Not secret-dependent timing that matters here: both values are this process's own keys.
+  return profile == other.profile && rtcp_profile == other.rtcp_profile && role == other.role &&
+         mki == other.mki && local_key == other.local_key && local_salt == other.local_salt &&
+         remote_key == other.remote_key && remote_salt == other.remote_salt;
 }
 
 }  // namespace secmedia

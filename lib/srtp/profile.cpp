@@ -33,13 +33,12 @@ constexpr const char* kStatusNames[kSrtpStatusCount] = {
     "unknown-mki",
     "buffer-too-small",
     "wrong-direction",
+    "header-extension-malformed",
+    "cryptex-required",
     "bad-key-length",
     "bad-mki",
     "duplicate-mki",
     "too-many-keys",
-    "unknown-stream",
-    "header-extension-malformed",
-    "cryptex-required",
 };
 
 constexpr const char* kCryptexModeNames[kCryptexModeCount] = {"off", "accept", "required"};

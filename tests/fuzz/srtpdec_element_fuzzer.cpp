@@ -391,11 +391,10 @@ gst::KeyEventValue event_keys(const Element& e) {
 KeySet event_key_set(const Element& e) {
   const SrtpKeyingMaterial material = event_keys(e).material;
   KeySet k;
-  k.rtp_profile = k.rtcp_profile = material.profile;
-  // RFC 5764 §4.1.2: the _32 profiles keep an 80-bit tag for SRTCP.
-  if (material.profile == SrtpProfile::aes_cm_128_hmac_sha1_32) {
-    k.rtcp_profile = SrtpProfile::aes_cm_128_hmac_sha1_80;
-  }
+  // The value carries both profiles (RFC 5764 §4.1.2's rule for DTLS is the key ring's, tested in
+  // tests/unit/srtp_keyring_test.cpp): the model takes them as they are.
+  k.rtp_profile = material.profile;
+  k.rtcp_profile = material.rtcp_profile;
   // The element unprotects with the peer's write key: this endpoint's remote key.
   k.keys.push_back({material.remote_key, material.remote_salt, {}});
   return k;

@@ -1,6 +1,6 @@
 // Every counter docs/elements/srtpdec.md and srtpenc.md document in `stats` moves when its event
 // happens, and `drops` has exactly the documented causes (it used to list the core's key management
-// statuses, such as unknown-stream, which no packet can ever reach).
+// statuses, such as unknown-stream, which no packet could ever reach, and is gone from the core).
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>

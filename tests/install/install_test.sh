@@ -25,7 +25,8 @@ root=$dest$prefix
 for file in "$libdir/gstreamer-1.0/libgstsrtp.so" "$libdir/gstreamer-1.0/libgstdtls.so" \
     bin/secmedia-cert "$libdir/libsecmedia-srtp.a" "$libdir/libsecmedia-dtls.a" \
     "$libdir/pkgconfig/secmedia.pc" "$libdir/pkgconfig/secmedia-srtp.pc" \
-    include/secmedia/srtp.h include/secmedia/dtls.h include/secmedia/keying_material.h; do
+    include/secmedia/srtp.h include/secmedia/dtls.h include/secmedia/keying_material.h \
+    include/secmedia/srtp_keyring.h; do
   [ -f "$root/$file" ]
   check "installed_${file//\//_}" $? "$root/$file missing"
 done

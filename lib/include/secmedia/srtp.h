@@ -1,20 +1,21 @@
 // secmedia SRTP/SRTCP engine (RFC 3711, RFC 6188, RFC 7714).
 //
 // The contract:
-// - Sans-IO: an SrtpSession transforms packets in place in memory the caller owns. It does no
-//   I/O, reads no clock, starts no thread, and keeps no process-global state.
+// - Sans-IO: an SrtpSession transforms packets in place in memory the caller owns. It does no I/O,
+//   reads no clock, starts no thread, and keeps no process-global state.
 // - One session serves one direction (protect or unprotect) for one set of master keys, with the
 //   state of every SSRC it has seen inside it (rollover counter, replay window, SRTCP index).
 // - Per-packet results are an SrtpStatus, never an exception. A packet that is not `ok` has been
 //   dropped: the buffer may hold garbage and must not be forwarded. Every drop is counted in
 //   stats() by cause.
-// - Protect grows a packet by at most rtp_overhead() / rtcp_overhead() octets; the buffer passed
-//   in must have that much room after the packet. Unprotect shrinks it. No allocation happens per
+// - Protect grows a packet by at most rtp_overhead() / rtcp_overhead() octets; the buffer passed in
+//   must have that much room after the packet. Unprotect shrinks it. No allocation happens per
 //   packet.
 // - Per-SSRC state is created on protect, and on unprotect only after a packet authenticates, so
 //   forged packets cannot grow memory. The number of streams is capped (SrtpConfig::max_streams);
 //   when a new authenticated stream arrives at the cap, the stream idle the longest is evicted.
 // - A session is not thread-safe: callers serialize access to one session.
+// - Which session a key value keys, and what survives a rekey, is secmedia/srtp_keyring.h.
 #pragma once
 
 #include <array>
@@ -63,7 +64,7 @@ std::optional<SrtpProfile> profile_from_name(std::string_view name);
 
 enum class SrtpStatus : uint8_t {
   ok,
-  // Per-packet drop causes.
+  // Per-packet drop causes (what SrtpStats counts; kSrtpDropCauseLimit bounds them).
   auth_failure,      // tag mismatch: wrong key, corrupted or forged packet
   replay_old,        // index older than the replay window
   replay_duplicate,  // index already seen inside the replay window
@@ -71,17 +72,8 @@ enum class SrtpStatus : uint8_t {
   key_expired,  // master key reached its packet limit (RFC 3711 §9.2) or the index space ran out
   no_key,       // no master key installed
   unknown_mki,  // MKI names no installed master key
-  buffer_too_small,  // not enough room after the packet for the tag/MKI/index
-  wrong_direction,   // protect on an unprotect session or the reverse
-  // Results of key management calls.
-  bad_key_length,  // key or salt length does not match the profile
-  bad_mki,         // MKI length differs from SrtpConfig::mki_length
-  duplicate_mki,   // a key with that MKI is already installed
-  too_many_keys,   // kSrtpMaxMasterKeys reached, or a second key without MKI
-  unknown_stream,  // returned by nothing (the setters create an SSRC's state); kept so that the
-                   // statuses after it keep their values
-  // Per-packet drop causes of header privacy (RFC 6904, RFC 9335); after the others so that every
-  // older status keeps its value.
+  buffer_too_small,            // not enough room after the packet for the tag/MKI/index
+  wrong_direction,             // protect on an unprotect session or the reverse
   header_extension_malformed,  // RFC 6904 needs the RFC 8285 elements, and the block cannot be
                                // parsed: an element past the block's end, padding before the
                                // first element, an ID 0 element in the one-byte form
@@ -89,9 +81,17 @@ enum class SrtpStatus : uint8_t {
                      // protect: a header extension cryptex cannot carry (not RFC 8285) while it
                      // is required, or, with cryptex on, a plain block already marked
                      // 0xC0DE/0xC2DE, which the receiver would take for cryptex
+  // Results of key management calls: never a packet's, so never counted as drops.
+  bad_key_length,  // key or salt length does not match the profile
+  bad_mki,         // MKI length differs from SrtpConfig::mki_length
+  duplicate_mki,   // a key with that MKI is already installed
+  too_many_keys,   // kSrtpMaxMasterKeys reached, or a second key without MKI
 };
 
-inline constexpr size_t kSrtpStatusCount = 17;
+inline constexpr size_t kSrtpStatusCount = 16;
+// Statuses below this are per-packet results (index 0, ok, is never a drop): SrtpStats' drop
+// arrays have this many entries.
+inline constexpr size_t kSrtpDropCauseLimit = static_cast<size_t>(SrtpStatus::bad_key_length);
 const char* to_string(SrtpStatus status);
 
 inline constexpr size_t kSrtpMaxMasterKeys = 16;
@@ -145,8 +145,8 @@ struct SrtpConfig {
   // Lower values may be set by policy or tests; higher ones are clamped.
   uint64_t srtp_key_lifetime = uint64_t{1} << 48;
   uint64_t srtcp_key_lifetime = uint64_t{1} << 31;
-  // A soft_limit event is queued once when at most this many packets remain for a key;
-  // 0 disables it.
+  // A soft_limit event is queued once when at most this many packets remain for a key; 0
+  // disables it.
   uint64_t soft_limit_margin = uint64_t{1} << 16;
   // RFC 6904: the IDs (1-255) of the RFC 8285 header extension elements whose data is encrypted,
   // in the one-byte (0xBEDE) and two-byte (0x100X) forms. Both ends must list the same IDs (in SDP,
@@ -172,13 +172,13 @@ struct SrtpStats {
   uint64_t rtcp_packets = 0;
   uint64_t rtp_octets = 0;  // of the packets as passed in
   uint64_t rtcp_octets = 0;
-  // How the header of each RTP packet that came out ok was protected; the three add up
-  // to rtp_packets.
-  uint64_t rtp_packets_cryptex = 0;                    // RFC 9335: CSRCs and extension encrypted
-  uint64_t rtp_packets_encrypted_extensions = 0;       // RFC 6904: at least one element encrypted
-  uint64_t rtp_packets_header_in_clear = 0;            // neither
-  std::array<uint64_t, kSrtpStatusCount> rtp_drops{};  // indexed by SrtpStatus
-  std::array<uint64_t, kSrtpStatusCount> rtcp_drops{};
+  // How the header of each RTP packet that came out ok was protected; the three add up to
+  // rtp_packets.
+  uint64_t rtp_packets_cryptex = 0;               // RFC 9335: CSRCs and extension encrypted
+  uint64_t rtp_packets_encrypted_extensions = 0;  // RFC 6904: at least one element encrypted
+  uint64_t rtp_packets_header_in_clear = 0;       // neither
+  std::array<uint64_t, kSrtpDropCauseLimit> rtp_drops{};  // indexed by SrtpStatus
+  std::array<uint64_t, kSrtpDropCauseLimit> rtcp_drops{};
   size_t streams = 0;
   uint64_t streams_evicted = 0;
 };

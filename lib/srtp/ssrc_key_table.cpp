@@ -1,8 +1,8 @@
-#include "srtp_ssrc_keys.h"
+#include "ssrc_key_table.h"
 
 #include <algorithm>
 
-namespace secmedia::gst {
+namespace secmedia {
 
 SsrcKeys& SsrcKeyTable::insert(uint32_t ssrc, SsrcKeys entry) {
   if (auto it = entries_.find(ssrc); it != entries_.end()) {
@@ -20,7 +20,6 @@ SsrcKeys& SsrcKeyTable::insert(uint32_t ssrc, SsrcKeys entry) {
     }
     if (oldest->second.session) retire_(*oldest->second.session);
     entries_.erase(oldest);
-    ++evicted_;
   }
   SsrcKeys& added = entries_.emplace(ssrc, std::move(entry)).first->second;
   touch(added);
@@ -41,18 +40,7 @@ void SsrcKeyTable::clear() {
   entries_.clear();
 }
 
-bool same_session_config(const SrtpConfig& a, const SrtpConfig& b) {
-  return a.direction == b.direction && a.rtp_profile == b.rtp_profile &&
-         a.rtcp_profile == b.rtcp_profile && a.mki_length == b.mki_length &&
-         a.replay_window_size == b.replay_window_size &&
-         a.srtp_key_lifetime == b.srtp_key_lifetime &&
-         a.srtcp_key_lifetime == b.srtcp_key_lifetime &&
-         a.soft_limit_margin == b.soft_limit_margin && a.max_streams == b.max_streams &&
-         a.encrypted_header_extension_ids == b.encrypted_header_extension_ids &&
-         a.cryptex == b.cryptex;
-}
-
-SrtpSession* TrialSessions::get(const CapsKeys& keys, const SrtpConfig& config, uint32_t ssrc,
+SrtpSession* TrialSessions::get(const SrtpSsrcKeys& keys, const SrtpConfig& config, uint32_t ssrc,
                                 std::string* why) {
   const std::optional<uint32_t> preset_ssrc =
       keys.roc ? std::optional<uint32_t>(ssrc) : std::nullopt;
@@ -75,7 +63,7 @@ SrtpSession* TrialSessions::get(const CapsKeys& keys, const SrtpConfig& config, 
     }
   }
   if (keys.roc) session->set_rollover_counter(ssrc, *keys.roc);
-  if (trials_.size() >= kMaxTrialSessions) {
+  if (trials_.size() >= kSrtpMaxTrialSessions) {
     auto oldest =
         std::min_element(trials_.begin(), trials_.end(),
                          [](const auto& a, const auto& b) { return a.last_used < b.last_used; });
@@ -109,4 +97,4 @@ std::vector<const SrtpSession*> TrialSessions::sessions() const {
   return result;
 }
 
-}  // namespace secmedia::gst
+}  // namespace secmedia
