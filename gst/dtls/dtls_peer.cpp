@@ -70,7 +70,7 @@ void DtlsPeer::detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder) {
     (encoder ? peer->has_encoder_ : peer->has_decoder_) = false;
     (encoder ? peer->encoder_callbacks_ : peer->decoder_callbacks_) = {};
     last = !peer->has_encoder_ && !peer->has_decoder_;
-    // The element goes away when this returns (detach runs from its finalize): a dispatch that
+    // The element goes away when this returns (detach runs from its dispose): a dispatch that
     // already copied its callback, on the timer thread or the other element's streaming thread,
     // must be over first. Not when this thread is the one dispatching (the element was released
     // from inside its own callback): it is past the call already.

@@ -365,6 +365,17 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
   return ret;
 }
 
+// Issue 13: the peer may be dispatching to this element on another thread (its timer, the other
+// element's streaming thread). Detaching waits for those dispatches to end and stops new ones, so
+// it comes first, before GstElement's dispose removes the pads and before finalize destroys the
+// state: nothing of the element goes while the peer can still reach it, whatever the order of the
+// state's members. Not under the state's lock, which a dispatch in flight may be waiting for;
+// nothing else uses the link once the element is disposed (its streaming stopped at NULL).
+void dispose(GObject* object) {
+  state_of(object).link.detach();
+  G_OBJECT_CLASS(secmedia_dtls_dec_parent_class)->dispose(object);
+}
+
 void finalize(GObject* object) {
   delete SECMEDIA_DTLS_DEC(object)->state;
   G_OBJECT_CLASS(secmedia_dtls_dec_parent_class)->finalize(object);
@@ -391,6 +402,7 @@ static void secmedia_dtls_dec_class_init(SecmediaDtlsDecClass* klass) {
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_dec_debug, "dtlsdec", 0, "secmedia DTLS decoder");
   gobject_class->set_property = set_property;
   gobject_class->get_property = get_property;
+  gobject_class->dispose = dispose;
   gobject_class->finalize = finalize;
   element_class->change_state = change_state;
   element_class->request_new_pad = request_new_pad;
