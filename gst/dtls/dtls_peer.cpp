@@ -160,8 +160,11 @@ bool DtlsPeer::start(GstClock* clock, std::string* why) {
     config.handshake_timeout = std::chrono::milliseconds(settings_.handshake_timeout_ms);
     config.await_peer_fingerprints = settings_.await_peer_fingerprints;
     config.cookie_exchange = settings_.effective_cookie_exchange();
+    // Each handshake of this association (a restart makes a new one) keys with the next generation.
+    config.key_generation = handshakes_ + 1;
     connection_ = DtlsConnection::create(config, why);
     if (!connection_) return false;
+    ++handshakes_;
     if (clock_) gst_object_unref(clock_);
     clock_ = clock ? GST_CLOCK(gst_object_ref(clock)) : gst_system_clock_obtain();
     last_state_ = DtlsState::fresh;

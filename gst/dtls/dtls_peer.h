@@ -117,6 +117,7 @@ class DtlsPeer {
   std::unique_ptr<DtlsConnection> connection_;
   std::optional<std::vector<Fingerprint>> remote_fingerprints_;
   DtlsState last_state_ = DtlsState::fresh;
+  uint32_t handshakes_ = 0;  // connections started, for the key generation
   GstClock* clock_ = nullptr;
   GstClockID timer_ = nullptr;
   GstClockTime timer_time_ = GST_CLOCK_TIME_NONE;

@@ -211,6 +211,7 @@ bool DtlsConnection::Impl::setup(std::string* why) {
   };
   if (!config.certificate) return fail_setup("a certificate is required");
   if (config.mtu < kMinMtu) return fail_setup("MTU must be at least 256 bytes");
+  if (config.key_generation == 0) return fail_setup("the key generation starts at 1");
   if (config.max_retransmissions > kOpenSslMaxTimeouts) {
     return fail_setup("at most 12 retransmissions are possible with OpenSSL");
   }
@@ -489,7 +490,8 @@ void DtlsConnection::Impl::on_handshake_complete() {
       fail("exporting the SRTP keying material failed: " + take_openssl_error());
       return;
     }
-    keys = SrtpKeyingMaterial::from_exporter(negotiated->profile, exported, config.role, 1);
+    keys = SrtpKeyingMaterial::from_exporter(negotiated->profile, exported, config.role,
+                                             config.key_generation);
     OPENSSL_cleanse(exported.data(), exported.size());
     profile = negotiated->profile;
     events.emplace_back(dtls_event::KeysReady{*keys});

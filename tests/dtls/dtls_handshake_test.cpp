@@ -125,6 +125,22 @@ TEST(DtlsHandshake, DefaultPreferenceIsAes128Gcm) {
   EXPECT_TRUE(p.client->stats().handshake_duration.has_value());
 }
 
+// The keys carry the generation the caller gave the handshake (it counts an association's
+// handshakes); 0 is refused, so no key ever has a generation below the first.
+TEST(DtlsHandshake, KeysCarryTheConfiguredGeneration) {
+  DtlsConfig client_config = config(DtlsRole::client), server_config = config(DtlsRole::server);
+  client_config.key_generation = 3;
+  server_config.key_generation = 3;
+  Pair p(client_config, server_config);
+  ASSERT_TRUE(p.handshake());
+  EXPECT_EQ(p.client->keying_material()->generation, 3u);
+  EXPECT_EQ(p.server->keying_material()->generation, 3u);
+  client_config.key_generation = 0;
+  std::string why;
+  EXPECT_EQ(DtlsConnection::create(client_config, &why), nullptr);
+  EXPECT_NE(why.find("generation"), std::string::npos) << why;
+}
+
 struct LossyCase {
   const char* name;
   NetworkConditions conditions;

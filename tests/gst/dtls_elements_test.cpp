@@ -200,6 +200,43 @@ TEST(DtlsElements, RestartDoesANewHandshake) {
   EXPECT_EQ(call.state_of("bdec"), kConnected);
 }
 
+// Every handshake of an association used to key with generation 1, so a srtpdec could not tell a
+// new key from the old. Two handshakes on the same connection-ids: generations 1, then 2.
+TEST(DtlsElements, EachHandshakeOfAnAssociationKeysWithTheNextGeneration) {
+  Call call("is-client=1");
+  struct Seen {
+    std::mutex lock;
+    std::vector<guint> generations;
+  } seen;
+  GstElement* bdec = call.element("bdec");
+  GstPad* pad = gst_element_get_static_pad(bdec, "src");
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        if (auto value = gst::parse_srtp_keys_event(GST_PAD_PROBE_INFO_EVENT(info))) {
+          auto* s = static_cast<Seen*>(data);
+          std::lock_guard guard(s->lock);
+          s->generations.push_back(value->material.generation);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      &seen, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(bdec);
+  const auto count = [&] {
+    std::lock_guard guard(seen.lock);
+    return seen.generations.size();
+  };
+  ASSERT_TRUE(call.play());
+  ASSERT_EQ(call.wait([&] { return call.received >= 5 && count() >= 1; }), "");
+  gst_element_set_state(call.pipeline, GST_STATE_NULL);
+  call.received = 0;
+  ASSERT_TRUE(call.play());
+  ASSERT_EQ(call.wait([&] { return call.received >= 5 && count() >= 2; }), "");
+  std::lock_guard guard(seen.lock);
+  EXPECT_EQ(seen.generations, (std::vector<guint>{1, 2}));
+}
+
 TEST(DtlsElements, EosSendsCloseNotifyWhichEndsThePeersStream) {
   const int id = next_id++;
   const std::string a = "ea" + std::to_string(id), b = "eb" + std::to_string(id);

@@ -117,6 +117,10 @@ struct DtlsConfig {
   // answers ClientHello, a client HelloVerifyRequest), so no certificate is accepted and no key
   // exported unverified. The handshake timeout still runs.
   bool await_peer_fingerprints = false;
+  // The generation the keys of this handshake carry (SrtpKeyingMaterial::generation): the caller
+  // counts the handshakes of one association, 1 for its first, so that every new key of the
+  // association has a higher one than the last. At least 1.
+  uint32_t key_generation = 1;
 };
 
 namespace dtls_event {
