@@ -197,9 +197,7 @@ DtlsOutputs DtlsPeer::collect_locked() {
   while (auto event = connection_->poll_event()) {
     if (auto* state = std::get_if<dtls_event::StateChanged>(&*event)) {
       outputs.reason = state->reason;
-      if (state->state == DtlsState::closed && state->reason.find("the peer") == 0) {
-        outputs.closed_by_peer = true;
-      }
+      if (state->state == DtlsState::closed && state->by_peer) outputs.closed_by_peer = true;
     } else if (auto* keys = std::get_if<dtls_event::KeysReady>(&*event)) {
       outputs.keys = keys->keys;
     } else if (auto* data = std::get_if<dtls_event::ApplicationData>(&*event)) {

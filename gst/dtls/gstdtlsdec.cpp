@@ -180,8 +180,9 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
     gst_buffer_unref(buffer);
     return GST_FLOW_OK;
   }
-  // RFC 7983 §7: 20-63 DTLS, 128-191 RTP/RTCP (here SRTP/SRTCP).
-  if (first >= 20 && first <= 63) {
+  // RFC 7983 §7: DTLS to the peer, RTP/RTCP (here SRTP/SRTCP) on src, the rest dropped.
+  const PacketClass packet_class = classify_packet(std::span<const uint8_t>(&first, 1));
+  if (packet_class == PacketClass::dtls) {
     std::shared_ptr<DtlsPeer> peer;
     {
       std::lock_guard guard(state.lock);
@@ -206,7 +207,7 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
     drain_inbox(self);
     return GST_FLOW_OK;
   }
-  if (first >= 128 && first <= 191) {
+  if (packet_class == PacketClass::rtp) {
     ensure_src_started(self);
     {
       std::lock_guard guard(state.lock);

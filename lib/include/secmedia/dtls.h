@@ -81,6 +81,20 @@ class DtlsCertificate {
 std::optional<Fingerprint> fingerprint_of_pem(std::string_view certificate_pem,
                                               FingerprintAlgorithm algorithm);
 
+// What a packet carries when DTLS, SRTP/SRTCP, STUN and others share one transport, told by its
+// first byte (RFC 7983 §7, which extends RFC 5764 §5.1.2). Every demultiplexer of this project
+// (dtlsdec, dtlssrtpdemux, the DTLS engine) asks this one function.
+enum class PacketClass : uint8_t {
+  stun,          // 0-3
+  zrtp,          // 16-19
+  dtls,          // 20-63
+  turn_channel,  // 64-79
+  rtp,           // 128-191: RTP or RTCP, here SRTP or SRTCP
+  unknown,       // any other first byte, or an empty packet: to drop
+};
+PacketClass classify_packet(std::span<const uint8_t> packet);
+const char* to_string(PacketClass packet_class);
+
 // The default use_srtp preference (RFC 5764 §4.1.2, RFC 7714 §14.2).
 std::vector<SrtpProfile> default_dtls_srtp_profiles();
 
@@ -127,6 +141,8 @@ namespace dtls_event {
 struct StateChanged {
   DtlsState state;
   std::string reason;  // why, for failed and closed
+  // closed: the peer sent close_notify (RFC 5246 §7.2.1), rather than this side closing.
+  bool by_peer = false;
 };
 // The peer's certificate, reported before the connection counts as connected.
 struct PeerCertificate {
