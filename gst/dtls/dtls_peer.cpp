@@ -9,9 +9,19 @@ namespace {
 
 // The only process-wide state: pairing dtlsenc and dtlsdec by connection-id, as gst-plugins-bad's
 // interface requires. Entries live exactly as long as an element holds the peer.
+// Beside it, what every association may share: the default identity of each certificate type and
+// the pool that pushes what no caller may push itself (issue 15).
 struct Registry {
   std::mutex lock;
   std::unordered_map<std::string, std::weak_ptr<DtlsPeer>> peers;
+  // An element given no pem uses the process's default certificate of its type, made when first
+  // needed and kept for the life of the process, as gst-plugins-bad does: with it the OpenSSL
+  // context every connection of that identity shares, so that an association costs neither a key
+  // generation nor a context. Its own lock, taken with a peer's lock held (never the reverse).
+  std::mutex certificates_lock;
+  std::shared_ptr<const DtlsCertificate> default_certificates[2];
+  std::once_flag pool_once;
+  GThreadPool* pool = nullptr;
 };
 
 Registry& registry() {
@@ -23,7 +33,33 @@ struct TimerData {
   std::weak_ptr<DtlsPeer> peer;
 };
 
+std::shared_ptr<const DtlsCertificate> default_certificate(CertificateType type, std::string* why) {
+  Registry& r = registry();
+  std::lock_guard guard(r.certificates_lock);
+  auto& certificate = r.default_certificates[type == CertificateType::rsa_2048 ? 1 : 0];
+  if (!certificate) {
+    certificate = DtlsCertificate::generate(type, why);
+    if (certificate) certificate->prepare(why);
+  }
+  return certificate;
+}
+
 }  // namespace
+
+void DtlsPeer::run_on_shared_pool(std::function<void()> job) {
+  Registry& r = registry();
+  std::call_once(r.pool_once, [&r] {
+    // Two threads for every association in the process, taken from GLib's shared threads.
+    r.pool = g_thread_pool_new(
+        [](gpointer data, gpointer) {
+          auto* work = static_cast<std::function<void()>*>(data);
+          (*work)();
+          delete work;
+        },
+        nullptr, 2, FALSE, nullptr);
+  });
+  g_thread_pool_push(r.pool, new std::function<void()>(std::move(job)), nullptr);
+}
 
 std::shared_ptr<DtlsPeer> DtlsPeer::attach(const std::string& id, bool encoder, std::string* why) {
   Registry& r = registry();
@@ -49,14 +85,6 @@ std::shared_ptr<DtlsPeer> DtlsPeer::attach(const std::string& id, bool encoder, 
   peer = std::shared_ptr<DtlsPeer>(new DtlsPeer());
   peer->self_ = peer;
   peer->id_ = id;
-  if (!id.empty()) {
-    // Each association has its own identity; making it when the elements are paired (an ECDSA P-256
-    // key and certificate and its OpenSSL context, well under a millisecond) keeps it out of the
-    // time from PLAYING to keys. A pem set later replaces it. An unpaired element makes one when
-    // first asked (its pem or fingerprint, or the start).
-    std::lock_guard peer_guard(peer->lock_);
-    if (peer->ensure_certificate_locked(nullptr)) peer->certificate_->prepare();
-  }
   (encoder ? peer->has_encoder_ : peer->has_decoder_) = true;
   if (!id.empty()) r.peers[id] = peer;
   return peer;
@@ -126,7 +154,7 @@ bool DtlsPeer::ensure_certificate_locked(std::string* why) {
     // gst-plugins-bad's `pem` holds the certificate and the key in one string.
     certificate_ = DtlsCertificate::from_pem(settings_.pem, settings_.pem, why);
   } else {
-    certificate_ = DtlsCertificate::generate(settings_.certificate_type, why);
+    certificate_ = default_certificate(settings_.certificate_type, why);
   }
   return certificate_ != nullptr;
 }
@@ -135,7 +163,7 @@ GstClockTime DtlsPeer::now_locked() const {
   return clock_ ? gst_clock_get_time(clock_) : g_get_monotonic_time() * GST_USECOND;
 }
 
-bool DtlsPeer::start(GstClock* clock, std::string* why) {
+bool DtlsPeer::start(GstClock* clock, std::string* why, bool streaming) {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
@@ -175,7 +203,7 @@ bool DtlsPeer::start(GstClock* clock, std::string* why) {
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
+  dispatch(outputs, streaming);
   return true;
 }
 
@@ -212,8 +240,9 @@ DtlsOutputs DtlsPeer::collect_locked() {
   return outputs;
 }
 
-void DtlsPeer::dispatch(const DtlsOutputs& const_outputs) {
+void DtlsPeer::dispatch(const DtlsOutputs& const_outputs, bool streaming) {
   DtlsOutputs outputs = const_outputs;
+  outputs.may_push_here = streaming;
   const std::thread::id me = std::this_thread::get_id();
   // Each side's callback is copied and marked in flight under the lock, called without it, and
   // unmarked after: detach() waits for the mark, so the element outlives the call.
@@ -265,7 +294,7 @@ gboolean DtlsPeer::on_timer(GstClock*, GstClockTime, GstClockID id, gpointer dat
     outputs = peer->collect_locked();
     peer->schedule_timer_locked();
   }
-  peer->dispatch(outputs);
+  peer->dispatch(outputs, false);
   return TRUE;
 }
 
@@ -278,7 +307,7 @@ void DtlsPeer::handle_datagram(std::span<const uint8_t> datagram, std::span<cons
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
+  dispatch(outputs, true);
 }
 
 void DtlsPeer::provide_peer_fingerprints(std::vector<Fingerprint> fingerprints) {
@@ -291,7 +320,7 @@ void DtlsPeer::provide_peer_fingerprints(std::vector<Fingerprint> fingerprints) 
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
+  dispatch(outputs, false);
 }
 
 bool DtlsPeer::send_application_data(std::span<const uint8_t> data) {
@@ -303,7 +332,7 @@ bool DtlsPeer::send_application_data(std::span<const uint8_t> data) {
     sent = connection_->send(data);
     outputs = collect_locked();
   }
-  dispatch(outputs);
+  dispatch(outputs, true);
   return sent;
 }
 
@@ -316,7 +345,7 @@ void DtlsPeer::close() {
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
+  dispatch(outputs, true);
 }
 
 DtlsState DtlsPeer::state() {

@@ -52,6 +52,10 @@ struct DtlsOutputs {
   std::vector<std::vector<uint8_t>> application_data;
   bool closed_by_peer = false;
   bool decoder_attached = false;  // errors are posted by dtlsdec when there is one
+  // True when the call that produced these outputs came from a streaming thread that holds none of
+  // our locks (dtlsdec's chain, dtlsenc's sink pads), where dtlsenc may push its datagrams at once;
+  // false for the timer, a state change or webrtcbin's thread: dtlsenc hands them to the shared pool.
+  bool may_push_here = false;
 };
 
 struct DtlsPeerCallbacks {
@@ -80,7 +84,8 @@ class DtlsPeer {
 
   // Creates the connection if needed and starts the handshake (the client sends its ClientHello).
   // Either element may call it; the second call does nothing. False with `why` on bad settings.
-  bool start(GstClock* clock, std::string* why);
+  // `streaming`: called from a streaming thread (see DtlsOutputs::may_push_here).
+  bool start(GstClock* clock, std::string* why, bool streaming = false);
   void stop();
 
   // `source`: the sender's address (DatagramSource), empty when unknown.
@@ -101,11 +106,15 @@ class DtlsPeer {
   DtlsStats stats();
   std::string failure_reason();
 
+  // Runs `job` on the plugin's small shared pool (a few threads for every association; issue 15),
+  // for work the calling thread must not do itself, such as pushing from the timer's thread.
+  static void run_on_shared_pool(std::function<void()> job);
+
  private:
   DtlsPeer() = default;
   // Collects what the connection produced (lock held).
   DtlsOutputs collect_locked();
-  void dispatch(const DtlsOutputs& outputs);
+  void dispatch(const DtlsOutputs& outputs, bool streaming);
   void schedule_timer_locked();
   static gboolean on_timer(GstClock* clock, GstClockTime time, GstClockID id, gpointer data);
   GstClockTime now_locked() const;

@@ -194,7 +194,7 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
       std::string why;
       GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
       // A server starts with the first ClientHello, even before its dtlsenc is running.
-      if (!peer->start(clock, &why)) {
+      if (!peer->start(clock, &why, true)) {
         GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("DTLS cannot start"), ("%s", why.c_str()));
       }
       if (clock) gst_object_unref(clock);
