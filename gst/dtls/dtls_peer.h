@@ -3,7 +3,9 @@
 // The peer owns the sans-IO DtlsConnection and its settings. Elements feed it (datagrams from
 // dtlsdec, application data and EOS from dtlsenc) and it answers with Outputs, collected under its
 // lock and handed to the elements' callbacks after the lock is released: no callback, signal or
-// push ever runs with the lock held. Retransmission timeouts run on a GstClock single-shot wait.
+// push ever runs with the lock held. Retransmission timeouts run on a GstClock single-shot wait
+// (the clock's one thread for every association); what a callback may not push on the calling
+// thread goes to the shared pool (run_on_shared_pool). See docs/architecture.md, "The DTLS elements".
 #pragma once
 
 #include <gst/gst.h>

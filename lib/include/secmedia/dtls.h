@@ -2,16 +2,15 @@
 //
 // The contract:
 // - Sans-IO: datagrams and the current time go in (handle_datagram, handle_timeout); datagrams to
-// send,
-//   the next timeout, keys, application data, state changes and errors come out (poll_datagram,
-//   next_timeout, poll_event). No sockets, threads or clocks of its own; after every input the
-//   caller drains every output.
+//   send, the next timeout, keys, application data, state changes and errors come out
+//   (poll_datagram, next_timeout, poll_event). No sockets, threads or clocks of its own; after
+//   every input the caller drains every output.
 // - Time is the caller's monotonic clock as a duration since any epoch it likes. One caveat:
-// OpenSSL 3.0
-//   runs its DTLS retransmission timer on the wall clock, so next_timeout() is OpenSSL's remaining
-//   time added to the caller's last `now`; retransmissions happen in real time, whatever the
-//   caller's clock.
-// - One connection per peer, each with its own certificate and settings; nothing process-global.
+//   OpenSSL 3.0 runs its DTLS retransmission timer on the wall clock, so next_timeout() is
+//   OpenSSL's remaining time added to the caller's last `now`; retransmissions happen in real
+//   time, whatever the caller's clock.
+// - One connection per peer, with the certificate and settings its DtlsConfig gives (connections
+//   given the same certificate share its OpenSSL context); nothing process-global.
 // - Not thread-safe: callers serialize access to one connection.
 #pragma once
 
