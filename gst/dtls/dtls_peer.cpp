@@ -163,17 +163,18 @@ GstClockTime DtlsPeer::now_locked() const {
   return clock_ ? gst_clock_get_time(clock_) : g_get_monotonic_time() * GST_USECOND;
 }
 
-bool DtlsPeer::start(GstClock* clock, std::string* why, bool streaming) {
+std::optional<DtlsOutputs> DtlsPeer::start(GstClock* clock, std::string* why, DtlsSide caller,
+                                           bool streaming) {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
-    if (connection_) return true;
+    if (connection_) return DtlsOutputs{};
     if (!settings_.encoder_refusals.empty() || !settings_.decoder_refusals.empty()) {
       const bool both = !settings_.encoder_refusals.empty() && !settings_.decoder_refusals.empty();
       if (why) *why = settings_.decoder_refusals + (both ? "; " : "") + settings_.encoder_refusals;
-      return false;
+      return std::nullopt;
     }
-    if (!ensure_certificate_locked(why)) return false;
+    if (!ensure_certificate_locked(why)) return std::nullopt;
     DtlsConfig config;
     config.role = settings_.is_client ? DtlsRole::client : DtlsRole::server;
     config.certificate = certificate_;
@@ -191,7 +192,7 @@ bool DtlsPeer::start(GstClock* clock, std::string* why, bool streaming) {
     // Each handshake of this association (a restart makes a new one) keys with the next generation.
     config.key_generation = handshakes_ + 1;
     connection_ = DtlsConnection::create(config, why);
-    if (!connection_) return false;
+    if (!connection_) return std::nullopt;
     ++handshakes_;
     if (clock_) gst_object_unref(clock_);
     clock_ = clock ? GST_CLOCK(gst_object_ref(clock)) : gst_system_clock_obtain();
@@ -203,8 +204,7 @@ bool DtlsPeer::start(GstClock* clock, std::string* why, bool streaming) {
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs, streaming);
-  return true;
+  return dispatch(outputs, streaming, caller);
 }
 
 void DtlsPeer::stop() {
@@ -240,18 +240,22 @@ DtlsOutputs DtlsPeer::collect_locked() {
   return outputs;
 }
 
-void DtlsPeer::dispatch(const DtlsOutputs& const_outputs, bool streaming) {
+DtlsOutputs DtlsPeer::dispatch(const DtlsOutputs& const_outputs, bool streaming, DtlsSide caller) {
   DtlsOutputs outputs = const_outputs;
   outputs.may_push_here = streaming;
+  {
+    std::lock_guard guard(lock_);
+    outputs.decoder_attached = has_decoder_;
+  }
   const std::thread::id me = std::this_thread::get_id();
-  // Each side's callback is copied and marked in flight under the lock, called without it, and
-  // unmarked after: detach() waits for the mark, so the element outlives the call.
+  // Each other side's callback is copied and marked in flight under the lock, called without it,
+  // and unmarked after: detach() waits for the mark, so the element outlives the call.
   for (const bool encoder : {true, false}) {
+    if (caller == (encoder ? DtlsSide::encoder : DtlsSide::decoder)) continue;
     DtlsPeerCallbacks callbacks;
     {
       std::lock_guard guard(lock_);
       callbacks = encoder ? encoder_callbacks_ : decoder_callbacks_;
-      if (encoder) outputs.decoder_attached = static_cast<bool>(decoder_callbacks_.on_outputs);
       if (!callbacks.on_outputs) continue;
       dispatching_.push_back({me, encoder});
     }
@@ -262,6 +266,7 @@ void DtlsPeer::dispatch(const DtlsOutputs& const_outputs, bool streaming) {
     if (it != dispatching_.end()) dispatching_.erase(it);
     dispatch_done_.notify_all();
   }
+  return outputs;
 }
 
 void DtlsPeer::schedule_timer_locked() {
@@ -294,20 +299,21 @@ gboolean DtlsPeer::on_timer(GstClock*, GstClockTime, GstClockID id, gpointer dat
     outputs = peer->collect_locked();
     peer->schedule_timer_locked();
   }
-  peer->dispatch(outputs, false);
+  peer->dispatch(outputs, false, DtlsSide::neither);
   return TRUE;
 }
 
-void DtlsPeer::handle_datagram(std::span<const uint8_t> datagram, std::span<const uint8_t> source) {
+DtlsOutputs DtlsPeer::handle_datagram(std::span<const uint8_t> datagram,
+                                      std::span<const uint8_t> source) {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
-    if (!connection_) return;
+    if (!connection_) return outputs;
     connection_->handle_datagram(datagram, DtlsTime(now_locked()), source);
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs, true);
+  return dispatch(outputs, true, DtlsSide::decoder);
 }
 
 void DtlsPeer::provide_peer_fingerprints(std::vector<Fingerprint> fingerprints) {
@@ -320,10 +326,10 @@ void DtlsPeer::provide_peer_fingerprints(std::vector<Fingerprint> fingerprints) 
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs, false);
+  dispatch(outputs, false, DtlsSide::neither);
 }
 
-bool DtlsPeer::send_application_data(std::span<const uint8_t> data) {
+bool DtlsPeer::send_application_data(std::span<const uint8_t> data, DtlsOutputs* caller_outputs) {
   DtlsOutputs outputs;
   bool sent;
   {
@@ -332,20 +338,20 @@ bool DtlsPeer::send_application_data(std::span<const uint8_t> data) {
     sent = connection_->send(data);
     outputs = collect_locked();
   }
-  dispatch(outputs, true);
+  *caller_outputs = dispatch(outputs, true, DtlsSide::encoder);
   return sent;
 }
 
-void DtlsPeer::close() {
+DtlsOutputs DtlsPeer::close() {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
-    if (!connection_) return;
+    if (!connection_) return outputs;
     connection_->close(DtlsTime(now_locked()));
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs, true);
+  return dispatch(outputs, true, DtlsSide::encoder);
 }
 
 DtlsState DtlsPeer::state() {

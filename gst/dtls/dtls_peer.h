@@ -60,6 +60,11 @@ struct DtlsOutputs {
   bool may_push_here = false;
 };
 
+// Which element of the association called into the peer: that one gets the outputs of its call
+// back as the return value and acts on them itself; only the other one (and both, for the timer
+// and for calls from outside the pair) is reached through its callback.
+enum class DtlsSide : uint8_t { encoder, decoder, neither };
+
 struct DtlsPeerCallbacks {
   // Both set by the element that registers them; called without the peer's lock.
   std::function<void(const DtlsOutputs&)> on_outputs;
@@ -86,14 +91,19 @@ class DtlsPeer {
 
   // Creates the connection if needed and starts the handshake (the client sends its ClientHello).
   // Either element may call it; the second call does nothing. False with `why` on bad settings.
-  // `streaming`: called from a streaming thread (see DtlsOutputs::may_push_here).
-  bool start(GstClock* clock, std::string* why, bool streaming = false);
+  // `streaming`: called from a streaming thread (see DtlsOutputs::may_push_here). The caller's
+  // outputs are returned (nullopt with `why` on bad settings).
+  std::optional<DtlsOutputs> start(GstClock* clock, std::string* why, DtlsSide caller,
+                                   bool streaming);
   void stop();
 
   // `source`: the sender's address (DatagramSource), empty when unknown.
-  void handle_datagram(std::span<const uint8_t> datagram, std::span<const uint8_t> source = {});
-  bool send_application_data(std::span<const uint8_t> data);
-  void close();
+  // From dtlsdec's streaming thread: returns dtlsdec's outputs.
+  DtlsOutputs handle_datagram(std::span<const uint8_t> datagram,
+                              std::span<const uint8_t> source = {});
+  // From dtlsenc's streaming thread: `outputs` receives dtlsenc's.
+  bool send_application_data(std::span<const uint8_t> data, DtlsOutputs* outputs);
+  DtlsOutputs close();
   // The fingerprints of the remote description (RFC 8122 §5) the peer's certificate must match,
   // for a peer that awaits them: used at start, or now by a handshake already waiting. An empty
   // list fails the handshake.
@@ -116,7 +126,8 @@ class DtlsPeer {
   DtlsPeer() = default;
   // Collects what the connection produced (lock held).
   DtlsOutputs collect_locked();
-  void dispatch(const DtlsOutputs& outputs, bool streaming);
+  // Calls the callback of each side but `caller`; returns the outputs as that side would see them.
+  DtlsOutputs dispatch(const DtlsOutputs& outputs, bool streaming, DtlsSide caller);
   void schedule_timer_locked();
   static gboolean on_timer(GstClock* clock, GstClockTime time, GstClockID id, gpointer data);
   GstClockTime now_locked() const;

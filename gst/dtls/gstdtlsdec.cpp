@@ -112,7 +112,9 @@ void ensure_src_started(SecmediaDtlsDec* self) {
   start_pad(self, self->src, "application/x-srtp", "srtp");
 }
 
-// Called by the peer (without its lock) from the streaming thread or the timer thread.
+// What a call into the peer produced for dtlsdec: returned by dtlsdec's own calls (its chain), or
+// handed to its callback for the calls of dtlsenc, the timer or webrtcbin's thread. Kept for the
+// streaming thread to push (drain_inbox); signals and messages here run with no lock held.
 void on_outputs(SecmediaDtlsDec* self, const DtlsOutputs& outputs) {
   DecoderState& state = state_of(self);
   {
@@ -194,13 +196,17 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
       std::string why;
       GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
       // A server starts with the first ClientHello, even before its dtlsenc is running.
-      if (!peer->start(clock, &why, true)) {
+      const auto started = peer->start(clock, &why, DtlsSide::decoder, true);
+      if (clock) gst_object_unref(clock);
+      if (started) {
+        on_outputs(self, *started);
+      } else {
         GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("DTLS cannot start"), ("%s", why.c_str()));
       }
-      if (clock) gst_object_unref(clock);
       // The sender's address binds the handshake to it (DtlsConnection::handle_datagram).
       const DatagramSource source(buffer);
-      peer->handle_datagram(std::span<const uint8_t>(map.data, map.size), source.bytes());
+      on_outputs(self, peer->handle_datagram(std::span<const uint8_t>(map.data, map.size),
+                                             source.bytes()));
       gst_buffer_unmap(buffer, &map);
     }
     gst_buffer_unref(buffer);

@@ -173,6 +173,9 @@ void enqueue(const std::shared_ptr<SrcQueue>& queue, std::vector<GstMiniObject*>
   push_queued(*queue);
 }
 
+// What a call into the peer produced for dtlsenc: returned by the calls dtlsenc makes, or handed
+// to its callback for the calls of dtlsdec, the timer or webrtcbin's thread (without the peer's
+// lock; no lock of ours is held either).
 void on_outputs(SecmediaDtlsEnc* self, const DtlsOutputs& outputs) {
   EncoderState& state = state_of(self);
   if (!outputs.datagrams.empty()) {
@@ -261,10 +264,12 @@ GstFlowReturn data_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   }
   GstMapInfo map;
   if (peer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-    if (!peer->send_application_data(std::span<const uint8_t>(map.data, map.size))) {
+    DtlsOutputs outputs;
+    if (!peer->send_application_data(std::span<const uint8_t>(map.data, map.size), &outputs)) {
       GST_DEBUG_OBJECT(self, "application data dropped: not connected, or larger than a record");
     }
     gst_buffer_unmap(buffer, &map);
+    on_outputs(self, outputs);
   }
   gst_buffer_unref(buffer);
   return GST_FLOW_OK;
@@ -287,7 +292,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         std::lock_guard guard(state.lock);
         peer = state.link.peer();
       }
-      if (peer) peer->close();  // close_notify is queued first
+      if (peer) on_outputs(self, peer->close());  // close_notify is queued first
       enqueue(state.queue, {GST_MINI_OBJECT_CAST(gst_event_new_eos())}, true);
       return TRUE;
     }
@@ -431,12 +436,13 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     // state, which may hold locks of the application's (webrtcbin's, for one).
     std::string why;
     GstClock* clock = gst_element_get_clock(element);
-    if (peer && !peer->start(clock, &why)) {
+    const auto outputs = peer ? peer->start(clock, &why, DtlsSide::encoder, false) : DtlsOutputs{};
+    if (clock) gst_object_unref(clock);
+    if (!outputs) {
       GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("DTLS cannot start"), ("%s", why.c_str()));
-      if (clock) gst_object_unref(clock);
       return GST_STATE_CHANGE_FAILURE;
     }
-    if (clock) gst_object_unref(clock);
+    on_outputs(self, *outputs);
     std::lock_guard guard(state.queue->lock);
     if (!state.queue->items.empty() && !state.queue->pushing) schedule_pool_locked(state.queue);
   }
