@@ -273,7 +273,10 @@ void DtlsPeer::schedule_timer_locked() {
   const auto next = connection_ ? connection_->next_timeout() : std::nullopt;
   const GstClockTime when =
       next ? static_cast<GstClockTime>(std::max<int64_t>(next->count(), 0)) : GST_CLOCK_TIME_NONE;
-  if (timer_ && when == timer_time_) return;
+  // An entry that fires no later than needed stays: if it fires early, on_timer finds nothing due
+  // and sets the next one. Replacing it whenever the time moves (each flight restarts OpenSSL's
+  // timer) would wake the clock's thread, which serves every association, once per datagram.
+  if (timer_ && timer_time_ <= when) return;
   if (timer_) {
     gst_clock_id_unschedule(timer_);
     gst_clock_id_unref(timer_);
@@ -295,8 +298,12 @@ gboolean DtlsPeer::on_timer(GstClock*, GstClockTime, GstClockID id, gpointer dat
     if (peer->timer_ != id || !peer->connection_) return TRUE;  // replaced or stopped meanwhile
     gst_clock_id_unref(peer->timer_);
     peer->timer_ = nullptr;
-    peer->connection_->handle_timeout(DtlsTime(peer->now_locked()));
-    outputs = peer->collect_locked();
+    const DtlsTime now(peer->now_locked());
+    const auto due = peer->connection_->next_timeout();
+    if (due && *due <= now) {
+      peer->connection_->handle_timeout(now);
+      outputs = peer->collect_locked();
+    }
     peer->schedule_timer_locked();
   }
   peer->dispatch(outputs, false, DtlsSide::neither);
