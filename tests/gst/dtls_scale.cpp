@@ -11,7 +11,7 @@
 // started), as tests/bench/dtls_element_bench.cpp does.
 //
 //   dtls_scale [--n N] [--timeout SECONDS] [--check]
-// prints one line: "n=.. connect_ms=.. threads=.. threads_before=.. heap_per_side=.. rss_per_side=..".
+// prints one line: "n=.. create_ms=.. connect_ms=.. threads=.. threads_before=.. heap_per_side=.. rss_per_side=..".
 // --check (the test at small N): exit status 1 unless every side of every association connected and
 // both elements of every side received keys.
 #include <gst/gst.h>
@@ -191,7 +191,10 @@ int main(int argc, char** argv) {
   malloc_trim(0);
   const size_t threads_before = thread_count();
   const size_t heap_before = heap_bytes(), rss_before = rss_bytes();
+  const auto created_at = Clock::now();
   Calls calls(n, "scale-");
+  const double create_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - created_at).count();
   const auto start = Clock::now();
   const bool played = calls.play();
   const bool all = played && calls.wait(timeout);
@@ -207,9 +210,10 @@ int main(int argc, char** argv) {
   const int connected = calls.connected_elements();
   const double sides = 2.0 * n;
   std::printf(
-      "n=%d connected=%s connect_ms=%.1f threads=%zu threads_before=%zu heap_per_side=%.0f "
+      "n=%d connected=%s create_ms=%.1f connect_ms=%.1f threads=%zu threads_before=%zu "
+      "heap_per_side=%.0f "
       "rss_per_side=%.0f decoder_keys=%d encoder_keys=%d connected_elements=%d\n",
-      n, all ? "all" : "NOT-ALL", connect_ms, threads, threads_before,
+      n, all ? "all" : "NOT-ALL", create_ms, connect_ms, threads, threads_before,
       (static_cast<double>(heap) - static_cast<double>(heap_before)) / sides,
       (static_cast<double>(rss) - static_cast<double>(rss_before)) / sides,
       calls.decoder_keys.load(), calls.encoder_keys.load(), connected);
