@@ -150,7 +150,11 @@ void push_from_pool(const std::shared_ptr<SrcQueue>& queue) {
 void schedule_pool_locked(const std::shared_ptr<SrcQueue>& queue) {
   if (queue->pool_job) return;
   queue->pool_job = true;
-  DtlsPeer::run_on_shared_pool([queue] { push_from_pool(queue); });
+  // Weakly: a job still waiting in the pool keeps neither the queue nor the src pad alive once the
+  // element is gone.
+  DtlsPeer::run_on_shared_pool([weak = std::weak_ptr<SrcQueue>(queue)] {
+    if (auto alive = weak.lock()) push_from_pool(alive);
+  });
 }
 
 // Appends `items` (taking them) and sees them pushed: here when `may_push_here` and no other thread
