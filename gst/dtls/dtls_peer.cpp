@@ -9,9 +9,19 @@ namespace {
 
 // The only process-wide state: pairing dtlsenc and dtlsdec by connection-id, as gst-plugins-bad's
 // interface requires. Entries live exactly as long as an element holds the peer.
+// Beside it, what every association may share: the default identity of each certificate type and
+// the pool that pushes what no caller may push itself (issue 15).
 struct Registry {
   std::mutex lock;
   std::unordered_map<std::string, std::weak_ptr<DtlsPeer>> peers;
+  // An element given no pem uses the process's default certificate of its type, made when first
+  // needed and kept for the life of the process, as gst-plugins-bad does: with it the OpenSSL
+  // context every connection of that identity shares, so that an association costs neither a key
+  // generation nor a context. Its own lock, taken with a peer's lock held (never the reverse).
+  std::mutex certificates_lock;
+  std::shared_ptr<const DtlsCertificate> default_certificates[2];
+  std::once_flag pool_once;
+  GThreadPool* pool = nullptr;
 };
 
 Registry& registry() {
@@ -23,7 +33,33 @@ struct TimerData {
   std::weak_ptr<DtlsPeer> peer;
 };
 
+std::shared_ptr<const DtlsCertificate> default_certificate(CertificateType type, std::string* why) {
+  Registry& r = registry();
+  std::lock_guard guard(r.certificates_lock);
+  auto& certificate = r.default_certificates[type == CertificateType::rsa_2048 ? 1 : 0];
+  if (!certificate) {
+    certificate = DtlsCertificate::generate(type, why);
+    if (certificate) certificate->prepare(why);
+  }
+  return certificate;
+}
+
 }  // namespace
+
+void DtlsPeer::run_on_shared_pool(std::function<void()> job) {
+  Registry& r = registry();
+  std::call_once(r.pool_once, [&r] {
+    // Two threads for every association in the process, taken from GLib's shared threads.
+    r.pool = g_thread_pool_new(
+        [](gpointer data, gpointer) {
+          auto* work = static_cast<std::function<void()>*>(data);
+          (*work)();
+          delete work;
+        },
+        nullptr, 2, FALSE, nullptr);
+  });
+  g_thread_pool_push(r.pool, new std::function<void()>(std::move(job)), nullptr);
+}
 
 std::shared_ptr<DtlsPeer> DtlsPeer::attach(const std::string& id, bool encoder, std::string* why) {
   Registry& r = registry();
@@ -49,14 +85,6 @@ std::shared_ptr<DtlsPeer> DtlsPeer::attach(const std::string& id, bool encoder, 
   peer = std::shared_ptr<DtlsPeer>(new DtlsPeer());
   peer->self_ = peer;
   peer->id_ = id;
-  if (!id.empty()) {
-    // Each association has its own identity; making it when the elements are paired (an ECDSA P-256
-    // key and certificate and its OpenSSL context, well under a millisecond) keeps it out of the
-    // time from PLAYING to keys. A pem set later replaces it. An unpaired element makes one when
-    // first asked (its pem or fingerprint, or the start).
-    std::lock_guard peer_guard(peer->lock_);
-    if (peer->ensure_certificate_locked(nullptr)) peer->certificate_->prepare();
-  }
   (encoder ? peer->has_encoder_ : peer->has_decoder_) = true;
   if (!id.empty()) r.peers[id] = peer;
   return peer;
@@ -70,7 +98,7 @@ void DtlsPeer::detach(const std::shared_ptr<DtlsPeer>& peer, bool encoder) {
     (encoder ? peer->has_encoder_ : peer->has_decoder_) = false;
     (encoder ? peer->encoder_callbacks_ : peer->decoder_callbacks_) = {};
     last = !peer->has_encoder_ && !peer->has_decoder_;
-    // The element goes away when this returns (detach runs from its finalize): a dispatch that
+    // The element goes away when this returns (detach runs from its dispose): a dispatch that
     // already copied its callback, on the timer thread or the other element's streaming thread,
     // must be over first. Not when this thread is the one dispatching (the element was released
     // from inside its own callback): it is past the call already.
@@ -126,7 +154,7 @@ bool DtlsPeer::ensure_certificate_locked(std::string* why) {
     // gst-plugins-bad's `pem` holds the certificate and the key in one string.
     certificate_ = DtlsCertificate::from_pem(settings_.pem, settings_.pem, why);
   } else {
-    certificate_ = DtlsCertificate::generate(settings_.certificate_type, why);
+    certificate_ = default_certificate(settings_.certificate_type, why);
   }
   return certificate_ != nullptr;
 }
@@ -135,17 +163,18 @@ GstClockTime DtlsPeer::now_locked() const {
   return clock_ ? gst_clock_get_time(clock_) : g_get_monotonic_time() * GST_USECOND;
 }
 
-bool DtlsPeer::start(GstClock* clock, std::string* why) {
+std::optional<DtlsOutputs> DtlsPeer::start(GstClock* clock, std::string* why, DtlsSide caller,
+                                           bool streaming) {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
-    if (connection_) return true;
+    if (connection_) return DtlsOutputs{};
     if (!settings_.encoder_refusals.empty() || !settings_.decoder_refusals.empty()) {
       const bool both = !settings_.encoder_refusals.empty() && !settings_.decoder_refusals.empty();
       if (why) *why = settings_.decoder_refusals + (both ? "; " : "") + settings_.encoder_refusals;
-      return false;
+      return std::nullopt;
     }
-    if (!ensure_certificate_locked(why)) return false;
+    if (!ensure_certificate_locked(why)) return std::nullopt;
     DtlsConfig config;
     config.role = settings_.is_client ? DtlsRole::client : DtlsRole::server;
     config.certificate = certificate_;
@@ -160,8 +189,11 @@ bool DtlsPeer::start(GstClock* clock, std::string* why) {
     config.handshake_timeout = std::chrono::milliseconds(settings_.handshake_timeout_ms);
     config.await_peer_fingerprints = settings_.await_peer_fingerprints;
     config.cookie_exchange = settings_.effective_cookie_exchange();
+    // Each handshake of this association (a restart makes a new one) keys with the next generation.
+    config.key_generation = handshakes_ + 1;
     connection_ = DtlsConnection::create(config, why);
-    if (!connection_) return false;
+    if (!connection_) return std::nullopt;
+    ++handshakes_;
     if (clock_) gst_object_unref(clock_);
     clock_ = clock ? GST_CLOCK(gst_object_ref(clock)) : gst_system_clock_obtain();
     last_state_ = DtlsState::fresh;
@@ -172,8 +204,7 @@ bool DtlsPeer::start(GstClock* clock, std::string* why) {
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
-  return true;
+  return dispatch(outputs, streaming, caller);
 }
 
 void DtlsPeer::stop() {
@@ -194,9 +225,7 @@ DtlsOutputs DtlsPeer::collect_locked() {
   while (auto event = connection_->poll_event()) {
     if (auto* state = std::get_if<dtls_event::StateChanged>(&*event)) {
       outputs.reason = state->reason;
-      if (state->state == DtlsState::closed && state->reason.find("the peer") == 0) {
-        outputs.closed_by_peer = true;
-      }
+      if (state->state == DtlsState::closed && state->by_peer) outputs.closed_by_peer = true;
     } else if (auto* keys = std::get_if<dtls_event::KeysReady>(&*event)) {
       outputs.keys = keys->keys;
     } else if (auto* data = std::get_if<dtls_event::ApplicationData>(&*event)) {
@@ -211,17 +240,22 @@ DtlsOutputs DtlsPeer::collect_locked() {
   return outputs;
 }
 
-void DtlsPeer::dispatch(const DtlsOutputs& const_outputs) {
+DtlsOutputs DtlsPeer::dispatch(const DtlsOutputs& const_outputs, bool streaming, DtlsSide caller) {
   DtlsOutputs outputs = const_outputs;
+  outputs.may_push_here = streaming;
+  {
+    std::lock_guard guard(lock_);
+    outputs.decoder_attached = has_decoder_;
+  }
   const std::thread::id me = std::this_thread::get_id();
-  // Each side's callback is copied and marked in flight under the lock, called without it, and
-  // unmarked after: detach() waits for the mark, so the element outlives the call.
+  // Each other side's callback is copied and marked in flight under the lock, called without it,
+  // and unmarked after: detach() waits for the mark, so the element outlives the call.
   for (const bool encoder : {true, false}) {
+    if (caller == (encoder ? DtlsSide::encoder : DtlsSide::decoder)) continue;
     DtlsPeerCallbacks callbacks;
     {
       std::lock_guard guard(lock_);
       callbacks = encoder ? encoder_callbacks_ : decoder_callbacks_;
-      if (encoder) outputs.decoder_attached = static_cast<bool>(decoder_callbacks_.on_outputs);
       if (!callbacks.on_outputs) continue;
       dispatching_.push_back({me, encoder});
     }
@@ -232,13 +266,17 @@ void DtlsPeer::dispatch(const DtlsOutputs& const_outputs) {
     if (it != dispatching_.end()) dispatching_.erase(it);
     dispatch_done_.notify_all();
   }
+  return outputs;
 }
 
 void DtlsPeer::schedule_timer_locked() {
   const auto next = connection_ ? connection_->next_timeout() : std::nullopt;
   const GstClockTime when =
       next ? static_cast<GstClockTime>(std::max<int64_t>(next->count(), 0)) : GST_CLOCK_TIME_NONE;
-  if (timer_ && when == timer_time_) return;
+  // An entry that fires no later than needed stays: if it fires early, on_timer finds nothing due
+  // and sets the next one. Replacing it whenever the time moves (each flight restarts OpenSSL's
+  // timer) would wake the clock's thread, which serves every association, once per datagram.
+  if (timer_ && timer_time_ <= when) return;
   if (timer_) {
     gst_clock_id_unschedule(timer_);
     gst_clock_id_unref(timer_);
@@ -260,24 +298,29 @@ gboolean DtlsPeer::on_timer(GstClock*, GstClockTime, GstClockID id, gpointer dat
     if (peer->timer_ != id || !peer->connection_) return TRUE;  // replaced or stopped meanwhile
     gst_clock_id_unref(peer->timer_);
     peer->timer_ = nullptr;
-    peer->connection_->handle_timeout(DtlsTime(peer->now_locked()));
-    outputs = peer->collect_locked();
+    const DtlsTime now(peer->now_locked());
+    const auto due = peer->connection_->next_timeout();
+    if (due && *due <= now) {
+      peer->connection_->handle_timeout(now);
+      outputs = peer->collect_locked();
+    }
     peer->schedule_timer_locked();
   }
-  peer->dispatch(outputs);
+  peer->dispatch(outputs, false, DtlsSide::neither);
   return TRUE;
 }
 
-void DtlsPeer::handle_datagram(std::span<const uint8_t> datagram, std::span<const uint8_t> source) {
+DtlsOutputs DtlsPeer::handle_datagram(std::span<const uint8_t> datagram,
+                                      std::span<const uint8_t> source) {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
-    if (!connection_) return;
+    if (!connection_) return outputs;
     connection_->handle_datagram(datagram, DtlsTime(now_locked()), source);
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
+  return dispatch(outputs, true, DtlsSide::decoder);
 }
 
 void DtlsPeer::provide_peer_fingerprints(std::vector<Fingerprint> fingerprints) {
@@ -290,10 +333,10 @@ void DtlsPeer::provide_peer_fingerprints(std::vector<Fingerprint> fingerprints) 
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
+  dispatch(outputs, false, DtlsSide::neither);
 }
 
-bool DtlsPeer::send_application_data(std::span<const uint8_t> data) {
+bool DtlsPeer::send_application_data(std::span<const uint8_t> data, DtlsOutputs* caller_outputs) {
   DtlsOutputs outputs;
   bool sent;
   {
@@ -302,20 +345,20 @@ bool DtlsPeer::send_application_data(std::span<const uint8_t> data) {
     sent = connection_->send(data);
     outputs = collect_locked();
   }
-  dispatch(outputs);
+  *caller_outputs = dispatch(outputs, true, DtlsSide::encoder);
   return sent;
 }
 
-void DtlsPeer::close() {
+DtlsOutputs DtlsPeer::close() {
   DtlsOutputs outputs;
   {
     std::lock_guard guard(lock_);
-    if (!connection_) return;
+    if (!connection_) return outputs;
     connection_->close(DtlsTime(now_locked()));
     outputs = collect_locked();
     schedule_timer_locked();
   }
-  dispatch(outputs);
+  return dispatch(outputs, true, DtlsSide::encoder);
 }
 
 DtlsState DtlsPeer::state() {

@@ -3,7 +3,9 @@
 // The peer owns the sans-IO DtlsConnection and its settings. Elements feed it (datagrams from
 // dtlsdec, application data and EOS from dtlsenc) and it answers with Outputs, collected under its
 // lock and handed to the elements' callbacks after the lock is released: no callback, signal or
-// push ever runs with the lock held. Retransmission timeouts run on a GstClock single-shot wait.
+// push ever runs with the lock held. Retransmission timeouts run on a GstClock single-shot wait
+// (the clock's one thread for every association); what a callback may not push on the calling
+// thread goes to the shared pool (run_on_shared_pool). See docs/architecture.md, "The DTLS elements".
 #pragma once
 
 #include <gst/gst.h>
@@ -52,7 +54,16 @@ struct DtlsOutputs {
   std::vector<std::vector<uint8_t>> application_data;
   bool closed_by_peer = false;
   bool decoder_attached = false;  // errors are posted by dtlsdec when there is one
+  // True when the call that produced these outputs came from a streaming thread that holds none of
+  // our locks (dtlsdec's chain, dtlsenc's sink pads), where dtlsenc may push its datagrams at once;
+  // false for the timer, a state change or webrtcbin's thread: dtlsenc hands them to the shared pool.
+  bool may_push_here = false;
 };
+
+// Which element of the association called into the peer: that one gets the outputs of its call
+// back as the return value and acts on them itself; only the other one (and both, for the timer
+// and for calls from outside the pair) is reached through its callback.
+enum class DtlsSide : uint8_t { encoder, decoder, neither };
 
 struct DtlsPeerCallbacks {
   // Both set by the element that registers them; called without the peer's lock.
@@ -80,13 +91,19 @@ class DtlsPeer {
 
   // Creates the connection if needed and starts the handshake (the client sends its ClientHello).
   // Either element may call it; the second call does nothing. False with `why` on bad settings.
-  bool start(GstClock* clock, std::string* why);
+  // `streaming`: called from a streaming thread (see DtlsOutputs::may_push_here). The caller's
+  // outputs are returned (nullopt with `why` on bad settings).
+  std::optional<DtlsOutputs> start(GstClock* clock, std::string* why, DtlsSide caller,
+                                   bool streaming);
   void stop();
 
   // `source`: the sender's address (DatagramSource), empty when unknown.
-  void handle_datagram(std::span<const uint8_t> datagram, std::span<const uint8_t> source = {});
-  bool send_application_data(std::span<const uint8_t> data);
-  void close();
+  // From dtlsdec's streaming thread: returns dtlsdec's outputs.
+  DtlsOutputs handle_datagram(std::span<const uint8_t> datagram,
+                              std::span<const uint8_t> source = {});
+  // From dtlsenc's streaming thread: `outputs` receives dtlsenc's.
+  bool send_application_data(std::span<const uint8_t> data, DtlsOutputs* outputs);
+  DtlsOutputs close();
   // The fingerprints of the remote description (RFC 8122 §5) the peer's certificate must match,
   // for a peer that awaits them: used at start, or now by a handshake already waiting. An empty
   // list fails the handshake.
@@ -101,11 +118,16 @@ class DtlsPeer {
   DtlsStats stats();
   std::string failure_reason();
 
+  // Runs `job` on the plugin's small shared pool (a few threads for every association; issue 15),
+  // for work the calling thread must not do itself, such as pushing from the timer's thread.
+  static void run_on_shared_pool(std::function<void()> job);
+
  private:
   DtlsPeer() = default;
   // Collects what the connection produced (lock held).
   DtlsOutputs collect_locked();
-  void dispatch(const DtlsOutputs& outputs);
+  // Calls the callback of each side but `caller`; returns the outputs as that side would see them.
+  DtlsOutputs dispatch(const DtlsOutputs& outputs, bool streaming, DtlsSide caller);
   void schedule_timer_locked();
   static gboolean on_timer(GstClock* clock, GstClockTime time, GstClockID id, gpointer data);
   GstClockTime now_locked() const;
@@ -117,6 +139,7 @@ class DtlsPeer {
   std::unique_ptr<DtlsConnection> connection_;
   std::optional<std::vector<Fingerprint>> remote_fingerprints_;
   DtlsState last_state_ = DtlsState::fresh;
+  uint32_t handshakes_ = 0;  // connections started, for the key generation
   GstClock* clock_ = nullptr;
   GstClockID timer_ = nullptr;
   GstClockTime timer_time_ = GST_CLOCK_TIME_NONE;

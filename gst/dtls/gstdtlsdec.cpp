@@ -112,7 +112,9 @@ void ensure_src_started(SecmediaDtlsDec* self) {
   start_pad(self, self->src, "application/x-srtp", "srtp");
 }
 
-// Called by the peer (without its lock) from the streaming thread or the timer thread.
+// What a call into the peer produced for dtlsdec: returned by dtlsdec's own calls (its chain), or
+// handed to its callback for the calls of dtlsenc, the timer or webrtcbin's thread. Kept for the
+// streaming thread to push (drain_inbox); signals and messages here run with no lock held.
 void on_outputs(SecmediaDtlsDec* self, const DtlsOutputs& outputs) {
   DecoderState& state = state_of(self);
   {
@@ -180,8 +182,9 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
     gst_buffer_unref(buffer);
     return GST_FLOW_OK;
   }
-  // RFC 7983 §7: 20-63 DTLS, 128-191 RTP/RTCP (here SRTP/SRTCP).
-  if (first >= 20 && first <= 63) {
+  // RFC 7983 §7: DTLS to the peer, RTP/RTCP (here SRTP/SRTCP) on src, the rest dropped.
+  const PacketClass packet_class = classify_packet(std::span<const uint8_t>(&first, 1));
+  if (packet_class == PacketClass::dtls) {
     std::shared_ptr<DtlsPeer> peer;
     {
       std::lock_guard guard(state.lock);
@@ -193,20 +196,24 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
       std::string why;
       GstClock* clock = gst_element_get_clock(GST_ELEMENT(self));
       // A server starts with the first ClientHello, even before its dtlsenc is running.
-      if (!peer->start(clock, &why)) {
+      const auto started = peer->start(clock, &why, DtlsSide::decoder, true);
+      if (clock) gst_object_unref(clock);
+      if (started) {
+        on_outputs(self, *started);
+      } else {
         GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("DTLS cannot start"), ("%s", why.c_str()));
       }
-      if (clock) gst_object_unref(clock);
       // The sender's address binds the handshake to it (DtlsConnection::handle_datagram).
       const DatagramSource source(buffer);
-      peer->handle_datagram(std::span<const uint8_t>(map.data, map.size), source.bytes());
+      on_outputs(self, peer->handle_datagram(std::span<const uint8_t>(map.data, map.size),
+                                             source.bytes()));
       gst_buffer_unmap(buffer, &map);
     }
     gst_buffer_unref(buffer);
     drain_inbox(self);
     return GST_FLOW_OK;
   }
-  if (first >= 128 && first <= 191) {
+  if (packet_class == PacketClass::rtp) {
     ensure_src_started(self);
     {
       std::lock_guard guard(state.lock);
@@ -365,6 +372,17 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
   return ret;
 }
 
+// Issue 13: the peer may be dispatching to this element on another thread (its timer, the other
+// element's streaming thread). Detaching waits for those dispatches to end and stops new ones, so
+// it comes first, before GstElement's dispose removes the pads and before finalize destroys the
+// state: nothing of the element goes while the peer can still reach it, whatever the order of the
+// state's members. Not under the state's lock, which a dispatch in flight may be waiting for;
+// nothing else uses the link once the element is disposed (its streaming stopped at NULL).
+void dispose(GObject* object) {
+  state_of(object).link.detach();
+  G_OBJECT_CLASS(secmedia_dtls_dec_parent_class)->dispose(object);
+}
+
 void finalize(GObject* object) {
   delete SECMEDIA_DTLS_DEC(object)->state;
   G_OBJECT_CLASS(secmedia_dtls_dec_parent_class)->finalize(object);
@@ -391,6 +409,7 @@ static void secmedia_dtls_dec_class_init(SecmediaDtlsDecClass* klass) {
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_dec_debug, "dtlsdec", 0, "secmedia DTLS decoder");
   gobject_class->set_property = set_property;
   gobject_class->get_property = get_property;
+  gobject_class->dispose = dispose;
   gobject_class->finalize = finalize;
   element_class->change_state = change_state;
   element_class->request_new_pad = request_new_pad;

@@ -1,14 +1,19 @@
 // dtlsenc: the sending half of a DTLS peer. Its src pad carries the handshake datagrams (pushed by
-// a pad task) and the SRTP/SRTCP that arrives on `sink`, untouched. When the handshake ends, the
+// the thread that made them or the plugin's shared pool, see SrcQueue) and the SRTP/SRTCP that
+// arrives on `sink`, untouched. When the handshake ends, the
 // keys go upstream as the key event, so a srtpenc upstream protects with them (and a srtpenc linked
 // later gets them by the key query). Application data enters on the request pad `data_sink`. EOS
 // sends close_notify.
 #include <gst/gst.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "dtls_element_settings.h"
 #include "srtp_key_event.h"
@@ -35,25 +40,39 @@ GstStaticPadTemplate data_sink_template =
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
                                                             GST_STATIC_CAPS("application/x-dtls"));
 
-struct EncoderState {
-  std::mutex lock;  // link, queue, flags
-  DtlsElementLink link{true};
-  bool is_client = false;
-  std::condition_variable wake;
-  std::deque<GstBuffer*> datagrams;  // handshake and alert datagrams for the task to push
-  bool eos_after_datagrams = false;
-  bool flushing = true;
-  std::mutex push_lock;  // one push at a time on src: the task's and the sink's
-  bool src_started = false;
-  guint64 srtp_forwarded = 0;
+// What leaves on src, in order: handshake and alert datagrams, SRTP/SRTCP from sink, EOS. No thread
+// of its own (issue 15: a thread per association does not scale). Whoever adds to it pushes it out
+// itself when it may (a streaming thread holding none of our locks, DtlsOutputs::may_push_here) and
+// no other thread is pushing; a thread already pushing takes new items along (also when they come
+// from inside its own push: the peer's answer travelling back through the pipeline); items added
+// where no push may happen (the timer's thread, a state change, webrtcbin's thread) are pushed by
+// the shared pool (DtlsPeer::run_on_shared_pool). One thread pushes at a time, and nobody waits
+// for a lock while pushing, so two associations pushing into each other cannot deadlock.
+struct SrcQueue {
+  std::mutex lock;
+  std::condition_variable idle;      // `pushing` went false
+  std::deque<GstMiniObject*> items;  // GstBuffer (datagram) or GstEvent (EOS)
+  bool active = false;               // src is active: items may be pushed
+  bool pushing = false;              // a thread is pushing items
+  std::thread::id pusher;
+  bool pool_job = false;  // a pool job is on its way
+  bool started = false;   // stream-start, caps and segment sent (by the pusher)
+  GstPad* src = nullptr;  // a reference: the pool may run after the element's dispose
+  std::atomic<guint64> srtp_forwarded{0};
 
-  // Datagrams the peer produced after the src pad stopped (its timer may fire while the element
-  // shuts down) are still owned here.
-  ~EncoderState() {
-    for (GstBuffer* datagram : datagrams) gst_buffer_unref(datagram);
+  explicit SrcQueue(GstPad* pad) : src(GST_PAD(gst_object_ref(pad))) {}
+  ~SrcQueue() {
+    for (GstMiniObject* item : items) gst_mini_object_unref(item);
+    gst_object_unref(src);
   }
 };
 
+struct EncoderState {
+  std::mutex lock;  // link, is_client
+  DtlsElementLink link{true};
+  bool is_client = false;
+  std::shared_ptr<SrcQueue> queue;
+};
 }  // namespace
 
 struct _SecmediaDtlsEnc {
@@ -72,31 +91,104 @@ EncoderState& state_of(gpointer self) {
   return *SECMEDIA_DTLS_ENC(self)->state;
 }
 
-// With push_lock held.
-void ensure_src_started(SecmediaDtlsEnc* self) {
-  EncoderState& state = state_of(self);
-  if (state.src_started) return;
-  state.src_started = true;
+// By the thread pushing (SrcQueue::pushing).
+void ensure_src_started(SrcQueue& queue) {
+  if (queue.started) return;
+  queue.started = true;
   // gst_pad_create_stream_id() wants at most one sink pad; dtlsenc may have two (sink, data_sink).
   gchar* id = g_strdup_printf("%08x%08x/dtls", g_random_int(), g_random_int());
-  gst_pad_push_event(self->src, gst_event_new_stream_start(id));
+  gst_pad_push_event(queue.src, gst_event_new_stream_start(id));
   g_free(id);
   GstCaps* caps = gst_caps_new_empty_simple("application/x-dtls");
-  gst_pad_push_event(self->src, gst_event_new_caps(caps));
+  gst_pad_push_event(queue.src, gst_event_new_caps(caps));
   gst_caps_unref(caps);
   GstSegment segment;
   gst_segment_init(&segment, GST_FORMAT_TIME);
-  gst_pad_push_event(self->src, gst_event_new_segment(&segment));
+  gst_pad_push_event(queue.src, gst_event_new_segment(&segment));
 }
 
+// The thread that set `pushing` pushes until the queue is empty (or src stops), then lets go.
+void push_queued(SrcQueue& queue) {
+  for (;;) {
+    std::deque<GstMiniObject*> batch;
+    {
+      std::lock_guard guard(queue.lock);
+      if (queue.items.empty() || !queue.active) {
+        queue.pushing = false;
+        queue.pusher = {};
+        queue.idle.notify_all();
+        return;
+      }
+      batch.swap(queue.items);
+    }
+    ensure_src_started(queue);
+    for (GstMiniObject* item : batch) {
+      if (GST_IS_BUFFER(item)) {
+        GST_LOG_OBJECT(queue.src, "sending a DTLS datagram of %" G_GSIZE_FORMAT " bytes",
+                       gst_buffer_get_size(GST_BUFFER(item)));
+        const GstFlowReturn ret = gst_pad_push(queue.src, GST_BUFFER(item));
+        if (ret != GST_FLOW_OK) GST_DEBUG_OBJECT(queue.src, "push: %s", gst_flow_get_name(ret));
+      } else {
+        gst_pad_push_event(queue.src, GST_EVENT(item));
+      }
+    }
+  }
+}
+
+void push_from_pool(const std::shared_ptr<SrcQueue>& queue) {
+  {
+    std::lock_guard guard(queue->lock);
+    queue->pool_job = false;
+    if (queue->pushing || !queue->active || queue->items.empty()) return;
+    queue->pushing = true;
+    queue->pusher = std::this_thread::get_id();
+  }
+  push_queued(*queue);
+}
+
+// Queue lock held: has the shared pool push the queue, unless a job is already on its way.
+void schedule_pool_locked(const std::shared_ptr<SrcQueue>& queue) {
+  if (queue->pool_job) return;
+  queue->pool_job = true;
+  // Weakly: a job still waiting in the pool keeps neither the queue nor the src pad alive once the
+  // element is gone.
+  DtlsPeer::run_on_shared_pool([weak = std::weak_ptr<SrcQueue>(queue)] {
+    if (auto alive = weak.lock()) push_from_pool(alive);
+  });
+}
+
+// Appends `items` (taking them) and sees them pushed: here when `may_push_here` and no other thread
+// is pushing, else by the thread pushing or by the pool. Kept while src is inactive: datagrams the
+// peer made before dtlsenc reached PAUSED (a server answering the first ClientHello) leave when it
+// does.
+void enqueue(const std::shared_ptr<SrcQueue>& queue, std::vector<GstMiniObject*> items,
+             bool may_push_here) {
+  {
+    std::lock_guard guard(queue->lock);
+    queue->items.insert(queue->items.end(), items.begin(), items.end());
+    if (queue->pushing || !queue->active) return;
+    if (!may_push_here) {
+      schedule_pool_locked(queue);
+      return;
+    }
+    queue->pushing = true;
+    queue->pusher = std::this_thread::get_id();
+  }
+  push_queued(*queue);
+}
+
+// What a call into the peer produced for dtlsenc: returned by the calls dtlsenc makes, or handed
+// to its callback for the calls of dtlsdec, the timer or webrtcbin's thread (without the peer's
+// lock; no lock of ours is held either).
 void on_outputs(SecmediaDtlsEnc* self, const DtlsOutputs& outputs) {
   EncoderState& state = state_of(self);
   if (!outputs.datagrams.empty()) {
-    std::lock_guard guard(state.lock);
+    std::vector<GstMiniObject*> datagrams;
     for (const auto& datagram : outputs.datagrams) {
-      state.datagrams.push_back(gst_buffer_new_memdup(datagram.data(), datagram.size()));
+      datagrams.push_back(
+          GST_MINI_OBJECT_CAST(gst_buffer_new_memdup(datagram.data(), datagram.size())));
     }
-    state.wake.notify_one();
+    enqueue(state.queue, std::move(datagrams), outputs.may_push_here);
   }
   if (outputs.keys) {
     // Upstream events need no streaming thread: the srtpenc upstream installs the keys at once.
@@ -113,80 +205,58 @@ void on_outputs(SecmediaDtlsEnc* self, const DtlsOutputs& outputs) {
   }
 }
 
-void push_task(gpointer data) {
-  SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(data);
-  EncoderState& state = state_of(self);
-  GstBuffer* buffer = nullptr;
-  bool eos = false;
-  {
-    std::unique_lock guard(state.lock);
-    state.wake.wait(guard, [&] {
-      return state.flushing || !state.datagrams.empty() || state.eos_after_datagrams;
-    });
-    if (state.flushing) {
-      gst_pad_pause_task(self->src);
-      return;
-    }
-    if (!state.datagrams.empty()) {
-      buffer = state.datagrams.front();
-      state.datagrams.pop_front();
-    } else {
-      eos = true;
-      state.eos_after_datagrams = false;
-    }
-  }
-  std::lock_guard push(state.push_lock);
-  ensure_src_started(self);
-  if (buffer) {
-    GST_LOG_OBJECT(self, "sending a DTLS datagram of %" G_GSIZE_FORMAT " bytes",
-                   gst_buffer_get_size(buffer));
-    const GstFlowReturn ret = gst_pad_push(self->src, buffer);
-    if (ret != GST_FLOW_OK) GST_DEBUG_OBJECT(self, "push: %s", gst_flow_get_name(ret));
-  } else if (eos) {
-    gst_pad_push_event(self->src, gst_event_new_eos());
-  }
-}
-
-gboolean src_activate_mode(GstPad* pad, GstObject* parent, GstPadMode mode, gboolean active) {
-  SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(parent);
-  EncoderState& state = state_of(self);
+gboolean src_activate_mode(GstPad*, GstObject* parent, GstPadMode mode, gboolean active) {
+  SrcQueue& queue = *state_of(parent).queue;
   if (mode != GST_PAD_MODE_PUSH) return FALSE;
+  std::lock_guard guard(queue.lock);
   if (active) {
-    {
-      std::lock_guard guard(state.lock);
-      state.flushing = false;
-    }
-    return gst_pad_start_task(pad, push_task, self, nullptr);
+    // What waits is pushed once the element is PAUSED (change_state), not from inside activation.
+    queue.active = true;
+    return TRUE;
   }
-  {
-    std::lock_guard guard(state.lock);
-    state.flushing = true;
-    state.wake.notify_all();
-  }
-  const gboolean stopped = gst_pad_stop_task(pad);
-  std::lock_guard guard(state.lock);
-  for (GstBuffer* b : state.datagrams) gst_buffer_unref(b);
-  state.datagrams.clear();
-  state.eos_after_datagrams = false;
-  return stopped;
+  // A push under way fails (src is flushing) and its thread lets go; what is left belonged to the
+  // association that stops.
+  queue.active = false;
+  queue.started = false;
+  for (GstMiniObject* item : queue.items) gst_mini_object_unref(item);
+  queue.items.clear();
+  return TRUE;
 }
 
-// SRTP/SRTCP from srtpenc passes through untouched.
+// SRTP/SRTCP from srtpenc passes through untouched, after the datagrams queued before it (a
+// server's Finished: SRTP protected with the new keys must not overtake the message that lets the
+// peer derive them).
 GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
-  SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(parent);
-  EncoderState& state = state_of(self);
-  std::lock_guard push(state.push_lock);
-  ensure_src_started(self);
-  // Handshake datagrams still queued (a server's Finished) go first: SRTP protected with the new
-  // keys must not overtake the message that lets the peer derive them.
-  std::deque<GstBuffer*> pending;
+  SrcQueue& queue = *state_of(parent).queue;
   {
-    std::lock_guard guard(state.lock);
-    pending.swap(state.datagrams);
+    std::unique_lock guard(queue.lock);
+    if (queue.pushing && queue.pusher == std::this_thread::get_id()) {
+      // Called from inside this thread's own push (a pipeline that loops back): the push in
+      // progress takes it along.
+      queue.items.push_back(GST_MINI_OBJECT_CAST(buffer));
+      return GST_FLOW_OK;
+    }
+    queue.idle.wait(guard, [&] { return !queue.pushing; });
+    queue.pushing = true;
+    queue.pusher = std::this_thread::get_id();
   }
-  for (GstBuffer* datagram : pending) gst_pad_push(self->src, datagram);
-  ++state.srtp_forwarded;
-  return gst_pad_push(self->src, buffer);
+  std::deque<GstMiniObject*> before;
+  {
+    std::lock_guard guard(queue.lock);
+    before.swap(queue.items);
+  }
+  ensure_src_started(queue);
+  for (GstMiniObject* item : before) {
+    if (GST_IS_BUFFER(item)) {
+      gst_pad_push(queue.src, GST_BUFFER(item));
+    } else {
+      gst_pad_push_event(queue.src, GST_EVENT(item));
+    }
+  }
+  ++queue.srtp_forwarded;
+  const GstFlowReturn ret = gst_pad_push(queue.src, buffer);
+  push_queued(queue);  // what came meanwhile; lets go of `pushing`
+  return ret;
 }
 
 GstFlowReturn data_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
@@ -198,10 +268,12 @@ GstFlowReturn data_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   }
   GstMapInfo map;
   if (peer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-    if (!peer->send_application_data(std::span<const uint8_t>(map.data, map.size))) {
+    DtlsOutputs outputs;
+    if (!peer->send_application_data(std::span<const uint8_t>(map.data, map.size), &outputs)) {
       GST_DEBUG_OBJECT(self, "application data dropped: not connected, or larger than a record");
     }
     gst_buffer_unmap(buffer, &map);
+    on_outputs(self, outputs);
   }
   gst_buffer_unref(buffer);
   return GST_FLOW_OK;
@@ -224,10 +296,8 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         std::lock_guard guard(state.lock);
         peer = state.link.peer();
       }
-      if (peer) peer->close();  // close_notify is queued first
-      std::lock_guard guard(state.lock);
-      state.eos_after_datagrams = true;
-      state.wake.notify_one();
+      if (peer) on_outputs(self, peer->close());  // close_notify is queued first
+      enqueue(state.queue, {GST_MINI_OBJECT_CAST(gst_event_new_eos())}, true);
       return TRUE;
     }
     default:
@@ -337,8 +407,8 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   if (id == kPropStats) {
     state.link.get_property(id, value);
     GstStructure* stats = static_cast<GstStructure*>(g_value_get_boxed(value));
-    std::lock_guard guard(state.push_lock);
-    gst_structure_set(stats, "srtp-forwarded", G_TYPE_UINT64, state.srtp_forwarded, nullptr);
+    gst_structure_set(stats, "srtp-forwarded", G_TYPE_UINT64, state.queue->srtp_forwarded.load(),
+                      nullptr);
     return;
   }
   if (!state.link.get_property(id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -365,15 +435,20 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       std::lock_guard guard(state.lock);
       peer = state.link.peer();
     }
-    // The src task runs now: a client's ClientHello can go out.
+    // src is active now: a client's ClientHello can go out, and what the peer made before (a
+    // server's answer to an early ClientHello) too, by the pool: not from the thread changing the
+    // state, which may hold locks of the application's (webrtcbin's, for one).
     std::string why;
     GstClock* clock = gst_element_get_clock(element);
-    if (peer && !peer->start(clock, &why)) {
+    const auto outputs = peer ? peer->start(clock, &why, DtlsSide::encoder, false) : DtlsOutputs{};
+    if (clock) gst_object_unref(clock);
+    if (!outputs) {
       GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("DTLS cannot start"), ("%s", why.c_str()));
-      if (clock) gst_object_unref(clock);
       return GST_STATE_CHANGE_FAILURE;
     }
-    if (clock) gst_object_unref(clock);
+    on_outputs(self, *outputs);
+    std::lock_guard guard(state.queue->lock);
+    if (!state.queue->items.empty() && !state.queue->pushing) schedule_pool_locked(state.queue);
   }
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     std::shared_ptr<DtlsPeer> peer;
@@ -382,10 +457,19 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       peer = state.link.peer();
     }
     if (peer) peer->stop();
-    std::lock_guard push(state.push_lock);
-    state.src_started = false;
   }
   return ret;
+}
+
+// Issue 13: the peer may be dispatching to this element on another thread (its timer, the other
+// element's streaming thread). Detaching waits for those dispatches to end and stops new ones, so
+// it comes first, before GstElement's dispose removes the pads and before finalize destroys the
+// state: nothing of the element goes while the peer can still reach it, whatever the order of the
+// state's members. Not under the state's lock, which a dispatch in flight may be waiting for;
+// nothing else uses the link once the element is disposed (its streaming stopped at NULL).
+void dispose(GObject* object) {
+  state_of(object).link.detach();
+  G_OBJECT_CLASS(secmedia_dtls_enc_parent_class)->dispose(object);
 }
 
 void finalize(GObject* object) {
@@ -403,6 +487,7 @@ static void secmedia_dtls_enc_init(SecmediaDtlsEnc* self) {
   gst_pad_set_query_function(self->sink, sink_query);
   gst_element_add_pad(GST_ELEMENT(self), self->sink);
   self->src = gst_pad_new_from_static_template(&src_template, "src");
+  self->state->queue = std::make_shared<SrcQueue>(self->src);
   gst_pad_set_activatemode_function(self->src, src_activate_mode);
   gst_pad_use_fixed_caps(self->src);
   gst_element_add_pad(GST_ELEMENT(self), self->src);
@@ -416,6 +501,7 @@ static void secmedia_dtls_enc_class_init(SecmediaDtlsEncClass* klass) {
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_enc_debug, "dtlsenc", 0, "secmedia DTLS encoder");
   gobject_class->set_property = set_property;
   gobject_class->get_property = get_property;
+  gobject_class->dispose = dispose;
   gobject_class->finalize = finalize;
   element_class->change_state = change_state;
   element_class->request_new_pad = request_new_pad;

@@ -1,10 +1,13 @@
 // dtlssrtpdemux: splits one UDP flow into DTLS records (dtls_src) and SRTP/SRTCP (rtp_src) by
-// the packet's first byte, RFC 7983 §7 (20-63 DTLS, 128-191 RTP/RTCP); anything else (STUN,
-// ZRTP, TURN channels, garbage) is dropped and counted. gst-plugins-bad's element of the same
+// the packet's first byte, RFC 7983 §7 (classify_packet: 20-63 DTLS, 128-191 RTP/RTCP); anything
+// else (STUN, ZRTP, TURN channels, garbage) is dropped and counted. gst-plugins-bad's element of the same
 // name and pads; dtlssrtpdec does not need it (secmedia's dtlsdec demultiplexes by itself).
 #include <gst/gst.h>
 
 #include <atomic>
+#include <span>
+
+#include "secmedia/dtls.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_demux_debug);
 #define GST_CAT_DEFAULT secmedia_dtls_srtp_demux_debug
@@ -44,18 +47,21 @@ G_DEFINE_TYPE(SecmediaDtlsSrtpDemux, secmedia_dtls_srtp_demux, GST_TYPE_ELEMENT)
 
 namespace {
 
+using secmedia::classify_packet;
+using secmedia::PacketClass;
+
 GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   SecmediaDtlsSrtpDemux* self = SECMEDIA_DTLS_SRTP_DEMUX(parent);
   guint8 first = 0;
   GstPad* out = nullptr;
-  if (gst_buffer_extract(buffer, 0, &first, 1) == 1) {
-    if (first >= 20 && first <= 63) {
-      out = self->dtls_src;
-      ++self->counters->dtls;
-    } else if (first >= 128 && first <= 191) {
-      out = self->rtp_src;
-      ++self->counters->rtp;
-    }
+  const gsize length = gst_buffer_extract(buffer, 0, &first, 1);
+  const PacketClass packet_class = classify_packet(std::span<const uint8_t>(&first, length));
+  if (packet_class == PacketClass::dtls) {
+    out = self->dtls_src;
+    ++self->counters->dtls;
+  } else if (packet_class == PacketClass::rtp) {
+    out = self->rtp_src;
+    ++self->counters->rtp;
   }
   if (!out) {
     ++self->counters->dropped;

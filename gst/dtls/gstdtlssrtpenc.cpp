@@ -2,9 +2,11 @@
 // (gst-plugins-bad's dtlssrtpenc). Inside, secmedia's own elements:
 //
 //   rtp_sink_N  --> srtpenc.rtp_sink_N   srtpenc.rtp_src_N  --> clocksync_N --+
-//   rtcp_sink_N --> srtpenc.rtcp_sink_N  srtpenc.rtcp_src_N -----------------> funnel --> dtlsenc
-//   --> src data_sink   -------------------------------------------------------------------------^
-//   (data_sink)
+//   rtcp_sink_N --> srtpenc.rtcp_sink_N  srtpenc.rtcp_src_N -----------------+--> funnel
+//                                                                                  |
+//   data_sink   -------------------------------------------> dtlsenc.data_sink    |
+//                                                             dtlsenc.sink <-------+
+//                                                             dtlsenc.src  --> src
 //
 // dtlsenc sits last so that SRTP can never overtake the handshake flight that lets the peer derive
 // its keys, and the keys reach srtpenc as the upstream key event (through funnel and clocksync),

@@ -189,7 +189,7 @@ struct DtlsConnection::Impl {
   void bind(std::span<const uint8_t> source, DtlsTime now);
   void listen(std::vector<uint8_t> datagram, std::span<const uint8_t> source, DtlsTime now);
   bool process(std::vector<uint8_t> datagram, std::span<const uint8_t> source, DtlsTime now);
-  void set_state(DtlsState next, std::string reason = {});
+  void set_state(DtlsState next, std::string reason = {}, bool by_peer = false);
   void fail(std::string reason);
   void drive_handshake();
   void on_handshake_complete();
@@ -211,6 +211,7 @@ bool DtlsConnection::Impl::setup(std::string* why) {
   };
   if (!config.certificate) return fail_setup("a certificate is required");
   if (config.mtu < kMinMtu) return fail_setup("MTU must be at least 256 bytes");
+  if (config.key_generation == 0) return fail_setup("the key generation starts at 1");
   if (config.max_retransmissions > kOpenSslMaxTimeouts) {
     return fail_setup("at most 12 retransmissions are possible with OpenSSL");
   }
@@ -373,10 +374,10 @@ bool DtlsConnection::Impl::process(std::vector<uint8_t> datagram, std::span<cons
   return took;
 }
 
-void DtlsConnection::Impl::set_state(DtlsState next, std::string reason) {
+void DtlsConnection::Impl::set_state(DtlsState next, std::string reason, bool by_peer) {
   if (state == next) return;
   state = next;
-  events.emplace_back(dtls_event::StateChanged{next, std::move(reason)});
+  events.emplace_back(dtls_event::StateChanged{next, std::move(reason), by_peer});
 }
 
 void DtlsConnection::Impl::fail(std::string reason) {
@@ -489,7 +490,8 @@ void DtlsConnection::Impl::on_handshake_complete() {
       fail("exporting the SRTP keying material failed: " + take_openssl_error());
       return;
     }
-    keys = SrtpKeyingMaterial::from_exporter(negotiated->profile, exported, config.role, 1);
+    keys = SrtpKeyingMaterial::from_exporter(negotiated->profile, exported, config.role,
+                                             config.key_generation);
     OPENSSL_cleanse(exported.data(), exported.size());
     profile = negotiated->profile;
     events.emplace_back(dtls_event::KeysReady{*keys});
@@ -514,7 +516,7 @@ void DtlsConnection::Impl::read_application_data() {
     if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) return;
     if (error == SSL_ERROR_ZERO_RETURN) {
       SSL_shutdown(ssl.get());  // answer the close_notify
-      set_state(DtlsState::closed, "the peer closed the connection (close_notify)");
+      set_state(DtlsState::closed, "the peer closed the connection (close_notify)", true);
       return;
     }
     fail(describe_failure(take_openssl_error(), error));
@@ -646,8 +648,8 @@ void DtlsConnection::handle_datagram(std::span<const uint8_t> datagram, DtlsTime
   s.last_now = now;
   ++s.stats.datagrams_received;
   s.stats.bytes_received += datagram.size();
-  // RFC 7983: DTLS records start with a content type of 20-63; anything else is not ours.
-  if (datagram.empty() || datagram[0] < 20 || datagram[0] > 63 || s.state == DtlsState::failed ||
+  // RFC 7983 §7: DTLS records start with a content type of 20-63; anything else is not ours.
+  if (classify_packet(datagram) != PacketClass::dtls || s.state == DtlsState::failed ||
       s.state == DtlsState::closed) {
     ++s.stats.datagrams_rejected;
     return;

@@ -125,6 +125,22 @@ TEST(DtlsHandshake, DefaultPreferenceIsAes128Gcm) {
   EXPECT_TRUE(p.client->stats().handshake_duration.has_value());
 }
 
+// The keys carry the generation the caller gave the handshake (it counts an association's
+// handshakes); 0 is refused, so no key ever has a generation below the first.
+TEST(DtlsHandshake, KeysCarryTheConfiguredGeneration) {
+  DtlsConfig client_config = config(DtlsRole::client), server_config = config(DtlsRole::server);
+  client_config.key_generation = 3;
+  server_config.key_generation = 3;
+  Pair p(client_config, server_config);
+  ASSERT_TRUE(p.handshake());
+  EXPECT_EQ(p.client->keying_material()->generation, 3u);
+  EXPECT_EQ(p.server->keying_material()->generation, 3u);
+  client_config.key_generation = 0;
+  std::string why;
+  EXPECT_EQ(DtlsConnection::create(client_config, &why), nullptr);
+  EXPECT_NE(why.find("generation"), std::string::npos) << why;
+}
+
 struct LossyCase {
   const char* name;
   NetworkConditions conditions;
@@ -366,6 +382,11 @@ TEST(DtlsClose, CloseNotifyEndsBothSides) {
   EXPECT_EQ(p.server->state(), DtlsState::closed);
   EXPECT_NE(p.server_log.reasons.back().find("close_notify"), std::string::npos);
   EXPECT_FALSE(p.server->send(std::vector<uint8_t>{1}));
+  // The state change says who closed, so no caller has to read the reason's text.
+  p.client_log.drain(*p.client);
+  EXPECT_TRUE(p.server_log.by_peer.back());
+  EXPECT_EQ(p.client_log.states.back(), DtlsState::closed);
+  EXPECT_FALSE(p.client_log.by_peer.back());
 }
 
 TEST(DtlsTimeouts, RetransmissionLimitFailsWithAReason) {

@@ -121,6 +121,7 @@ class SimulatedNetwork {
 struct EventLog {
   std::vector<DtlsState> states;
   std::vector<std::string> reasons;
+  std::vector<bool> by_peer;  // StateChanged::by_peer, one per state
   std::vector<SrtpKeyingMaterial> keys;
   std::vector<std::vector<uint8_t>> data;
   std::vector<Fingerprint> peer_fingerprints;
@@ -136,6 +137,7 @@ struct EventLog {
       if (auto* s = std::get_if<dtls_event::StateChanged>(&*event)) {
         states.push_back(s->state);
         reasons.push_back(s->reason);
+        by_peer.push_back(s->by_peer);
         if (s->state == DtlsState::connected) connected_position = count;
       } else if (auto* c = std::get_if<dtls_event::PeerCertificate>(&*event)) {
         peer_fingerprints.push_back(c->fingerprint);

@@ -6,7 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "gst_test_support.h"
 #include "secmedia/dtls.h"
@@ -195,6 +200,43 @@ TEST(DtlsElements, RestartDoesANewHandshake) {
   EXPECT_EQ(call.state_of("bdec"), kConnected);
 }
 
+// Every handshake of an association used to key with generation 1, so a srtpdec could not tell a
+// new key from the old. Two handshakes on the same connection-ids: generations 1, then 2.
+TEST(DtlsElements, EachHandshakeOfAnAssociationKeysWithTheNextGeneration) {
+  Call call("is-client=1");
+  struct Seen {
+    std::mutex lock;
+    std::vector<guint> generations;
+  } seen;
+  GstElement* bdec = call.element("bdec");
+  GstPad* pad = gst_element_get_static_pad(bdec, "src");
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        if (auto value = gst::parse_srtp_keys_event(GST_PAD_PROBE_INFO_EVENT(info))) {
+          auto* s = static_cast<Seen*>(data);
+          std::lock_guard guard(s->lock);
+          s->generations.push_back(value->material.generation);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      &seen, nullptr);
+  gst_object_unref(pad);
+  gst_object_unref(bdec);
+  const auto count = [&] {
+    std::lock_guard guard(seen.lock);
+    return seen.generations.size();
+  };
+  ASSERT_TRUE(call.play());
+  ASSERT_EQ(call.wait([&] { return call.received >= 5 && count() >= 1; }), "");
+  gst_element_set_state(call.pipeline, GST_STATE_NULL);
+  call.received = 0;
+  ASSERT_TRUE(call.play());
+  ASSERT_EQ(call.wait([&] { return call.received >= 5 && count() >= 2; }), "");
+  std::lock_guard guard(seen.lock);
+  EXPECT_EQ(seen.generations, (std::vector<guint>{1, 2}));
+}
+
 TEST(DtlsElements, EosSendsCloseNotifyWhichEndsThePeersStream) {
   const int id = next_id++;
   const std::string a = "ea" + std::to_string(id), b = "eb" + std::to_string(id);
@@ -287,6 +329,101 @@ TEST(DtlsElements, ApplicationDataBothWays) {
   EXPECT_EQ(receive("asink"), "hello from b");
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
+}
+
+// Issue 13: dtlsenc let its state (the datagram queue, its pads) go while the peer was still
+// dispatching keys to it from another thread: disposing it removed the pads under that dispatch.
+// Here a dtlsenc (server) is torn down while its key dispatch is held inside a probe: the pads
+// must stay until the dispatch is over.
+TEST(DtlsElements, DisposeWaitsForAKeyDispatchInFlight) {
+  const std::string id = "dispose-race-" + std::to_string(next_id++);
+  GstElement* enc = gst_element_factory_make("dtlsenc", nullptr);
+  GstElement* dec = gst_element_factory_make("dtlsdec", nullptr);
+  ASSERT_NE(enc, nullptr);
+  g_object_set(enc, "connection-id", id.c_str(), "retransmission-timeout", 50, nullptr);
+  g_object_set(dec, "connection-id", id.c_str(), nullptr);
+
+  struct Race {
+    std::mutex lock;
+    std::condition_variable changed;
+    bool in_dispatch = false;
+    bool pad_removed = false;
+    bool removed_during_dispatch = false;
+  } race;
+  g_signal_connect(enc, "pad-removed", G_CALLBACK(+[](GstElement*, GstPad*, gpointer data) {
+                     auto* r = static_cast<Race*>(data);
+                     std::lock_guard guard(r->lock);
+                     r->pad_removed = true;
+                     r->changed.notify_all();
+                   }),
+                   &race);
+  // Kept by the test, so that a pad removed too early is reported here rather than used freed.
+  GstPad* enc_sink = gst_element_get_static_pad(enc, "sink");
+  gst_pad_add_probe(
+      enc_sink, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+        if (!gst::is_srtp_keys_event(GST_PAD_PROBE_INFO_EVENT(info))) return GST_PAD_PROBE_OK;
+        auto* r = static_cast<Race*>(data);
+        std::unique_lock guard(r->lock);
+        r->in_dispatch = true;
+        r->changed.notify_all();
+        r->changed.wait_for(guard, std::chrono::milliseconds(500), [&] { return r->pad_removed; });
+        r->removed_during_dispatch = r->pad_removed;
+        return GST_PAD_PROBE_OK;
+      },
+      &race, nullptr);
+
+  GstHarness* h_enc = gst_harness_new_with_element(enc, "sink", "src");
+  GstHarness* h_dec = gst_harness_new_with_element(dec, "sink", "src");
+  gst_harness_set_src_caps_str(h_dec, "application/x-dtls");
+  gst_object_unref(enc);
+  gst_object_unref(dec);
+
+  DtlsConfig config;
+  config.role = DtlsRole::client;
+  config.certificate = DtlsCertificate::generate(CertificateType::ecdsa_p256);
+  auto client = DtlsConnection::create(config);
+  ASSERT_NE(client, nullptr);
+  const auto now = [] { return DtlsTime(g_get_monotonic_time() * 1000); };
+  client->start(now());
+  // The client's datagrams go into dtlsdec from another thread: the one that completes the server's
+  // handshake carries the key dispatch into the probe.
+  std::thread feeder;
+  std::atomic<bool> fed{true};
+  const gint64 deadline = g_get_monotonic_time() + 10 * G_USEC_PER_SEC;
+  bool in_dispatch = false;
+  while (!in_dispatch && g_get_monotonic_time() < deadline) {
+    if (fed) {
+      if (feeder.joinable()) feeder.join();
+      std::vector<std::vector<uint8_t>> flight;
+      while (auto datagram = client->poll_datagram()) flight.push_back(std::move(*datagram));
+      if (!flight.empty()) {
+        fed = false;
+        feeder = std::thread([&, flight] {
+          for (const auto& datagram : flight) gst_harness_push(h_dec, test::to_buffer(datagram));
+          fed = true;
+        });
+      }
+    }
+    if (GstBuffer* buffer = gst_harness_try_pull(h_enc)) {
+      client->handle_datagram(test::to_bytes(buffer), now());
+      gst_buffer_unref(buffer);
+    }
+    client->handle_timeout(now());
+    std::unique_lock guard(race.lock);
+    race.changed.wait_for(guard, std::chrono::milliseconds(5), [&] { return race.in_dispatch; });
+    in_dispatch = race.in_dispatch;
+  }
+  ASSERT_TRUE(in_dispatch) << "the server never reached its keys";
+  gst_harness_teardown(h_enc);  // disposes dtlsenc while its key dispatch is held
+  if (feeder.joinable()) feeder.join();
+  {
+    std::lock_guard guard(race.lock);
+    EXPECT_FALSE(race.removed_during_dispatch)
+        << "dtlsenc's pads were removed while the peer was still dispatching to it";
+  }
+  gst_object_unref(enc_sink);
+  gst_harness_teardown(h_dec);
 }
 
 TEST(DtlsElements, DuplicateConnectionIdIsAClearError) {

@@ -2,16 +2,15 @@
 //
 // The contract:
 // - Sans-IO: datagrams and the current time go in (handle_datagram, handle_timeout); datagrams to
-// send,
-//   the next timeout, keys, application data, state changes and errors come out (poll_datagram,
-//   next_timeout, poll_event). No sockets, threads or clocks of its own; after every input the
-//   caller drains every output.
+//   send, the next timeout, keys, application data, state changes and errors come out
+//   (poll_datagram, next_timeout, poll_event). No sockets, threads or clocks of its own; after
+//   every input the caller drains every output.
 // - Time is the caller's monotonic clock as a duration since any epoch it likes. One caveat:
-// OpenSSL 3.0
-//   runs its DTLS retransmission timer on the wall clock, so next_timeout() is OpenSSL's remaining
-//   time added to the caller's last `now`; retransmissions happen in real time, whatever the
-//   caller's clock.
-// - One connection per peer, each with its own certificate and settings; nothing process-global.
+//   OpenSSL 3.0 runs its DTLS retransmission timer on the wall clock, so next_timeout() is
+//   OpenSSL's remaining time added to the caller's last `now`; retransmissions happen in real
+//   time, whatever the caller's clock.
+// - One connection per peer, with the certificate and settings its DtlsConfig gives (connections
+//   given the same certificate share its OpenSSL context); nothing process-global.
 // - Not thread-safe: callers serialize access to one connection.
 #pragma once
 
@@ -81,6 +80,20 @@ class DtlsCertificate {
 std::optional<Fingerprint> fingerprint_of_pem(std::string_view certificate_pem,
                                               FingerprintAlgorithm algorithm);
 
+// What a packet carries when DTLS, SRTP/SRTCP, STUN and others share one transport, told by its
+// first byte (RFC 7983 §7, which extends RFC 5764 §5.1.2). Every demultiplexer of this project
+// (dtlsdec, dtlssrtpdemux, the DTLS engine) asks this one function.
+enum class PacketClass : uint8_t {
+  stun,          // 0-3
+  zrtp,          // 16-19
+  dtls,          // 20-63
+  turn_channel,  // 64-79
+  rtp,           // 128-191: RTP or RTCP, here SRTP or SRTCP
+  unknown,       // any other first byte, or an empty packet: to drop
+};
+PacketClass classify_packet(std::span<const uint8_t> packet);
+const char* to_string(PacketClass packet_class);
+
 // The default use_srtp preference (RFC 5764 §4.1.2, RFC 7714 §14.2).
 std::vector<SrtpProfile> default_dtls_srtp_profiles();
 
@@ -117,12 +130,18 @@ struct DtlsConfig {
   // answers ClientHello, a client HelloVerifyRequest), so no certificate is accepted and no key
   // exported unverified. The handshake timeout still runs.
   bool await_peer_fingerprints = false;
+  // The generation the keys of this handshake carry (SrtpKeyingMaterial::generation): the caller
+  // counts the handshakes of one association, 1 for its first, so that every new key of the
+  // association has a higher one than the last. At least 1.
+  uint32_t key_generation = 1;
 };
 
 namespace dtls_event {
 struct StateChanged {
   DtlsState state;
   std::string reason;  // why, for failed and closed
+  // closed: the peer sent close_notify (RFC 5246 §7.2.1), rather than this side closing.
+  bool by_peer = false;
 };
 // The peer's certificate, reported before the connection counts as connected.
 struct PeerCertificate {
