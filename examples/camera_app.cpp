@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camera_app: a camera that serves its one capture two ways at once, both encrypted by secmedia:
 //
 //   capture:  v4l2src (or videotestsrc) ! convert/scale ! raw caps ! intervideosink channel=C

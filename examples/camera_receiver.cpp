@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // camera_receiver: the DTLS-SRTP receiver for camera_app. It decrypts and decodes the camera's VP8
 // and sends RTCP receiver reports back, which are camera_app's sign that this receiver is alive
 // (DTLS sends nothing once the handshake is done):

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A secure RTSP camera in a few lines: gst-rtsp-server serves live VP8 video as RTP/SAVP, keyed by
 MIKEY (RFC 3830) in the SDP, encrypted by secmedia's srtpenc (when GST_PLUGIN_PATH selects our
 plugins). Play it with rtspsrc (README, "Recipes"):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 /* The demo: a secure call between two pipelines on loopback, with no glue code between the DTLS and
  * SRTP elements.
  *

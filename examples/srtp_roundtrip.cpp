@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Demo: an RTP stream through SRTP protect and unprotect, with the trouble a network brings (loss,
 // reordering, a replayed packet, a tampered packet, a forged SSRC) and what the receiver made of
 // it.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A WebRTC call between two webrtcbins in one process, on whichever dtls and srtp plugins GStreamer
 loads: with GST_PLUGIN_PATH=<build>/gst, secmedia's (scripts/webrtc_demo.sh sets that up).
 

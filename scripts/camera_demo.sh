@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The camera demo (examples/camera_app.cpp): sets up a fresh Debian 12 machine, builds, and runs the
 # camera application on loopback. One capture is served two ways at once: over RTSP as RTP/SAVP
 # (played here by gst-launch-1.0 rtspsrc) and over DTLS-SRTP to examples/camera_receiver, each side

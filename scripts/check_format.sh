@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Formatting is mechanical: every tracked C and C++ file must be as .clang-format makes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."

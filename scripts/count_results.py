@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Counts test results over Meson build dirs and prints the closing line 'N passed, N failed'.
 
 GoogleTest programs count one result per test case (from the JSON report each writes, see

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The demo command: sets up a fresh Debian 12 machine, builds, and runs a secure call between two
 # pipelines on loopback (examples/secure_call.c): VP8 video and Opus audio as SRTP, keyed by a DTLS 1.2
 # handshake in which each side pins the other's certificate fingerprint. It prints the negotiated

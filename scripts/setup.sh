@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # Installs what secmedia needs to build, test and benchmark on Debian 12 (as root, or with sudo).
 # Does nothing when everything is already there.
 set -euo pipefail

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The test command: sets up a fresh Debian 12 machine, builds, runs every test, and ends with the line
 # "N passed, N failed". Exit status is non-zero on any failure.
 #

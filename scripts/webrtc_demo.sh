@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The webrtcbin demo: sets up a fresh Debian 12 machine, builds, and runs a WebRTC call between two
 # webrtcbins in one process on our dtls and srtp plugins (examples/webrtc_call.py): VP8 video, Opus
 # audio and a data channel both ways, ICE on loopback. It prints which plugin files the DTLS-SRTP

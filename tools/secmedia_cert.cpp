@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // secmedia-cert: certificates for people. Makes a DTLS identity (an ECDSA P-256 or RSA-2048
 // self-signed certificate and its key) in PEM, and prints certificate fingerprints in SDP form
 // (RFC 8122 §5), which is what the other side pins (`peer-fingerprint`, an SDP's a=fingerprint).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Per-packet problems are counted always but logged at most once a second, so a flood of bad
 // packets cannot flood the log (STYLE.md: never per packet at WARNING).
 #pragma once

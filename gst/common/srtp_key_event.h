@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The key event: how keys travel between secmedia elements as pad events, never as caps or signals.
 //
 //   event   GST_EVENT_CUSTOM_DOWNSTREAM_STICKY (dtlsdec -> srtpdec, srtpenc -> srtpdec)

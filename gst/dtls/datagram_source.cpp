@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "datagram_source.h"
 
 #include <gio/gio.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Where a datagram came from, in the form the DTLS core takes as a datagram's `source`
 // (DtlsConnection::handle_datagram binds a handshake to the source that moved it on, RFC 6347
 // §4.2.1): the socket address udpsrc (retrieve-sender-address, on by default) and other network

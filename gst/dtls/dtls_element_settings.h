@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What dtlsenc and dtlsdec share: the properties that configure their DtlsPeer, the GTypes of their
 // enums, and how an element attaches to the peer of its connection-id.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "dtls_peer.h"
 
 #include <algorithm>
@@ -9,17 +10,18 @@ namespace {
 
 // The only process-wide state: pairing dtlsenc and dtlsdec by connection-id, as gst-plugins-bad's
 // interface requires. Entries live exactly as long as an element holds the peer.
-// Beside it, what every association may share: the default identity of each certificate type and
-// the pool that pushes what no caller may push itself (issue 15).
+// Beside it, what every association may share without sharing an identity: the OpenSSL settings
+// (DtlsContext, no certificate in it) and the pool that pushes what no caller may push itself.
 struct Registry {
   std::mutex lock;
   std::unordered_map<std::string, std::weak_ptr<DtlsPeer>> peers;
-  // An element given no pem uses the process's default certificate of its type, made when first
-  // needed and kept for the life of the process, as gst-plugins-bad does: with it the OpenSSL
-  // context every connection of that identity shares, so that an association costs neither a key
-  // generation nor a context. Its own lock, taken with a peer's lock held (never the reverse).
-  std::mutex certificates_lock;
-  std::shared_ptr<const DtlsCertificate> default_certificates[2];
+  // Made when first needed and kept for the life of the process, so that an association does not
+  // pay for building OpenSSL's context (more than a third of a handshake). Every association still
+  // generates its own certificate: unlike gst-plugins-bad's shared default certificate, one
+  // fingerprint never links two calls of a process, and one leaked key exposes one association.
+  // Its own lock, taken with a peer's lock held (never the reverse).
+  std::mutex context_lock;
+  std::shared_ptr<const DtlsContext> context;
   std::once_flag pool_once;
   GThreadPool* pool = nullptr;
 };
@@ -33,15 +35,11 @@ struct TimerData {
   std::weak_ptr<DtlsPeer> peer;
 };
 
-std::shared_ptr<const DtlsCertificate> default_certificate(CertificateType type, std::string* why) {
+std::shared_ptr<const DtlsContext> shared_context(std::string* why) {
   Registry& r = registry();
-  std::lock_guard guard(r.certificates_lock);
-  auto& certificate = r.default_certificates[type == CertificateType::rsa_2048 ? 1 : 0];
-  if (!certificate) {
-    certificate = DtlsCertificate::generate(type, why);
-    if (certificate) certificate->prepare(why);
-  }
-  return certificate;
+  std::lock_guard guard(r.context_lock);
+  if (!r.context) r.context = DtlsContext::create(why);
+  return r.context;
 }
 
 }  // namespace
@@ -154,7 +152,7 @@ bool DtlsPeer::ensure_certificate_locked(std::string* why) {
     // gst-plugins-bad's `pem` holds the certificate and the key in one string.
     certificate_ = DtlsCertificate::from_pem(settings_.pem, settings_.pem, why);
   } else {
-    certificate_ = default_certificate(settings_.certificate_type, why);
+    certificate_ = DtlsCertificate::generate(settings_.certificate_type, why);
   }
   return certificate_ != nullptr;
 }
@@ -178,6 +176,8 @@ std::optional<DtlsOutputs> DtlsPeer::start(GstClock* clock, std::string* why, Dt
     DtlsConfig config;
     config.role = settings_.is_client ? DtlsRole::client : DtlsRole::server;
     config.certificate = certificate_;
+    config.context = shared_context(why);
+    if (!config.context) return std::nullopt;
     config.peer_fingerprints = settings_.peer_fingerprints;
     config.srtp_profiles = settings_.srtp_profiles;
     config.mtu = settings_.mtu;

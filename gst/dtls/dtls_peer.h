@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // One DTLS association shared by the dtlsenc and dtlsdec of a peer, paired by connection-id.
 //
 // The peer owns the sans-IO DtlsConnection and its settings. Elements feed it (datagrams from

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What dtlssrtpenc and dtlssrtpdec share: creating their secmedia children, and the static-key
 // properties (key, srtp-cipher, srtp-auth, srtcp-cipher, srtcp-auth) that gst-plugins-bad's
 // GstDtlsSrtpBin gives both for SDES-style keying (RFC 4568), where setting any of them disables

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // dtlsdec: the receiving half of a DTLS peer. Each datagram on `sink` is classified by its first
 // byte (RFC 7983): DTLS goes to the peer; SRTP/SRTCP leaves on `src` untouched; anything else is
 // dropped and counted. When the handshake ends, the keys leave on `src` as the sticky key event, so

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // dtlsenc: the sending half of a DTLS peer. Its src pad carries the handshake datagrams (pushed by
 // the thread that made them or the plugin's shared pool, see SrcQueue) and the SRTP/SRTCP that
 // arrives on `sink`, untouched. When the handshake ends, the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // dtlssrtpdec: the receiving half of DTLS-SRTP as one element, with the interface webrtcbin drives
 // (gst-plugins-bad's dtlssrtpdec). Inside, secmedia's own elements:
 //

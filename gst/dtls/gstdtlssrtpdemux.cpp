@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // dtlssrtpdemux: splits one UDP flow into DTLS records (dtls_src) and SRTP/SRTCP (rtp_src) by
 // the packet's first byte, RFC 7983 §7 (classify_packet: 20-63 DTLS, 128-191 RTP/RTCP); anything
 // else (STUN, ZRTP, TURN channels, garbage) is dropped and counted. gst-plugins-bad's element of the same

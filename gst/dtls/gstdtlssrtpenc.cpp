@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // dtlssrtpenc: the sending half of DTLS-SRTP as one element, with the interface webrtcbin drives
 // (gst-plugins-bad's dtlssrtpenc). Inside, secmedia's own elements:
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The "dtls" plugin: file libgstdtls.so, replacing gst-plugins-bad's by basename (see
 // docs/elements/loading.md). GTypes are our own (SecmediaDtlsEnc, SecmediaDtlsDec, ...).
 #include <gst/gst.h>

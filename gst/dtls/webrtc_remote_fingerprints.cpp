@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "webrtc_remote_fingerprints.h"
 
 // The session description boxed type only; webrtcbin's library marks its API unstable.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Inside webrtcbin, the peer's certificate is checked against the remote description's
 // a=fingerprint (RFC 8122 §5, RFC 8827 §6.5), which webrtcbin itself never passes to its DTLS
 // elements (GStreamer 1.22). dtlssrtpdec finds the webrtcbin it sits in and learns each remote

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpdec. Locking: `lock` guards keys, sessions and counters; it is never held while pushing or
 // emitting a signal (request-key, soft-limit, hard-limit), so handlers may read `stats` or call
 // clear-keys.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpdec: unprotects SRTP and SRTCP (also SRTCP muxed on the RTP pad, RFC 5761). Interface of
 // gst-plugins-bad 1.22's srtpdec, keyed by caps, its signals, or the key event from upstream
 // (dtlsdec). See docs/elements/srtpdec.md.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc. Locking: `lock` guards the configuration, the session and the pad table; it is never
 // held while pushing, querying peers or emitting signals, so handlers may read any property.
 #include "gstsrtpenc.h"

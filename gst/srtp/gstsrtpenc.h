@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc: protects RTP and RTCP into SRTP and SRTCP. Interface of gst-plugins-bad 1.22's srtpenc,
 // keyed by its properties or by the key event from downstream (dtlsenc). See
 // docs/elements/srtpenc.md.

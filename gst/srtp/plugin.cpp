@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The "srtp" plugin: file libgstsrtp.so, so that GST_PLUGIN_PATH=<build>/gst makes ours the one
 // loaded in place of gst-plugins-bad's (the first file of a basename wins). Our GTypes have names
 // of their own, so both plugin sets can be loaded in one process.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Running a core transform over a GstBuffer: in place when the buffer allows it, one copy
 // otherwise.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Caps of the SRTP elements: renaming between application/x-rtp and application/x-srtp (and RTCP),
 // and the key fields srtpdec accepts in its sink caps (gst-plugins-bad's names, so existing
 // applications and the PEERS.md §3 caps keep working).

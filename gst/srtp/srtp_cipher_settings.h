@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // gst-plugins-bad's cipher/auth vocabulary (its enum GType names, values and nicks, which
 // gst-rtsp-server and rtspsrc look up by name) and its translation to secmedia profiles.
 #pragma once

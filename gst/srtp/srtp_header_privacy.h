@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Header privacy settings of srtpenc and srtpdec (RFC 6904, RFC 9335): the properties' and caps
 // fields' types, shared by both elements. An application that negotiates
 // a=extmap:<id> urn:ietf:params:rtp-hdrext:encrypt <uri> lists <id> in encrypted-header-ids; one

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc's manual keying properties (key, mki, rtp-cipher, rtp-auth, rtcp-cipher, rtcp-auth,
 // random-key) and the key value they make for its secmedia::SrtpKeyring. The element's lock guards
 // it.

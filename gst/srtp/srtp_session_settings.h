@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The session settings srtpenc and srtpdec both take from properties (replay-window-size,
 // key-lifetime, encrypted-header-ids, cryptex): the snapshot their secmedia::SrtpKeyring keys
 // sessions under. The element's lock guards it.

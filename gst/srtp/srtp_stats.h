@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What srtpenc's and srtpdec's `stats` share: drops by cause.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Certificates for DTLS: self-signed ECDSA P-256 (fast to make) or RSA-2048, or loaded from PEM.
 #include <openssl/bn.h>
 #include <openssl/err.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // DtlsCertificate's OpenSSL objects, shared with the connection that installs them.
 #pragma once
 
@@ -20,6 +21,10 @@ struct DtlsCertificate::Impl {
   mutable std::once_flag context_once;
   mutable detail::OpenSslPtr<SSL_CTX> context;
   mutable std::string context_error;
+};
+
+struct DtlsContext::Impl {
+  detail::OpenSslPtr<SSL_CTX> context;  // no certificate: each SSL gets its connection's own
 };
 
 namespace detail {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A BIO that keeps datagram boundaries between OpenSSL and the caller, in memory: each write
 // OpenSSL makes is one datagram out, each read takes one datagram in. OpenSSL 3.0 has no datagram
 // memory BIO (BIO_s_dgram_pair is 3.2+), and BIO_s_mem would glue records of a flight into one

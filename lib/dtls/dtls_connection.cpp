@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // DtlsConnection: OpenSSL's DTLS 1.2 driven through a datagram BIO, sans-IO.
 //
 // States follow the handshake: fresh -> connecting (start) -> connected (Finished exchanged, peer
@@ -104,39 +105,46 @@ std::vector<SrtpProfile> default_dtls_srtp_profiles() {
 int generate_cookie_trampoline(SSL* ssl, unsigned char* cookie, unsigned int* length);
 int verify_cookie_trampoline(SSL* ssl, const unsigned char* cookie, unsigned int length);
 
-// The settings every connection shares (DTLS 1.2 only, suites, groups, options, the identity), in
-// the context the certificate keeps. Per-connection settings go on the SSL.
-SSL_CTX* shared_context(const DtlsCertificate& certificate, std::string* why) {
+// The settings every connection shares (DTLS 1.2 only, suites, groups, options), and the identity
+// when `identity` is given. Per-connection settings go on the SSL. Sets `error` when OpenSSL
+// refuses.
+OpenSslPtr<SSL_CTX> make_context(const DtlsCertificate::Impl* identity, std::string& error) {
+  OpenSslPtr<SSL_CTX> context(SSL_CTX_new(DTLS_method()));
+  SSL_CTX* ctx = context.get();
+  // DTLS 1.2 exactly: a DTLS 1.3 that a newer OpenSSL may offer has not been tested here.
+  if (!ctx || SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_cipher_list(ctx, kCipherList) != 1 ||
+      SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
+    error = "OpenSSL refused the DTLS parameters: " + take_openssl_error();
+    return nullptr;
+  }
+  // RFC 8827 §6.5: no renegotiation. The MTU is ours to give. No tickets: nothing outlives the
+  // connection.
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
+  // Records never exceed a datagram; OpenSSL's default 16 KB fragment only makes a 16 KB write
+  // buffer per connection. 2048 covers every MTU in use on real paths.
+  SSL_CTX_set_max_send_fragment(ctx, 2048);
+  // The peer's certificate chain, and with it (dtls1_max_handshake_message_len) any handshake
+  // message, is at most the size the record filter lets through.
+  SSL_CTX_set_max_cert_list(ctx, static_cast<long>(detail::kMaxHandshakeMessage));
+  if (identity && (SSL_CTX_use_certificate(ctx, identity->certificate.get()) != 1 ||
+                   SSL_CTX_use_PrivateKey(ctx, identity->key.get()) != 1)) {
+    error = "OpenSSL refused the certificate: " + take_openssl_error();
+    return nullptr;
+  }
+  // Used only by connections that enable SSL_OP_COOKIE_EXCHANGE.
+  SSL_CTX_set_cookie_generate_cb(ctx, generate_cookie_trampoline);
+  SSL_CTX_set_cookie_verify_cb(ctx, verify_cookie_trampoline);
+  return context;
+}
+
+// The context a certificate keeps for the connections that present it and were given no
+// DtlsContext: made by the first of them (or prepare()).
+SSL_CTX* certificate_context(const DtlsCertificate& certificate, std::string* why) {
   const DtlsCertificate::Impl& identity = certificate.impl();
   std::call_once(identity.context_once, [&identity] {
-    OpenSslPtr<SSL_CTX> context(SSL_CTX_new(DTLS_method()));
-    SSL_CTX* ctx = context.get();
-    // DTLS 1.2 exactly: a DTLS 1.3 that a newer OpenSSL may offer has not been tested here.
-    if (!ctx || SSL_CTX_set_min_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_max_proto_version(ctx, DTLS1_2_VERSION) != 1 ||
-        SSL_CTX_set_cipher_list(ctx, kCipherList) != 1 ||
-        SSL_CTX_set1_groups_list(ctx, kGroups) != 1) {
-      identity.context_error = "OpenSSL refused the DTLS parameters: " + take_openssl_error();
-      return;
-    }
-    // RFC 8827 §6.5: no renegotiation. The MTU is ours to give. No tickets: nothing outlives the
-    // connection.
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_QUERY_MTU | SSL_OP_NO_TICKET);
-    // Records never exceed a datagram; OpenSSL's default 16 KB fragment only makes a 16 KB write
-    // buffer per connection. 2048 covers every MTU in use on real paths.
-    SSL_CTX_set_max_send_fragment(ctx, 2048);
-    // The peer's certificate chain, and with it (dtls1_max_handshake_message_len) any handshake
-    // message, is at most the size the record filter lets through.
-    SSL_CTX_set_max_cert_list(ctx, static_cast<long>(detail::kMaxHandshakeMessage));
-    if (SSL_CTX_use_certificate(ctx, identity.certificate.get()) != 1 ||
-        SSL_CTX_use_PrivateKey(ctx, identity.key.get()) != 1) {
-      identity.context_error = "OpenSSL refused the certificate: " + take_openssl_error();
-      return;
-    }
-    // Used only by connections that enable SSL_OP_COOKIE_EXCHANGE.
-    SSL_CTX_set_cookie_generate_cb(ctx, generate_cookie_trampoline);
-    SSL_CTX_set_cookie_verify_cb(ctx, verify_cookie_trampoline);
-    identity.context = std::move(context);
+    identity.context = make_context(&identity, identity.context_error);
   });
   if (!identity.context && why) *why = identity.context_error;
   return identity.context.get();
@@ -233,7 +241,8 @@ bool DtlsConnection::Impl::setup(std::string* why) {
     srtp_list += dtls->openssl_name;
   }
 
-  SSL_CTX* ctx = shared_context(*config.certificate, why);
+  SSL_CTX* ctx = config.context ? config.context->impl().context.get()
+                                : certificate_context(*config.certificate, why);
   if (!ctx) return false;
   if (config.cookie_exchange) {
     cookie_secret.resize(32);
@@ -248,6 +257,15 @@ bool DtlsConnection::Impl::setup(std::string* why) {
   if (!ssl || !datagrams) {
     if (datagrams) BIO_free(datagrams);
     return fail_setup("OpenSSL cannot make a DTLS connection");
+  }
+  if (config.context) {
+    // A shared context holds no identity: this connection presents its own.
+    const DtlsCertificate::Impl& identity = config.certificate->impl();
+    if (SSL_use_certificate(ssl.get(), identity.certificate.get()) != 1 ||
+        SSL_use_PrivateKey(ssl.get(), identity.key.get()) != 1) {
+      BIO_free(datagrams);
+      return fail_setup("OpenSSL refused the certificate: " + take_openssl_error());
+    }
   }
   // One BIO for both directions: SSL_set_bio takes the one reference.
   SSL_set_bio(ssl.get(), datagrams, datagrams);
@@ -612,8 +630,22 @@ int verify_cookie_trampoline(SSL* ssl, const unsigned char* cookie, unsigned int
   return DtlsConnection::Impl::verify_cookie(ssl, cookie, length);
 }
 
+DtlsContext::DtlsContext(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+DtlsContext::~DtlsContext() = default;
+
+std::shared_ptr<const DtlsContext> DtlsContext::create(std::string* why) {
+  auto impl = std::make_unique<DtlsContext::Impl>();
+  std::string error;
+  impl->context = make_context(nullptr, error);
+  if (!impl->context) {
+    if (why) *why = error;
+    return nullptr;
+  }
+  return std::shared_ptr<const DtlsContext>(new DtlsContext(std::move(impl)));
+}
+
 bool DtlsCertificate::prepare(std::string* why) const {
-  return shared_context(*this, why) != nullptr;
+  return certificate_context(*this, why) != nullptr;
 }
 
 // --- public interface ---------------------------------------------------------------------------

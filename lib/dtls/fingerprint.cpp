@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Certificate fingerprints in SDP form (RFC 8122 §5, RFC 4572): "<hash-func> <hex pairs joined by
 // ':'>".
 #include <openssl/crypto.h>

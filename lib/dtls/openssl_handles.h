@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Owning handles for the OpenSSL objects the DTLS engine uses.
 #pragma once
 

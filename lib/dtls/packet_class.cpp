@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The RFC 7983 §7 first-byte demultiplexer every element and the engine share.
 #include "secmedia/dtls.h"
 

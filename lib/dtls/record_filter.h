@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Which records of an incoming datagram the engine lets OpenSSL see.
 //
 // RFC 6347 §4.1.2.7: "Unlike TLS, DTLS is resilient in the face of invalid records ... invalid

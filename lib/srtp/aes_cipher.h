@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The OpenSSL cipher names this engine uses, by key length.
 #pragma once
 

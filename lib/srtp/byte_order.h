@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Network byte order loads and stores on raw packet memory (RFC 3550 fields are big-endian).
 #pragma once
 

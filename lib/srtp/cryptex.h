@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 9335 cryptex: the "defined by profile" values that mark an encrypted extension block, and the
 // one change a sender makes to a packet's layout.
 #pragma once

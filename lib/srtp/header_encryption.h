@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 6904: encryption of selected RTP header extension elements. Per master key, the header key
 // k_he (KDF label 6) and salt k_hs (label 7) drive an AES-CM keystream whose IV is built like the
 // payload's (RFC 3711 §4.1.1) with k_hs in place of the session salt (RFC 6904 §4.1). The

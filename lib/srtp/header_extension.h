@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 8285 header extension blocks: which form a block is in, and a bounds-checked walk over its
 // elements. Only the octets the walk is given are read; a block that does not parse is reported,
 // never read past.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SRTP key derivation, RFC 3711 §4.3 with key_derivation_rate 0, using the AES-CM PRF keyed by the
 // master key (AES-128, AES-192 per RFC 6188 §3 or AES-256 per RFC 6188 §4).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "secmedia/keying_material.h"
 
 #include <openssl/crypto.h>

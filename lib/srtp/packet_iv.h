@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Per-packet IVs (counter blocks and nonces) of RFC 3711 §4.1.1 and RFC 7714 §8.1 / §9.1.
 #pragma once
 

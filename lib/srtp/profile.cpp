@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Profile table (RFC 3711 §8.2, RFC 5764 §4.1.2, RFC 6188 §3, RFC 7714 §14) and status names.
 #include <strings.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Sliding replay window over packet indices (RFC 3711 §3.3.2). The 48-bit SRTP index and the 31-bit
 // SRTCP index both fit in 64 bits. The window also remembers the highest index, which for SRTP is
 // the rollover counter and s_l of RFC 3711 §3.3.1 in one number.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SRTP packet index estimation, RFC 3711 §3.3.1 and Appendix A.
 #pragma once
 

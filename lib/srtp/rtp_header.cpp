@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "rtp_header.h"
 
 #include "byte_order.h"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bounds-checked views of RTP (RFC 3550 §5.1) and RTCP (RFC 3550 §6.4) headers. Nothing here reads
 // past the length it is given.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 #include "session_crypto.h"
 
 #include <openssl/core_names.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The session keys of one half (SRTP or SRTCP) of one master key, derived once (RFC 3711 §4.3), and
 // the OpenSSL contexts that use them, created once and reused for every packet.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SrtpSession's private state, shared by the files that implement it: key management
 // (srtp_session.cpp), SRTP (srtp_packets.cpp) and SRTCP (srtcp_packets.cpp).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SRTCP protect and unprotect (RFC 3711 §3.4, RFC 7714 §9).
 //
 // Packet layouts:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SRTP protect and unprotect (RFC 3711 §3.3, RFC 7714 §8), with header privacy: selected header
 // extension elements encrypted (RFC 6904) or the CSRCs and whole extension encrypted (RFC 9335).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SrtpSession: configuration, master keys, ROC and index settings, events and statistics.
 #include <openssl/crypto.h>
 

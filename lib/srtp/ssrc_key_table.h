@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The key ring's keys per SSRC, with memory bounded whatever a sender forges (srtp_keyring.h).
 #pragma once
 

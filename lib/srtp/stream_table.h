@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Per-SSRC state of one session, capped in number. Lookup, use and eviction are O(1): the streams
 // sit in a list from least to most recently used, threaded through the states themselves (the
 // map's nodes never move, so the links stay valid across rehashes), and marking a stream used

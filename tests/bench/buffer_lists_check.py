@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Do buffer lists stay lists from the payloader to udpsink through srtpenc?
 
     videotestsrc ! rtpvrawpay ! srtpenc ! udpsink (127.0.0.1, a port nobody reads)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Cost of one complete DTLS 1.2 + DTLS-SRTP handshake in secmedia's DtlsConnection, against the
 // same handshake driven on bare OpenSSL:
 //   ours     two DtlsConnections (client and server) made, handed each other's datagrams until both

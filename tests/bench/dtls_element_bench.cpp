@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Handshake time and memory of the dtlsenc and dtlsdec elements, ours against gst-plugins-bad's
 // (the incumbent), two peers in one pipeline joined in memory:
 //   dtlsenc(A, is-client) ! dtlsdec(B)      dtlsenc(B) ! dtlsdec(A)

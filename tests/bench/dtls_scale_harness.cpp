@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // N DTLS-SRTP associations in one process, through the elements' public interface only, for
 // whichever plugin GStreamer loads (ours by GST_PLUGIN_PATH, gst-plugins-bad's without it):
 //   association i:  dtlsenc(a<i>, is-client) ! dtlsdec(b<i>)     dtlsenc(b<i>) ! dtlsdec(a<i>)

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The suite's RATIO line, the same as tests/bench/ratio_figure.h prints from C++:
 
     RATIO <area> <figure> <ratio> vs <reference> (spread <p10>-<p90>, n=<pairs>)

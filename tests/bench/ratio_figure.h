@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The RATIO line every benchmark of the suite prints, in one form (tests/bench/report.py reads
 // them; tests/bench/ratio.py is the same for the Python ones):
 //   RATIO <area> <figure> <ratio> vs <reference> (spread <p10>-<p90>, n=<pairs>)

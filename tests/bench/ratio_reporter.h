@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A Google Benchmark reporter that passes everything on to the one --benchmark_format selects and
 // keeps the CPU time per iteration of each benchmark, for the RATIO lines the programs print after
 // the run. With repetitions the median is used, otherwise the mean.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """The suite's summary: reads what tests/bench/run.sh left in its log directory, prints one table of
 every figure and its RATIO line (the programs' own, and those that set one program's figures against
 another's: the elements against the core's floor, handshakes through the elements against bare

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The benchmark command: a release build, then every benchmark, each comparison's contenders in
 # repetitions interleaved at random (so that drift of the machine falls on all of them alike):
 #   1. SRTP core: ours, the raw OpenSSL floor and libsrtp2 (Google Benchmark, random interleaving,

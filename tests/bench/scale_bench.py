@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """N DTLS-SRTP associations in one process, ours against gst-plugins-bad's, at several N.
 
 Runs tests/bench/dtls_scale_harness (one process per run and implementation: ours by

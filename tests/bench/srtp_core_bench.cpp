@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Per-packet cost of SRTP protect and unprotect in secmedia, measured against two references:
 //   floor     the same OpenSSL calls with nothing around them (no header parsing beyond SSRC and
 //             sequence, no stream table, no replay window, no counters): what any SRTP built on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Per-packet cost of the srtpenc and srtpdec elements, ours against gst-plugins-bad's (the
 // incumbent, on libsrtp2), in a real pipeline, with input as a socket delivers it (one GstMemory
 // per buffer, exactly the packet's size):

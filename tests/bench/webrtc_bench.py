@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """webrtcbin on secmedia against webrtcbin on gst-plugins-bad: how long a call takes to connect.
 
 Each backend runs in worker processes of its own (our plugins by GST_PLUGIN_PATH, or the system's,

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Every element page lists exactly the properties, signals and pad templates that GStreamer's
 registry shows for that element (what gst-inspect-1.0 prints), so the docs cannot drift.
 

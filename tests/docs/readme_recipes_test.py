@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Runs every recipe of README.md as a reader would, so the README cannot drift.
 
 A recipe is a set of fenced shell blocks, each preceded by a marker naming the recipe and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Certificates and fingerprints (RFC 8122 §5 form): generation, PEM round trip, parsing,
 // comparison.
 #include <gtest/gtest.h>

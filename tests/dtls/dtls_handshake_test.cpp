@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Two DtlsConnections through a simulated network: every DTLS-SRTP profile, both roles, loss,
 // reordering, duplication, a small MTU, fingerprints that match and that do not, no common profile,
 // timeouts, close_notify, application data, plain DTLS and the cookie exchange; spoofed datagrams

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Two DtlsConnections joined by a simulated network with seeded loss, duplication and reordering.
 //
 // Each end has a source address of its own (one octet, 'a' or 'b'), given with every datagram it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Interop with OpenSSL's command line (shared/PEERS.md §1): our engine over UDP on 127.0.0.1
 // against `openssl s_server` and `openssl s_client`, both roles, every DTLS-SRTP profile. The
 // keying material we export must equal the "Keying material" OpenSSL prints; plain DTLS carries

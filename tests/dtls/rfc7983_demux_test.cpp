@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 7983 §7: the first byte of a packet on a shared transport says what it carries. Every range
 // of the figure, its edges, and the bytes no range claims; classify_packet is what dtlsdec,
 // dtlssrtpdemux and the DTLS engine use.

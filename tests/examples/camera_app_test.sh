@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # The camera application (examples/camera_app.cpp, issue 16) end to end, on our plugins:
 #   1. camera + DTLS-SRTP receiver + an rtspsrc client: both decode frames, over SRTP (the RTSP
 #      caps are application/x-srtp; the receiver's srtpdec decrypted the DTLS stream);

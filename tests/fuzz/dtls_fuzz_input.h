@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What dtls_fuzzer reads from its input, and the genuine handshakes it replays; shared with
 // make_dtls_seed_corpus so that the seeds and the target cannot disagree about the layout, the
 // certificates or the handshakes.

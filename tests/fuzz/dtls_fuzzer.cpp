@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target for the DTLS engine (DtlsConnection): arbitrary datagrams, timeouts, sends and
 // closes against an engine in the client or the server role, at any stage of its handshake.
 //

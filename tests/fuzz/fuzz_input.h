@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What srtp_unprotect_fuzzer reads from its input, shared with make_seed_corpus so that the seeds
 // and the target cannot disagree about the layout or the keys.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Writes the seed corpus of dtls_fuzzer into a directory: for eight selectors (both roles, the
 // cookie exchange, the small MTU, plain DTLS, expected fingerprints, an RSA peer, a peer without
 // use_srtp), a whole handshake driven by the recorded datagrams, the connected engine with the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Writes the seed corpus of srtp_unprotect_fuzzer into a directory: plain RTP and RTCP packets for
 // the protect-then-unprotect modes, and packets protected with the fuzzer's own keys (fuzz_input.h)
 // for the raw mode, which would otherwise almost never get past authentication. Deterministic:

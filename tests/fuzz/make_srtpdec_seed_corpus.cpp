@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Writes the seed corpus of srtpdec_element_fuzzer into a directory: plain RTP and RTCP packets for
 // every Session, for the fuzzer to protect itself (valid mode) or to push as they are (raw mode),
 // with SSRCs that reach every answer of its request-key handler, lists that mix RTP and RTCP

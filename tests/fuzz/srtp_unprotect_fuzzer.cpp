@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target for the unprotect paths of SrtpSession, with protect as the way to reach them
 // with packets that authenticate.
 //

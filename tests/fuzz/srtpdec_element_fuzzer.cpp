@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libFuzzer target for the srtpdec element (gst/srtp/gstsrtpdec.cpp), driven through its pads with
 // GstHarness: SRTP and SRTCP on either sink pad (rtcp-mux), the choice of keys per SSRC (key event,
 // caps, request-key), the key signals, buffer lists, and buffers of several memory layouts.

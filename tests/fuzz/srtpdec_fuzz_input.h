@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // What srtpdec_element_fuzzer reads from its input, shared with make_srtpdec_seed_corpus so that
 // the seeds and the target cannot disagree about the layout or the SSRCs that have keys.
 //

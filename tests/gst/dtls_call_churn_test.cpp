@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A thousand create/start/stop/destroy cycles of a DTLS-SRTP call pair in one process: each cycle
 // builds a pipeline holding both peers (a's dtlsenc/dtlsdec and b's, crossed in process), waits
 // until the handshake has keyed srtpdec and media was decrypted, stops and destroys it. No cycle

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // dtlsenc and dtlsdec with srtpenc and srtpdec, two peers in one process: every profile, both
 // roles, fingerprints that match and that do not, lost handshake datagrams (netsim), late linking
 // of srtpenc, restart, EOS and close_notify, application data both ways. No glue code: keys travel
@@ -142,6 +143,21 @@ TEST(DtlsElements, PinnedFingerprintsConnect) {
   EXPECT_EQ(call.string_property("aenc", "fingerprint"),
             call.string_property("adec", "fingerprint"));
   EXPECT_NE(call.string_property("adec", "peer-pem").find("BEGIN CERTIFICATE"), std::string::npos);
+}
+
+// Regression: associations without a pem shared one process-wide certificate, so one fingerprint
+// linked every call of the process.
+TEST(DtlsElements, AssociationsWithoutPemPresentCertificatesOfTheirOwn) {
+  Call call("is-client=1");
+  const std::string a = call.string_property("adec", "fingerprint");
+  const std::string b = call.string_property("bdec", "fingerprint");
+  ASSERT_FALSE(a.empty());
+  EXPECT_NE(a, b);
+  call.set("adec", "peer-fingerprint", b);
+  call.set("bdec", "peer-fingerprint", a);
+  ASSERT_TRUE(call.play());
+  EXPECT_EQ(call.wait([&] { return call.received >= 10; }), "");
+  EXPECT_NE(call.string_property("adec", "peer-pem"), call.string_property("bdec", "peer-pem"));
 }
 
 TEST(DtlsElements, FingerprintMismatchIsAnErrorNamingBoth) {

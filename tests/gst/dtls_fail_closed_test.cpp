@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Fail closed: a security setting of dtlsenc, dtlsdec, dtlssrtpenc or dtlssrtpdec that is refused
 // when set is reported at once (g_warning, seen even before a bus exists) and stops the element
 // from starting (an element error naming the property and the value, a failed state change) until

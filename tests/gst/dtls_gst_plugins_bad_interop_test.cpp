@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Interop with gst-plugins-bad's DTLS-SRTP (dtlssrtpenc/dtlssrtpdec), the incumbent: a two-way
 // PCMU call on loopback. Our side (srtpenc ! dtlsenc, dtlsdec ! srtpdec) runs in this process;
 // gst-plugins-bad's runs in a gst-launch-1.0 process that loads the system plugins only. That side

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Handshakes through gst-plugins-bad's netsim (issue 14): 20 % and 40 % loss, with duplication and
 // delays that reorder, our client against our server with the pipeline branches' roles swapped,
 // the server with its default cookie exchange. Each case runs several handshakes and reports how

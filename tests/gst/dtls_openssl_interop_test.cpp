@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The DTLS and SRTP elements against OpenSSL's command line over UDP on 127.0.0.1, both roles,
 // every DTLS-SRTP profile. In this process:
 //

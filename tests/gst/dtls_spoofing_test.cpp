@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // A call survives spoofed traffic (issue 14), over UDP on 127.0.0.1: a dtlsdec in the server role
 // gets ClientHellos from ports other than the real client's, before and during the real
 // handshake, and the real client connects all the same. Each side is one pipeline on one socket

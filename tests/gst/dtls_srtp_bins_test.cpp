@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // dtlssrtpenc, dtlssrtpdec and dtlssrtpdemux, the elements webrtcbin creates by name: the interface
 // it relies on (pad template names, properties, notifications, on-key-set), two peers in one
 // process (media and RTCP under AEAD_AES_128_GCM, application data both ways), the encoder held in

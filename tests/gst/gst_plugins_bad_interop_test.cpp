@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Interop with gst-plugins-bad's srtpenc/srtpdec (the incumbent), each side in its own
 // gst-launch-1.0 process with its own plugin path and registry. Raw video crosses the
 // sequence-number wrap as SRTP, written with RFC 4571 framing (rtpstreampay) to a file: lossless

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Helpers for element tests: GStreamer set-up, buffers from byte vectors and back, key events.
 #pragma once
 

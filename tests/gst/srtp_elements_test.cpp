@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc and srtpdec driven through their pads (GstHarness): keys from properties, caps, signals
 // and the key event; drops counted by cause; RTCP mux; buffer lists; late keys; ROC across a key
 // change.

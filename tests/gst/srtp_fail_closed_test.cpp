@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc and srtpdec fail closed on their security settings: a value that cannot be used is
 // refused with a warning naming the property and the value, the element refuses to start (an
 // element error at NULL->READY) until a valid value replaces it, and nothing is ever sent under

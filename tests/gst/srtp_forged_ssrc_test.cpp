@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // 100,000 forged SSRCs against a keyed srtpdec, in every keying mode (caps keys on rtp_sink,
 // request-key answered for any SSRC, with and without a rollover counter, the key event, and the
 // static SDES key of dtlssrtpdec): the heap must not grow with the number of SSRCs, and the

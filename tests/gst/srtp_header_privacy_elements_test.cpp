@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Header privacy through the elements: rtpvp8pay writes a real transport-wide-cc header extension
 // (rtphdrexttwcc, added through the payloader's add-extension), srtpenc protects it with RFC 6904
 // (encrypted-header-ids) or cryptex (cryptex property), srtpdec gets the same settings from its

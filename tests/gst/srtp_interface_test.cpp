@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc and srtpdec show gst-plugins-bad 1.22's interface (names, pads, properties, enums,
 // signals, the enum GType names applications look up) and are loaded from our plugin file.
 #include <gst/gst.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc and srtpdec agreeing on keys through the key event (issue 13): the value carries the RTP
 // and the RTCP profile and the MKI, and every new key is taken, whatever its generation says.
 #include <gst/check/gstharness.h>

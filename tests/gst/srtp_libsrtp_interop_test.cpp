@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libsrtp2 as the oracle through the elements: what srtpenc sends, libsrtp unprotects; what libsrtp
 // protects, srtpdec decrypts. RTP across a sequence-number wrap, RTCP, several SSRCs, with and
 // without MKI, for every cipher gst-plugins-bad's interface names.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Header privacy the way applications plug SRTP into rtpbin: its request-rtp-encoder and
 // request-rtp-decoder signals hand it a srtpenc and a srtpdec (the decoder keyed by its
 // request-key signal, as from SDES), VP8 with a transport-wide-cc header extension crosses UDP on

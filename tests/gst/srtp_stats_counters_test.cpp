@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Every counter docs/elements/srtpdec.md and srtpenc.md document in `stats` moves when its event
 // happens, and `drops` has exactly the documented causes (it used to list the core's key management
 // statuses, such as unknown-stream, which no packet could ever reach, and is gone from the core).

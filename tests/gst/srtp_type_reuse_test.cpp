@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // srtpenc's cipher and auth enums in a process where a type of gst-plugins-bad's name already
 // exists (its srtp plugin loaded first): a matching one is shared, so applications' GValues of it
 // set our properties; one that does not match leaves ours under a name of its own, and both keep

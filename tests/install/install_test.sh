@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # meson install into a DESTDIR, then everything from the installed files only: the plugins (selected
 # by GST_PLUGIN_PATH over gst-plugins-bad's), a DTLS-SRTP call between two DTLS peers in one
 # gst-launch-1.0 pipeline (keys by DTLS, media decrypted and decoded), the certificate command, and a

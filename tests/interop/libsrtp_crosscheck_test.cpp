@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Interop with libsrtp2: for every profile both implement, packets we protect are unprotected by
 // libsrtp and the reverse, and both produce the same bytes for the same input, over a run that
 // crosses a sequence number wrap, for RTP and RTCP, several SSRCs, with and without MKI (switching

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Interop with libsrtp2's RFC 6904 (its policy's enc_xtn_hdr): for AES-CM and AES-GCM, in the
 // one-byte and two-byte forms, with CSRCs, across a sequence-number wrap, ours and libsrtp protect
 // the same packet to the same bytes and each unprotects the other's. The blocks carry unselected

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // libsrtp2 (Debian's build, NSS crypto: independent of ours) as an SRTP oracle for tests.
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """One process of the secure RTSP tests (rtsp_srtp_test.py starts several): an RTSP server
 (gst-rtsp-server, one mount point per scenario) or the RTSP clients (rtspsrc for PLAY, rtspclientsink
 for RECORD, one pipeline per scenario), all on the srtpenc/srtpdec this process loads: ours when

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Secure RTSP (RTP/SAVP and RTP/SAVPF keyed by MIKEY) through the real applications, on our
 srtpenc/srtpdec and on gst-plugins-bad's (docs: /work/shared/PEERS.md sections 3, 4 and 8).
 

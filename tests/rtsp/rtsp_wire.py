@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """What crossed the loopback interface during the secure RTSP tests: a pcap file (tcpdump -w) read
 without third-party modules, each UDP datagram and each RTP/RTCP packet interleaved in an RTSP TCP
 connection attributed to the scenario whose RTSP session set it up, and compared with the plaintext

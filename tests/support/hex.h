@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Hex helpers for tests: vectors are written as in the RFCs, with spaces allowed anywhere.
 #pragma once
 

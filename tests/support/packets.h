@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Builders for plain RTP and RTCP packets used across the tests.
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: LGPL-2.1-or-later
 # secmedia-cert against OpenSSL's command line: the identity it writes is a certificate and key in
 # PEM, private to its owner, whose fingerprints (every hash of RFC 8122) are the ones OpenSSL
 # computes; it never overwrites a file; a file without a certificate is refused.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Header privacy behaviour beyond the vectors: configuration checks, the cryptex modes, malformed
 // extension blocks (a status, never an over-read: buffers are exact-size for the sanitizers), the
 // RFC 8285 walk and its keystream offsets, and a sequence-number wrap.

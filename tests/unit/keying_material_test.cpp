@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 5764 §4.2 keying material layout (shared/vectors V10): client key | server key | client salt
 // | server salt, 60, 56 or 88 octets by profile; each side's local key is its own write key.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // ReplayWindow (RFC 3711 §3.3.2) and index estimation (RFC 3711 §3.3.1, Appendix A).
 #include <gtest/gtest.h>
 

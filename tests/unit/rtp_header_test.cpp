@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RTP/RTCP header parsing (RFC 3550 §5.1, §5.3.1): every length is checked, nothing is read past
 // the end.
 #include <gtest/gtest.h>

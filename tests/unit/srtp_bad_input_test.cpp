@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // Bad input gets a status and changes nothing else: every single-bit flip and every truncation of a
 // protected packet is refused, in every profile, for SRTP and SRTCP, with and without MKI; the
 // session still accepts the genuine packet afterwards. Also: no heap allocation per packet.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // secmedia::SrtpKeyring: the keying policy srtpenc and srtpdec share (issue 13), and what the
 // srtpdec element fuzzer's model assumed of it: which value is taken, what survives a rekey, what
 // the element must announce, and the counters of retired sessions.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // SrtpSession behaviour through its public interface: configuration, keys and MKI, rollover
 // counter, replay window, key lifetime, stream cap, statistics.
 #include <gtest/gtest.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 3711 vectors from shared/vectors/srtp-vectors.txt (V1, V2, V3, V8a, V8b, V9).
 #include <gtest/gtest.h>
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 6188 vectors from shared/vectors/srtp-vectors.txt (V4, V5, V8e): AES-256 counter mode and
 // PRF.
 #include <gtest/gtest.h>

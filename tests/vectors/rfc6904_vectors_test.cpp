@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 6904 (encrypted header extension elements) vectors E1-E5 from
 // shared/vectors/srtp-header-vectors.txt, both directions, through SrtpSession. E1 is RFC 6904
 // Appendix A; E2 is libsrtp's GCM variant (12-octet k_hs, zero-padded); E3-E5 cover the two-byte

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 7714 vectors from shared/vectors/srtp-vectors.txt (V6 = §16, V7 = §17, V8c/V8d = libsrtp's
 // GCM reference packets). §16 and §17 give session keys, not master keys, so they drive the AEAD
 // transform directly; V8c/V8d go through the whole session, KDF included.

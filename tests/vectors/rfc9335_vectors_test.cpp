@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // RFC 9335 (cryptex) vectors from shared/vectors/srtp-header-vectors.txt: C1-C12 are RFC 9335
 // Appendix A (A.1 AES-CM, A.2 AES-GCM), both directions; C13 is the sending rule for CSRCs without
 // an extension; C14 a non-RFC 8285 extension, sent as plain SRTP when cryptex is merely accepted.

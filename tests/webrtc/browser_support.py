@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """What webrtc_browser_test.py needs besides webrtcbin: a private network namespace with only `lo`, an
 HTTP server on 127.0.0.1 that serves browser_page.html and relays signalling between the page and the
 test, and headless Chromium started, bounded and ended by its process group

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Headless Chromium against webrtcbin on our plugins, with the SDP's a=fingerprint altered on its way:
 each side must refuse the other's certificate by its own check. Our dtlssrtpdec checks the browser's
 certificate against webrtcbin's remote description (verify-remote-fingerprint); the browser checks

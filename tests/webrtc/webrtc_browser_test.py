@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Headless Chromium against webrtcbin on our dtls and srtp plugins (loaded by GST_PLUGIN_PATH alone,
 with gst-plugins-bad installed): the browser offers, then webrtcbin offers. VP8 and Opus both ways (the
 browser's fake camera and microphone; videotestsrc and audiotestsrc here), a data channel both ways.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Two webrtcbins in one process on our dtls and srtp plugins (loaded by GST_PLUGIN_PATH alone, with
 gst-plugins-bad installed): VP8 video and Opus audio both ways, a data channel both ways, ICE on
 loopback.

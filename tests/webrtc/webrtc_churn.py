@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Connects and closes N webrtcbin peer connections one after the other in this process (two
 webrtcbins each, Opus audio and a data channel both ways, ICE on loopback), for
 webrtc_repeated_connect_test.py, which runs it under heaptrack.

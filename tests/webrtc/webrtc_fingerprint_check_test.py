@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Inside webrtcbin, our dtlssrtpdec checks the peer's certificate against the remote description's
 a=fingerprint (RFC 8122 §5) during the handshake: two webrtcbins in one process on our plugins, the
 SDP between them altered by the test.

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """webrtcbin on our dtls/srtp plugins (this process) against webrtcbin on gst-plugins-bad's (another
 process, webrtc_remote_peer.py, started without GST_PLUGIN_PATH and with its own GST_REGISTRY). SDP and
 ICE candidates go through the child's stdin/stdout; ICE on loopback. Both roles: we offer, then they

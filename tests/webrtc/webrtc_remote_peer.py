@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """A webrtcbin peer in its own process, driven through its stdin and stdout, one JSON object a line.
 
 Whatever GStreamer plugins its environment gives it are the ones it uses: the interop test starts it

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """Repeated connect/close of webrtcbin peer connections on our plugins: no deadlock, no leak.
 
 webrtc_churn.py connects and closes N peer connections one after the other in one process (two

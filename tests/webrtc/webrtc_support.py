@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: LGPL-2.1-or-later
 """What the webrtcbin tests share: a peer (one pipeline holding a webrtcbin, test sources and counting
 decoders), offer/answer and ICE signalling between two peers (in one process or through a pipe to
 another process), the walk that finds the DTLS/SRTP elements inside webrtcbin, and a GoogleTest-style

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // secmedia DTLS 1.2 engine with DTLS-SRTP key negotiation (RFC 6347, RFC 5764), on OpenSSL 3.0.
 //
 // The contract:
@@ -76,6 +77,23 @@ class DtlsCertificate {
   std::unique_ptr<Impl> impl_;
 };
 
+// The OpenSSL settings every connection shares (DTLS 1.2 only, cipher suites, groups, options),
+// without any identity. Building them costs more than a third of a whole handshake, so a program
+// that makes many connections makes one context and gives it to each (DtlsConfig::context); each
+// connection still presents its own certificate. Safe to share between threads.
+class DtlsContext {
+ public:
+  static std::shared_ptr<const DtlsContext> create(std::string* why = nullptr);
+  ~DtlsContext();
+
+  struct Impl;
+  const Impl& impl() const { return *impl_; }
+
+ private:
+  explicit DtlsContext(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
 // Fingerprint of a PEM certificate, e.g. one a peer presented.
 std::optional<Fingerprint> fingerprint_of_pem(std::string_view certificate_pem,
                                               FingerprintAlgorithm algorithm);
@@ -100,6 +118,9 @@ std::vector<SrtpProfile> default_dtls_srtp_profiles();
 struct DtlsConfig {
   DtlsRole role = DtlsRole::client;
   std::shared_ptr<const DtlsCertificate> certificate;  // required
+  // The shared settings to build the connection from. Without one, the connection uses the context
+  // its certificate keeps (made by the first connection with that certificate, or by prepare()).
+  std::shared_ptr<const DtlsContext> context;
   // When not empty, the peer's certificate must match one of these, or the handshake fails.
   std::vector<Fingerprint> peer_fingerprints;
   // use_srtp (RFC 5764 §4.1.1), in order of preference. Empty means plain DTLS: no use_srtp

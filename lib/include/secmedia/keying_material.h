@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The one value a DTLS-SRTP handshake ends in (RFC 5764 §4.2): the negotiated profile and each
 // direction's master key and salt, seen from one endpoint. It travels from the DTLS elements to the
 // SRTP elements, and can be made by hand for manual keying (then with an RTCP profile of its own and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // secmedia SRTP/SRTCP engine (RFC 3711, RFC 6188, RFC 7714).
 //
 // The contract:

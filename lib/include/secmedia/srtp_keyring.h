@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
 // The keying policy of an SRTP element, without GStreamer: which session a packet uses (the key
 // value's, SrtpKeyingMaterial, or keys given for its SSRC), what survives a rekey, and when the
 // element must announce new keys. srtpenc and srtpdec drive one each.
