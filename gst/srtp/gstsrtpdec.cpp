@@ -227,13 +227,14 @@ Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified
   }
   SrtpSession& session = *route.session;
   outcome.out = unprotect_buffer(session, buffer, c.kind, outcome.status);
-  if (route.trial && outcome.out) {
-    state.keyring.authenticated(c.ssrc, &session, offered);
-    GST_INFO_OBJECT(self, "SSRC %08x authenticated", c.ssrc);
-  }
   while (auto event = session.poll_event()) {
     if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
     if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
+  }
+  if (route.trial && outcome.out) {
+    // Last use of `session`: a trial whose SSRC joins a shared session goes away here.
+    state.keyring.authenticated(c.ssrc, &session, offered);
+    GST_INFO_OBJECT(self, "SSRC %08x authenticated", c.ssrc);
   }
   if (!outcome.out && state.drop_log.should_log(g_get_monotonic_time())) {
     GST_DEBUG_OBJECT(self, "dropped a packet of SSRC %08x: %s", c.ssrc,

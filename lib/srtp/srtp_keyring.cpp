@@ -3,6 +3,8 @@
 
 #include <openssl/crypto.h>
 
+#include <unordered_set>
+
 #include "ssrc_key_table.h"
 
 namespace secmedia {
@@ -75,18 +77,64 @@ SrtpSsrcKeys::~SrtpSsrcKeys() {
   }
 }
 
+// SSRCs whose keys are the same template (profiles, keys, MKIs, header privacy) under the same
+// settings share one session, each a stream inside it: 10,000 SSRCs keyed alike by request-key cost
+// one session, not one each (issue 15).
+struct SharedSession {
+  SrtpSsrcKeys keys;  // the template, its ROC aside
+  std::weak_ptr<SrtpSession> session;
+};
+
 struct SrtpKeyring::SsrcState {
+  SrtpKeyring& ring;
   SsrcKeyTable table;
   TrialSessions trials;
-  explicit SsrcState(SrtpKeyring& ring)
-      : table(kSrtpMaxSsrcKeys, [&ring](const SrtpSession& s) { ring.retire(s); }),
-        trials([&ring](const SrtpSession& s) { ring.retire(s); }) {}
+  // One per template with a session; few in practice (one key for all SSRCs, or a few caps keys).
+  std::vector<SharedSession> shared;
+  explicit SsrcState(SrtpKeyring& r)
+      : ring(r), table(kSrtpMaxSsrcKeys), trials([&r](const SrtpSession& s) { r.retire(s); }) {}
+
+  // The session SSRCs with `keys` under `config` share, or null.
+  std::shared_ptr<SrtpSession> find_shared(const SrtpSsrcKeys& keys, const SrtpConfig& config) {
+    std::shared_ptr<SrtpSession> found;
+    std::erase_if(shared, [&](const SharedSession& s) {
+      std::shared_ptr<SrtpSession> session = s.session.lock();
+      if (!session) return true;
+      if (!found && s.keys.same_as(keys) && same_session_config(session->config(), config)) {
+        found = std::move(session);
+      }
+      return false;
+    });
+    return found;
+  }
+  std::shared_ptr<SrtpSession> owner_of(const SrtpSession* raw) {
+    for (const SharedSession& s : shared) {
+      std::shared_ptr<SrtpSession> session = s.session.lock();
+      if (session.get() == raw) return session;
+    }
+    return nullptr;
+  }
+  // Makes `owned` a session SSRCs with `keys` share; its counters are kept when the last goes.
+  std::shared_ptr<SrtpSession> share(std::unique_ptr<SrtpSession> owned, const SrtpSsrcKeys& keys) {
+    SrtpKeyring* keyring = &ring;
+    std::shared_ptr<SrtpSession> session(owned.release(), [keyring](SrtpSession* s) {
+      keyring->retire(*s);
+      delete s;
+    });
+    SharedSession entry{keys, session};
+    entry.keys.roc.reset();
+    shared.push_back(std::move(entry));
+    return session;
+  }
 };
 
 SrtpKeyring::SrtpKeyring(SrtpDirection direction)
     : direction_(direction), ssrc_(std::make_unique<SsrcState>(*this)) {}
 
-SrtpKeyring::~SrtpKeyring() = default;
+// The shared sessions' deleters write retired_: they go first.
+SrtpKeyring::~SrtpKeyring() {
+  ssrc_.reset();
+}
 
 SrtpConfig SrtpKeyring::config_for(const SrtpKeyingMaterial& value,
                                    const SrtpConfig& settings) const {
@@ -156,6 +204,7 @@ bool SrtpKeyring::key_session(std::unique_ptr<SrtpSession>& slot, const SrtpConf
 
 void SrtpKeyring::clear() {
   ssrc_->table.clear();
+  ssrc_->shared.clear();
   ssrc_->trials.clear();
   if (session_) retire(*session_);
   session_.reset();
@@ -177,18 +226,33 @@ bool SrtpKeyring::install_ssrc_keys(uint32_t ssrc, SrtpSsrcKeys keys, const Srtp
   SsrcKeys* existing = ssrc_->table.find(ssrc);
   if (existing && existing->keys.same_as(keys)) return true;
   SsrcKeys entry;
-  SrtpSession* previous = existing ? existing->session.get() : nullptr;
+  std::shared_ptr<SrtpSession> previous = existing ? existing->session : nullptr;
   const SrtpConfig config = ssrc_config(keys, settings);
-  if (!keys.passthrough() && !previous) {
+  std::shared_ptr<SrtpSession> joined =
+      keys.passthrough() ? nullptr : ssrc_->find_shared(keys, config);
+  if (joined) {
+    // Another SSRC already authenticated with these keys: this one becomes a stream of its session
+    // (the core admits it on its first authenticated packet), continuing its ROC (RFC 3711
+    // §3.3.1), or starting at the one given (a trusted call).
+    std::optional<uint32_t> roc = previous ? previous->rollover_counter(ssrc) : std::nullopt;
+    if (!roc) roc = keys.roc;
+    if (roc && !joined->rollover_counter(ssrc)) joined->set_rollover_counter(ssrc, *roc);
+    entry.session = std::move(joined);
+  } else if (!keys.passthrough() && !previous) {
     // The trial session the first packet will be tried on: made now, so that keys the core refuses
     // are refused with whatever brought them.
     if (!ssrc_->trials.get(keys, config, ssrc, why)) return false;
   } else if (!keys.passthrough()) {
-    const bool in_place = same_session_config(previous->config(), config);
+    // In place only when no other SSRC shares the session (the registry holds no strong reference):
+    // new keys of one SSRC never rekey another.
+    const bool in_place =
+        previous.use_count() == 2 && same_session_config(previous->config(), config);
     std::unique_ptr<SrtpSession> fresh;
     if (!in_place) {
-      fresh = continue_session(config, previous, why);
+      fresh = SrtpSession::create(config, why);
       if (!fresh) return false;
+      // RFC 3711 §3.3.1: the ROC counts the stream's sequence number wraps; new keys continue it.
+      if (auto roc = previous->rollover_counter(ssrc)) fresh->set_rollover_counter(ssrc, *roc);
     }
     SrtpSession& target = in_place ? *previous : *fresh;
     if (in_place) target.clear_master_keys();
@@ -202,7 +266,17 @@ bool SrtpKeyring::install_ssrc_keys(uint32_t ssrc, SrtpSsrcKeys keys, const Srtp
       }
     }
     if (keys.roc && !target.rollover_counter(ssrc)) target.set_rollover_counter(ssrc, *keys.roc);
-    entry.session = in_place ? std::move(existing->session) : std::move(fresh);
+    if (in_place) {
+      for (SharedSession& s : ssrc_->shared) {
+        if (s.session.lock() == previous) {
+          s.keys = keys;
+          s.keys.roc.reset();
+        }
+      }
+      entry.session = std::move(previous);
+    } else {
+      entry.session = ssrc_->share(std::move(fresh), keys);
+    }
   }
   entry.keys = std::move(keys);
   ssrc_->table.insert(ssrc, std::move(entry));
@@ -240,6 +314,16 @@ SrtpKeyring::Route SrtpKeyring::route(uint32_t ssrc, const SrtpSsrcKeys* offered
     template_keys = offered;
   }
   if (!route.session && template_keys) {
+    const SrtpConfig config = ssrc_config(*template_keys, settings);
+    if (auto shared = ssrc_->find_shared(*template_keys, config);
+        shared && (!template_keys->roc || shared->rollover_counter(ssrc))) {
+      // Tried on the session SSRCs with the same keys share: the core keeps no state for the SSRC
+      // unless the packet authenticates, and then authenticated() records it.
+      route.session = shared.get();
+      route.trial = true;
+      route.kind = Route::Kind::unprotect;
+      return route;
+    }
     route.session =
         ssrc_->trials.get(*template_keys, ssrc_config(*template_keys, settings), ssrc, why);
     if (!route.session) {
@@ -256,14 +340,31 @@ SrtpKeyring::Route SrtpKeyring::route(uint32_t ssrc, const SrtpSsrcKeys* offered
 void SrtpKeyring::authenticated(uint32_t ssrc, SrtpSession* trial, const SrtpSsrcKeys* offered) {
   // RFC 3711 §3.3, step 5: only now does the SSRC get a session, holding the stream state the core
   // has just created.
-  std::unique_ptr<SrtpSession> owned = ssrc_->trials.take(trial);
-  if (!owned) return;
-  if (SsrcKeys* entry = ssrc_->table.find(ssrc)) {
-    entry->session = std::move(owned);
-  } else if (offered) {
+  SsrcKeys* entry = ssrc_->table.find(ssrc);
+  const SrtpSsrcKeys* keys = entry ? &entry->keys : offered;
+  if (!keys) return;
+  std::shared_ptr<SrtpSession> session;
+  if (std::unique_ptr<SrtpSession> owned = ssrc_->trials.take(trial)) {
+    session = ssrc_->find_shared(*keys, owned->config());
+    if (session) {
+      // A trial with the ROC given for this SSRC: its stream joins the shared session.
+      if (auto roc = owned->rollover_counter(ssrc); roc && !session->rollover_counter(ssrc)) {
+        session->set_rollover_counter(ssrc, *roc);
+      }
+      retire(*owned);
+    } else {
+      session = ssrc_->share(std::move(owned), *keys);
+    }
+  } else {
+    session = ssrc_->owner_of(trial);
+    if (!session) return;
+  }
+  if (entry) {
+    entry->session = std::move(session);
+  } else {
     SsrcKeys added;
     added.keys = *offered;
-    added.session = std::move(owned);
+    added.session = std::move(session);
     ssrc_->table.insert(ssrc, std::move(added));
   }
 }
@@ -271,8 +372,12 @@ void SrtpKeyring::authenticated(uint32_t ssrc, SrtpSession* trial, const SrtpSsr
 std::vector<const SrtpSession*> SrtpKeyring::sessions() const {
   std::vector<const SrtpSession*> result;
   if (session_) result.push_back(session_.get());
+  // Each shared session once, however many SSRCs use it.
+  std::unordered_set<const SrtpSession*> seen;
   for (const auto& [ssrc, entry] : ssrc_->table.all()) {
-    if (entry.session) result.push_back(entry.session.get());
+    if (entry.session && seen.insert(entry.session.get()).second) {
+      result.push_back(entry.session.get());
+    }
   }
   return result;
 }

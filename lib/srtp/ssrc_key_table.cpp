@@ -7,7 +7,6 @@ namespace secmedia {
 
 SsrcKeys& SsrcKeyTable::insert(uint32_t ssrc, SsrcKeys entry) {
   if (auto it = entries_.find(ssrc); it != entries_.end()) {
-    if (it->second.session && it->second.session != entry.session) retire_(*it->second.session);
     it->second = std::move(entry);
     touch(it->second);
     return it->second;
@@ -19,7 +18,6 @@ SsrcKeys& SsrcKeyTable::insert(uint32_t ssrc, SsrcKeys entry) {
     for (auto it = entries_.begin(); it != entries_.end(); ++it) {
       if (it->second.last_used < oldest->second.last_used) oldest = it;
     }
-    if (oldest->second.session) retire_(*oldest->second.session);
     entries_.erase(oldest);
   }
   SsrcKeys& added = entries_.emplace(ssrc, std::move(entry)).first->second;
@@ -30,14 +28,10 @@ SsrcKeys& SsrcKeyTable::insert(uint32_t ssrc, SsrcKeys entry) {
 void SsrcKeyTable::erase(uint32_t ssrc) {
   auto it = entries_.find(ssrc);
   if (it == entries_.end()) return;
-  if (it->second.session) retire_(*it->second.session);
   entries_.erase(it);
 }
 
 void SsrcKeyTable::clear() {
-  for (auto& [ssrc, entry] : entries_) {
-    if (entry.session) retire_(*entry.session);
-  }
   entries_.clear();
 }
 

@@ -21,15 +21,15 @@ using RetireSession = std::function<void(const SrtpSession&)>;
 
 struct SsrcKeys {
   SrtpSsrcKeys keys;  // the template
-  // Made when a packet of the SSRC authenticated with `keys`; null until then.
-  std::unique_ptr<SrtpSession> session;
+  // Set when a packet of the SSRC authenticated with `keys`; null until then. Shared by every SSRC
+  // whose keys are the same template (each is a stream inside it); its deleter keeps its counters.
+  std::shared_ptr<SrtpSession> session;
   uint64_t last_used = 0;
 };
 
 class SsrcKeyTable {
  public:
-  SsrcKeyTable(size_t max_entries, RetireSession retire)
-      : max_entries_(max_entries), retire_(std::move(retire)) {}
+  explicit SsrcKeyTable(size_t max_entries) : max_entries_(max_entries) {}
 
   SsrcKeys* find(uint32_t ssrc) {
     auto it = entries_.find(ssrc);
@@ -46,7 +46,6 @@ class SsrcKeyTable {
  private:
   std::unordered_map<uint32_t, SsrcKeys> entries_;
   size_t max_entries_;
-  RetireSession retire_;
   uint64_t clock_ = 0;
 };
 

@@ -257,6 +257,65 @@ TEST(ForgedSsrcs, StaticKeyOfDtlsSrtpDec) {
              "auth-failure"});
 }
 
+// Issue 15: srtpdec kept keys for 1,024 SSRCs, so more SSRCs keyed alike by request-key evicted
+// each other: every packet asked request-key again and built a new session (10.8x the cost per
+// packet with 10,000 SSRCs). SSRCs with the same keys now share one session.
+GstCaps* count_and_answer(GstElement*, guint ssrc, gpointer asked) {
+  ++*static_cast<int*>(asked);
+  return caps_for_key(ssrc, false);
+}
+
+TEST(ManySsrcs, RequestKeyOncePerSsrcAndEveryPacketDecrypts) {
+  constexpr uint32_t kSsrcs = 3000;
+  constexpr uint16_t kRounds = 3;
+  constexpr uint32_t kFirstSsrc = 0x10000;
+  GstHarness* h = srtpdec_harness();
+  gst_harness_set_src_caps_str(h, "application/x-srtp");
+  int asked = 0;
+  g_signal_connect(h->element, "request-key", G_CALLBACK(count_and_answer), &asked);
+  auto sender = legitimate_sender(false);
+  for (uint16_t round = 0; round < kRounds; ++round) {
+    for (uint32_t i = 0; i < kSsrcs; ++i) {
+      RtpSpec spec;
+      spec.ssrc = kFirstSsrc + i;
+      spec.sequence = static_cast<uint16_t>(100 + round);
+      std::vector<uint8_t> packet = make_rtp(spec);
+      size_t length = packet.size();
+      packet.resize(length + sender->rtp_overhead());
+      ASSERT_EQ(sender->protect_rtp(packet, length), SrtpStatus::ok);
+      packet.resize(length);
+      ASSERT_EQ(gst_harness_push(h, to_buffer(packet)), GST_FLOW_OK);
+      gst_buffer_unref(gst_harness_pull(h));
+    }
+  }
+  EXPECT_EQ(asked, static_cast<int>(kSsrcs)) << "request-key asked more than once per SSRC";
+  EXPECT_EQ(gst_harness_buffers_received(h), guint{kSsrcs} * kRounds);
+
+  // Stats still report every SSRC's stream, once.
+  GstStructure* stats = nullptr;
+  g_object_get(h->element, "stats", &stats, nullptr);
+  ASSERT_NE(stats, nullptr);
+  const GValue* streams = gst_structure_get_value(stats, "streams");
+  ASSERT_NE(streams, nullptr);
+  EXPECT_EQ(gst_value_array_get_size(streams), guint{kSsrcs});
+  gst_structure_free(stats);
+
+  // remove-key forgets one SSRC: its next packet asks again.
+  g_signal_emit_by_name(h->element, "remove-key", kFirstSsrc);
+  RtpSpec spec;
+  spec.ssrc = kFirstSsrc;
+  spec.sequence = 100 + kRounds;
+  std::vector<uint8_t> packet = make_rtp(spec);
+  size_t length = packet.size();
+  packet.resize(length + sender->rtp_overhead());
+  ASSERT_EQ(sender->protect_rtp(packet, length), SrtpStatus::ok);
+  packet.resize(length);
+  ASSERT_EQ(gst_harness_push(h, to_buffer(packet)), GST_FLOW_OK);
+  EXPECT_EQ(asked, static_cast<int>(kSsrcs) + 1);
+  EXPECT_EQ(gst_harness_buffers_received(h), guint{kSsrcs} * kRounds + 1);
+  gst_harness_teardown(h);
+}
+
 }  // namespace
 }  // namespace secmedia
 

@@ -407,6 +407,56 @@ TEST(SrtpKeyringSsrcKeys, TheRocOfTheKeysStartsALateJoiner) {
   EXPECT_EQ(ring.sessions().at(0)->rollover_counter(0x1234), 7u);
 }
 
+// Issue 15: SSRCs keyed by the same template each had a session of their own (OpenSSL contexts,
+// key derivation) and were capped at 1,024. They now share one, each a stream inside it; other
+// keys, and new keys for one SSRC, never touch the others'.
+TEST(SrtpKeyringSsrcKeys, SsrcsWithTheSameKeysShareOneSession) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  const auto keys = ssrc_keys(1);
+  auto sender = sender_for(keys);
+  constexpr uint32_t kSsrcs = 2000;  // more than the old cap of 1,024
+  for (uint32_t ssrc = 1; ssrc <= kSsrcs; ++ssrc) {
+    ASSERT_EQ(receive(ring, ssrc, protect(*sender, rtp_packet(1, ssrc)), &keys), SrtpStatus::ok);
+  }
+  ASSERT_EQ(ring.sessions().size(), 1u);
+  EXPECT_EQ(ring.sessions()[0]->streams().size(), kSsrcs);
+  for (uint32_t ssrc = 1; ssrc <= kSsrcs; ++ssrc) {
+    // Every SSRC is still known: no request-key, and its replay window holds.
+    const auto route = ring.route(ssrc, nullptr, {}, nullptr);
+    ASSERT_EQ(route.kind, SrtpKeyring::Route::Kind::unprotect) << ssrc;
+    EXPECT_FALSE(route.trial);
+  }
+  // A forged packet of a new SSRC on the shared session leaves no state.
+  Bytes forged = rtp_packet(1, 0x77777777);
+  forged.resize(forged.size() + 10, 0xee);
+  EXPECT_EQ(receive(ring, 0x77777777, forged, &keys), SrtpStatus::auth_failure);
+  EXPECT_EQ(ring.sessions()[0]->streams().size(), kSsrcs);
+  EXPECT_EQ(ring.route(0x77777777, nullptr, {}, nullptr).kind, SrtpKeyring::Route::Kind::no_key);
+
+  // Caps keys of the same template join the session; other keys get their own.
+  ASSERT_TRUE(ring.install_ssrc_keys(0x5000, keys, {}, nullptr));
+  const auto other = ssrc_keys(2);
+  ASSERT_TRUE(ring.install_ssrc_keys(0x6000, other, {}, nullptr));
+  EXPECT_EQ(receive(ring, 0x5000, protect(*sender, rtp_packet(1, 0x5000))), SrtpStatus::ok);
+  EXPECT_EQ(receive(ring, 0x6000, protect(*sender_for(other), rtp_packet(1, 0x6000))),
+            SrtpStatus::ok);
+  EXPECT_EQ(ring.sessions().size(), 2u);
+
+  // New keys for SSRC 1 move it alone, continuing its ROC; SSRC 2 keeps the old keys.
+  ASSERT_TRUE(ring.install_ssrc_keys(1, ssrc_keys(3), {}, nullptr));
+  EXPECT_EQ(receive(ring, 2, protect(*sender, rtp_packet(2, 2))), SrtpStatus::ok);
+  EXPECT_EQ(receive(ring, 1, protect(*sender_for(ssrc_keys(3)), rtp_packet(2, 1))), SrtpStatus::ok);
+  EXPECT_EQ(ring.sessions().size(), 3u);
+
+  // remove-key forgets one SSRC only; when the last SSRC of a session goes, its counters are kept.
+  ring.remove_ssrc_keys(2);
+  EXPECT_EQ(ring.route(2, nullptr, {}, nullptr).kind, SrtpKeyring::Route::Kind::no_key);
+  EXPECT_EQ(ring.route(3, nullptr, {}, nullptr).kind, SrtpKeyring::Route::Kind::unprotect);
+  ring.clear();
+  EXPECT_TRUE(ring.sessions().empty());
+  EXPECT_EQ(ring.retired().rtp_packets, kSsrcs + 4u);
+}
+
 // Keys the core refuses leave the SSRC as it was.
 TEST(SrtpKeyringSsrcKeys, RefusedKeysLeaveTheSsrcAsItWas) {
   SrtpKeyring ring(SrtpDirection::unprotect);

@@ -19,8 +19,10 @@
 //   over the value's for that SSRC. They are a template until a packet of the SSRC authenticates
 //   with them (RFC 3711 §3.3, step 5); only then does the SSRC get a session, with its stream state.
 //   Until then packets are tried on a trial session; a few are kept for the next packet with the
-//   same template, so forged SSRCs neither allocate nor derive keys per packet. At most
-//   kSrtpMaxSsrcKeys SSRCs have keys; at the cap the one idle the longest is forgotten.
+//   same template, so forged SSRCs neither allocate nor derive keys per packet. SSRCs whose keys
+//   are the same template under the same settings share one session, each a stream inside it, so
+//   10,000 SSRCs keyed alike cost one session. At most kSrtpMaxSsrcKeys SSRCs have keys; at the
+//   cap the one idle the longest is forgotten.
 // Not thread-safe: the element serializes access, as for SrtpSession.
 #pragma once
 
@@ -46,8 +48,10 @@ bool same_session_config(const SrtpConfig& a, const SrtpConfig& b);
 std::unique_ptr<SrtpSession> continue_session(const SrtpConfig& config, const SrtpSession* previous,
                                               std::string* why);
 
-// SSRCs with keys of their own; the core's default SrtpConfig::max_streams.
-inline constexpr size_t kSrtpMaxSsrcKeys = 1024;
+// SSRCs with keys of their own; the core's default SrtpConfig::max_streams. Each entry holds its
+// SSRC's copy of the template and a reference to a session it may share: about 280 octets with one
+// master key, so the table stays under 19 MB besides the sessions' streams.
+inline constexpr size_t kSrtpMaxSsrcKeys = 65536;
 // Templates whose trial session is kept: the usual answers (one key for every SSRC, the caps key of
 // a few SSRCs) need one or two.
 inline constexpr size_t kSrtpMaxTrialSessions = 4;
@@ -142,7 +146,8 @@ class SrtpKeyring {
   // only once a packet authenticates with them).
   Route route(uint32_t ssrc, const SrtpSsrcKeys* offered, const SrtpConfig& settings,
               std::string* why);
-  // A packet routed to a trial session authenticated: the SSRC keeps that session from now on.
+  // A packet routed to a trial session authenticated: the SSRC keeps that session from now on, or
+  // joins the session SSRCs with the same keys share (then `trial` is destroyed: use it no more).
   void authenticated(uint32_t ssrc, SrtpSession* trial, const SrtpSsrcKeys* offered);
 
   // The sessions in use: the value's, then each SSRC's. Trial sessions hold no stream, only the
