@@ -345,16 +345,11 @@ void SrtpKeyring::authenticated(uint32_t ssrc, SrtpSession* trial, const SrtpSsr
   if (!keys) return;
   std::shared_ptr<SrtpSession> session;
   if (std::unique_ptr<SrtpSession> owned = ssrc_->trials.take(trial)) {
-    session = ssrc_->find_shared(*keys, owned->config());
-    if (session) {
-      // A trial with the ROC given for this SSRC: its stream joins the shared session.
-      if (auto roc = owned->rollover_counter(ssrc); roc && !session->rollover_counter(ssrc)) {
-        session->set_rollover_counter(ssrc, *roc);
-      }
-      retire(*owned);
-    } else {
-      session = ssrc_->share(std::move(owned), *keys);
-    }
+    // The trial holds the SSRC's stream as its packet left it (ROC and the replay mark of that
+    // packet, RFC 3711 §3.3.2): it becomes a session SSRCs with these keys may share. Moving the
+    // SSRC into an existing shared session instead would lose the mark, and the packet could be
+    // replayed once.
+    session = ssrc_->share(std::move(owned), *keys);
   } else {
     session = ssrc_->owner_of(trial);
     if (!session) return;

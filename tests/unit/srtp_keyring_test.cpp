@@ -457,6 +457,23 @@ TEST(SrtpKeyringSsrcKeys, SsrcsWithTheSameKeysShareOneSession) {
   EXPECT_EQ(ring.retired().rtp_packets, kSsrcs + 4u);
 }
 
+// Regression: an SSRC whose request-key answer carried a ROC was tried on a trial session and then
+// joined the session other SSRCs with the same keys share, leaving its first packet's replay mark
+// behind: that packet, replayed, was accepted once.
+TEST(SrtpKeyringSsrcKeys, AReplayOfTheFirstPacketOfAnSsrcKeyedWithARocIsDropped) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  const auto keys = ssrc_keys(1);
+  auto sender = sender_for(keys);
+  ASSERT_EQ(receive(ring, 1, protect(*sender, rtp_packet(1, 1)), &keys), SrtpStatus::ok);
+  auto with_roc = keys;
+  with_roc.roc = 0;
+  const Bytes first = protect(*sender, rtp_packet(5, 0x1234));
+  ASSERT_EQ(receive(ring, 0x1234, first, &with_roc), SrtpStatus::ok);
+  EXPECT_EQ(receive(ring, 0x1234, first, &with_roc), SrtpStatus::replay_duplicate);
+  EXPECT_EQ(receive(ring, 0x1234, protect(*sender, rtp_packet(6, 0x1234)), &with_roc),
+            SrtpStatus::ok);
+}
+
 // Keys the core refuses leave the SSRC as it was.
 TEST(SrtpKeyringSsrcKeys, RefusedKeysLeaveTheSsrcAsItWas) {
   SrtpKeyring ring(SrtpDirection::unprotect);
