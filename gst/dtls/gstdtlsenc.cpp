@@ -355,18 +355,37 @@ void release_pad(GstElement* element, GstPad* pad) {
   gst_element_remove_pad(element, pad);
 }
 
+// The peer's callback: outputs of an association the element has left (its connection-id changed
+// while a dispatch was on its way) are not this element's any more.
+void on_peer_outputs(SecmediaDtlsEnc* self, const DtlsPeer* from, const DtlsOutputs& outputs) {
+  {
+    std::lock_guard guard(state_of(self).lock);
+    if (state_of(self).link.peer().get() != from) return;
+  }
+  on_outputs(self, outputs);
+}
+
 bool attach(SecmediaDtlsEnc* self, const std::string& id) {
   EncoderState& state = state_of(self);
   std::string why;
+  std::shared_ptr<DtlsPeer> previous;
+  bool attached;
   {
     std::lock_guard guard(state.lock);
-    if (state.link.attach(id, &why)) {
+    attached = state.link.attach(id, &why, &previous);
+    if (attached) {
       state.link.set_is_client(state.is_client);
-      state.link.peer()->set_callbacks(
-          true, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
-      return true;
+      const DtlsPeer* peer = state.link.peer().get();
+      state.link.peer()->set_callbacks(true, {[self, peer](const DtlsOutputs& outputs) {
+                                         on_peer_outputs(self, peer, outputs);
+                                       }});
     }
   }
+  // The association left behind goes without the lock: its detach waits for the dispatches to this
+  // element in flight on other threads, which may take it (a handler of connection-state or
+  // on-key-received reading is-client, a push that comes back to this element).
+  DtlsElementLink::release(std::move(previous), true);
+  if (attached) return true;
   // Messages without the lock. Before a bus exists only the warning is seen; the refusal it left
   // fails the next start.
   warn_refused_setting(GST_ELEMENT(self), why);
