@@ -313,7 +313,8 @@ DtlsElementLink::~DtlsElementLink() {
   detach();
 }
 
-bool DtlsElementLink::attach(const std::string& id, std::string* why) {
+bool DtlsElementLink::attach(const std::string& id, std::string* why,
+                             std::shared_ptr<DtlsPeer>* previous) {
   auto peer = DtlsPeer::attach(id, encoder_, why);
   if (!peer) {
     // The element stays on its previous association, which must not start either.
@@ -321,7 +322,7 @@ bool DtlsElementLink::attach(const std::string& id, std::string* why) {
     apply();
     return false;
   }
-  detach();
+  *previous = std::move(peer_);
   peer_ = std::move(peer);
   id_ = id;
   clear_refusal(kPropConnectionId);
@@ -330,13 +331,17 @@ bool DtlsElementLink::attach(const std::string& id, std::string* why) {
 }
 
 void DtlsElementLink::detach() {
-  if (!peer_) return;
-  // The other element may keep the association: what this one refused leaves with it.
-  peer_->update_settings([this](DtlsPeerSettings& s) {
-    (encoder_ ? s.encoder_refusals : s.decoder_refusals).clear();
-  });
-  DtlsPeer::detach(peer_, encoder_);
+  release(std::move(peer_), encoder_);
   peer_.reset();
+}
+
+void DtlsElementLink::release(std::shared_ptr<DtlsPeer> peer, bool encoder) {
+  if (!peer) return;
+  // The other element may keep the association: what this one refused leaves with it.
+  peer->update_settings([encoder](DtlsPeerSettings& s) {
+    (encoder ? s.encoder_refusals : s.decoder_refusals).clear();
+  });
+  DtlsPeer::detach(peer, encoder);
 }
 
 void DtlsElementLink::set_refusal(guint id, std::string problem, std::string given) {

@@ -58,9 +58,14 @@ class DtlsElementLink {
   ~DtlsElementLink();
 
   // (Re)attaches to the peer of `id` ("" = a private peer). False with `why` for a duplicate id,
-  // which is then a refusal (see refusals()) until an attach succeeds.
-  bool attach(const std::string& id, std::string* why);
+  // which is then a refusal (see refusals()) until an attach succeeds. The peer left behind is
+  // moved to `previous`, for release() once the element's own lock is released: detaching waits
+  // for the callbacks in flight, and a callback may take that lock (or run a handler that does).
+  bool attach(const std::string& id, std::string* why, std::shared_ptr<DtlsPeer>* previous);
+  // Detaches from the peer now; only where no lock a callback takes is held (dispose, finalize).
   void detach();
+  // Lets go of a peer attach() left behind: returns once no callback of this element runs on it.
+  static void release(std::shared_ptr<DtlsPeer> peer, bool encoder);
   const std::shared_ptr<DtlsPeer>& peer() const { return peer_; }
   const std::string& connection_id() const { return id_; }
 

@@ -279,17 +279,36 @@ void release_pad(GstElement* element, GstPad* pad) {
   gst_element_remove_pad(element, pad);
 }
 
+// The peer's callback: outputs of an association the element has left (its connection-id changed
+// while a dispatch was on its way) are not this element's any more.
+void on_peer_outputs(SecmediaDtlsDec* self, const DtlsPeer* from, const DtlsOutputs& outputs) {
+  {
+    std::lock_guard guard(state_of(self).lock);
+    if (state_of(self).link.peer().get() != from) return;
+  }
+  on_outputs(self, outputs);
+}
+
 bool attach(SecmediaDtlsDec* self, const std::string& id) {
   DecoderState& state = state_of(self);
   std::string why;
+  std::shared_ptr<DtlsPeer> previous;
+  bool attached;
   {
     std::lock_guard guard(state.lock);
-    if (state.link.attach(id, &why)) {
-      state.link.peer()->set_callbacks(
-          false, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
-      return true;
+    attached = state.link.attach(id, &why, &previous);
+    if (attached) {
+      const DtlsPeer* peer = state.link.peer().get();
+      state.link.peer()->set_callbacks(false, {[self, peer](const DtlsOutputs& outputs) {
+                                         on_peer_outputs(self, peer, outputs);
+                                       }});
     }
   }
+  // The association left behind goes without the lock: its detach waits for the dispatches to this
+  // element in flight on other threads, which take the lock (on_outputs, and any handler of
+  // connection-state reading a property).
+  DtlsElementLink::release(std::move(previous), false);
+  if (attached) return true;
   // Messages without the lock. Before a bus exists only the warning is seen; the refusal it left
   // fails the next start.
   warn_refused_setting(GST_ELEMENT(self), why);

@@ -52,7 +52,7 @@ GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, 
 struct SrcQueue {
   std::mutex lock;
   std::condition_variable idle;      // `pushing` went false
-  std::deque<GstMiniObject*> items;  // GstBuffer (datagram) or GstEvent (EOS)
+  std::deque<GstMiniObject*> items;  // GstBuffer, GstBufferList (SRTP) or GstEvent (EOS)
   bool active = false;               // src is active: items may be pushed
   bool pushing = false;              // a thread is pushing items
   std::thread::id pusher;
@@ -108,6 +108,21 @@ void ensure_src_started(SrcQueue& queue) {
   gst_pad_push_event(queue.src, gst_event_new_segment(&segment));
 }
 
+// By the thread pushing: a datagram, SRTP taken along from sink (a buffer or a list), or EOS.
+void push_item(SrcQueue& queue, GstMiniObject* item) {
+  if (GST_IS_BUFFER(item)) {
+    GST_LOG_OBJECT(queue.src, "sending %" G_GSIZE_FORMAT " bytes",
+                   gst_buffer_get_size(GST_BUFFER(item)));
+    const GstFlowReturn ret = gst_pad_push(queue.src, GST_BUFFER(item));
+    if (ret != GST_FLOW_OK) GST_DEBUG_OBJECT(queue.src, "push: %s", gst_flow_get_name(ret));
+  } else if (GST_IS_BUFFER_LIST(item)) {
+    const GstFlowReturn ret = gst_pad_push_list(queue.src, GST_BUFFER_LIST(item));
+    if (ret != GST_FLOW_OK) GST_DEBUG_OBJECT(queue.src, "push list: %s", gst_flow_get_name(ret));
+  } else {
+    gst_pad_push_event(queue.src, GST_EVENT(item));
+  }
+}
+
 // The thread that set `pushing` pushes until the queue is empty (or src stops), then lets go.
 void push_queued(SrcQueue& queue) {
   for (;;) {
@@ -123,16 +138,7 @@ void push_queued(SrcQueue& queue) {
       batch.swap(queue.items);
     }
     ensure_src_started(queue);
-    for (GstMiniObject* item : batch) {
-      if (GST_IS_BUFFER(item)) {
-        GST_LOG_OBJECT(queue.src, "sending a DTLS datagram of %" G_GSIZE_FORMAT " bytes",
-                       gst_buffer_get_size(GST_BUFFER(item)));
-        const GstFlowReturn ret = gst_pad_push(queue.src, GST_BUFFER(item));
-        if (ret != GST_FLOW_OK) GST_DEBUG_OBJECT(queue.src, "push: %s", gst_flow_get_name(ret));
-      } else {
-        gst_pad_push_event(queue.src, GST_EVENT(item));
-      }
-    }
+    for (GstMiniObject* item : batch) push_item(queue, item);
   }
 }
 
@@ -226,15 +232,16 @@ gboolean src_activate_mode(GstPad*, GstObject* parent, GstPadMode mode, gboolean
 
 // SRTP/SRTCP from srtpenc passes through untouched, after the datagrams queued before it (a
 // server's Finished: SRTP protected with the new keys must not overtake the message that lets the
-// peer derive them).
-GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
-  SrcQueue& queue = *state_of(parent).queue;
+// peer derive them). `media` is a buffer or a buffer list (issue 15: a list from the payloader
+// stays a list through srtpenc and dtlsenc to the sink), `packets` how many packets it holds.
+GstFlowReturn forward_media(SrcQueue& queue, GstMiniObject* media, guint packets) {
   {
     std::unique_lock guard(queue.lock);
     if (queue.pushing && queue.pusher == std::this_thread::get_id()) {
       // Called from inside this thread's own push (a pipeline that loops back): the push in
       // progress takes it along.
-      queue.items.push_back(GST_MINI_OBJECT_CAST(buffer));
+      queue.srtp_forwarded += packets;
+      queue.items.push_back(media);
       return GST_FLOW_OK;
     }
     queue.idle.wait(guard, [&] { return !queue.pushing; });
@@ -247,17 +254,26 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
     before.swap(queue.items);
   }
   ensure_src_started(queue);
-  for (GstMiniObject* item : before) {
-    if (GST_IS_BUFFER(item)) {
-      gst_pad_push(queue.src, GST_BUFFER(item));
-    } else {
-      gst_pad_push_event(queue.src, GST_EVENT(item));
-    }
-  }
-  ++queue.srtp_forwarded;
-  const GstFlowReturn ret = gst_pad_push(queue.src, buffer);
+  for (GstMiniObject* item : before) push_item(queue, item);
+  queue.srtp_forwarded += packets;
+  const GstFlowReturn ret = GST_IS_BUFFER_LIST(media)
+                                ? gst_pad_push_list(queue.src, GST_BUFFER_LIST(media))
+                                : gst_pad_push(queue.src, GST_BUFFER(media));
   push_queued(queue);  // what came meanwhile; lets go of `pushing`
   return ret;
+}
+
+GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  return forward_media(*state_of(parent).queue, GST_MINI_OBJECT_CAST(buffer), 1);
+}
+
+GstFlowReturn chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
+  const guint packets = gst_buffer_list_length(list);
+  if (packets == 0) {
+    gst_buffer_list_unref(list);
+    return GST_FLOW_OK;
+  }
+  return forward_media(*state_of(parent).queue, GST_MINI_OBJECT_CAST(list), packets);
 }
 
 GstFlowReturn data_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
@@ -355,18 +371,37 @@ void release_pad(GstElement* element, GstPad* pad) {
   gst_element_remove_pad(element, pad);
 }
 
+// The peer's callback: outputs of an association the element has left (its connection-id changed
+// while a dispatch was on its way) are not this element's any more.
+void on_peer_outputs(SecmediaDtlsEnc* self, const DtlsPeer* from, const DtlsOutputs& outputs) {
+  {
+    std::lock_guard guard(state_of(self).lock);
+    if (state_of(self).link.peer().get() != from) return;
+  }
+  on_outputs(self, outputs);
+}
+
 bool attach(SecmediaDtlsEnc* self, const std::string& id) {
   EncoderState& state = state_of(self);
   std::string why;
+  std::shared_ptr<DtlsPeer> previous;
+  bool attached;
   {
     std::lock_guard guard(state.lock);
-    if (state.link.attach(id, &why)) {
+    attached = state.link.attach(id, &why, &previous);
+    if (attached) {
       state.link.set_is_client(state.is_client);
-      state.link.peer()->set_callbacks(
-          true, {[self](const DtlsOutputs& outputs) { on_outputs(self, outputs); }});
-      return true;
+      const DtlsPeer* peer = state.link.peer().get();
+      state.link.peer()->set_callbacks(true, {[self, peer](const DtlsOutputs& outputs) {
+                                         on_peer_outputs(self, peer, outputs);
+                                       }});
     }
   }
+  // The association left behind goes without the lock: its detach waits for the dispatches to this
+  // element in flight on other threads, which may take it (a handler of connection-state or
+  // on-key-received reading is-client, a push that comes back to this element).
+  DtlsElementLink::release(std::move(previous), true);
+  if (attached) return true;
   // Messages without the lock. Before a bus exists only the warning is seen; the refusal it left
   // fails the next start.
   warn_refused_setting(GST_ELEMENT(self), why);
@@ -484,6 +519,7 @@ static void secmedia_dtls_enc_init(SecmediaDtlsEnc* self) {
   self->state = new EncoderState();
   self->sink = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_chain_function(self->sink, chain);
+  gst_pad_set_chain_list_function(self->sink, chain_list);
   gst_pad_set_event_function(self->sink, sink_event);
   gst_pad_set_query_function(self->sink, sink_query);
   gst_element_add_pad(GST_ELEMENT(self), self->sink);

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -440,6 +441,222 @@ TEST(DtlsElements, DisposeWaitsForAKeyDispatchInFlight) {
   }
   gst_object_unref(enc_sink);
   gst_harness_teardown(h_dec);
+}
+
+// What crosses a pad: buffer lists (and the packets in them) and single SRTP/SRTCP buffers
+// (RFC 7983 §7: first byte 128-191; DTLS datagrams are not counted).
+struct ListCounts {
+  std::atomic<guint> lists{0};
+  std::atomic<guint> packets_in_lists{0};
+  std::atomic<guint> largest_list{0};
+  std::atomic<guint> single_srtp{0};
+
+  void watch(GstPad* pad) {
+    gst_pad_add_probe(
+        pad,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+          auto* c = static_cast<ListCounts*>(data);
+          if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+            const guint length = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+            ++c->lists;
+            c->packets_in_lists += length;
+            if (length > c->largest_list) c->largest_list = length;
+          } else {
+            guint8 first = 0;
+            gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, &first, 1);
+            if (first >= 128 && first <= 191) ++c->single_srtp;
+          }
+          return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
+  }
+};
+
+// Issue 15: dtlsenc had no chain_list, so the lists a payloader makes (kept by srtpenc) were split
+// into single buffers at dtlsenc on their way to the sink.
+TEST(DtlsElements, BufferListsFromSrtpencLeaveDtlsencAsLists) {
+  Call call("is-client=1", "is-client=0");
+  // A frame's packets in one list (rtpvrawpay sends a list per chunk, ten chunks a frame).
+  GValue item = G_VALUE_INIT;
+  GstIterator* it = gst_bin_iterate_elements(GST_BIN(call.pipeline));
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* e = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* factory = gst_element_get_factory(e);
+    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "rtpvrawpay")) {
+      g_object_set(e, "chunks-per-frame", 1, nullptr);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+  ListCounts in, out;
+  GstElement* aenc = call.element("aenc");
+  // What srtpenc sends (its src pad: dtlsenc's sink pad would see a list split by GstPad when
+  // dtlsenc takes none), and what dtlsenc sends.
+  GstPad* aenc_sink = gst_element_get_static_pad(aenc, "sink");
+  GstPad* aenc_src = gst_element_get_static_pad(aenc, "src");
+  GstPad* srtpenc_src = gst_pad_get_peer(aenc_sink);
+  ASSERT_NE(srtpenc_src, nullptr);
+  in.watch(srtpenc_src);
+  out.watch(aenc_src);
+  gst_object_unref(srtpenc_src);
+  gst_object_unref(aenc_sink);
+  gst_object_unref(aenc_src);
+  ASSERT_TRUE(call.play());
+  const std::string error = call.wait([&] { return call.received >= 40 && out.lists >= 10; });
+  ASSERT_EQ(error, "");
+  gst_element_set_state(call.pipeline, GST_STATE_NULL);
+  EXPECT_EQ(call.state_of("bdec"), 0);  // stopped; keeps the counts below still
+  EXPECT_GE(in.lists.load(), 10u) << "rtpvrawpay ! srtpenc made no lists to begin with";
+  EXPECT_GE(in.largest_list.load(), 2u);
+  EXPECT_EQ(in.single_srtp.load(), 0u);
+  EXPECT_EQ(out.single_srtp.load(), 0u) << "dtlsenc split lists into single buffers";
+  EXPECT_GE(out.lists.load(), 10u);
+  // Every packet of every list, but a list in flight when the pipeline stopped.
+  EXPECT_LE(out.packets_in_lists.load(), in.packets_in_lists.load());
+  EXPECT_GE(out.packets_in_lists.load() + in.largest_list.load(), in.packets_in_lists.load());
+  GstStructure* stats = nullptr;
+  g_object_get(aenc, "stats", &stats, nullptr);
+  guint64 forwarded = 0;
+  ASSERT_TRUE(gst_structure_get_uint64(stats, "srtp-forwarded", &forwarded));
+  EXPECT_GE(forwarded, static_cast<guint64>(out.packets_in_lists.load()));  // counted by packet
+  gst_structure_free(stats);
+  gst_object_unref(aenc);
+}
+
+// A dispatch from the peer to `element` held in a notify::connection-state handler, on the thread
+// that made it, while another thread changes the element's connection-id; the handler then reads
+// `property` of the element, as a handler may. The setter must not hold the element's lock while
+// the old peer's detach waits for this dispatch. Bounded: a deadlock fails after 10 s, its threads
+// and elements left behind rather than hanging the test binary.
+struct HeldDispatch {
+  HeldDispatch(GstElement* target, const char* read, std::string id)
+      : element(target), property(read), new_id(std::move(id)) {}
+  GstElement* element;
+  const char* property;
+  std::string new_id;
+  std::mutex lock;
+  std::condition_variable changed;
+  bool held = false;
+  bool set_returned = false;
+  bool handler_returned = false;
+  bool trigger_returned = false;
+  std::thread setter;
+
+  static void on_state(GObject*, GParamSpec*, gpointer data) {
+    auto* d = static_cast<HeldDispatch*>(data);
+    {
+      std::unique_lock guard(d->lock);
+      if (d->held) return;
+      d->held = true;
+    }
+    d->setter = std::thread([d] {
+      g_object_set(d->element, "connection-id", d->new_id.c_str(), nullptr);
+      std::lock_guard guard(d->lock);
+      d->set_returned = true;
+      d->changed.notify_all();
+    });
+    {
+      // Long enough for the setter to be waiting for this dispatch to end.
+      std::unique_lock guard(d->lock);
+      d->changed.wait_for(guard, std::chrono::milliseconds(300), [&] { return d->set_returned; });
+    }
+    GValue value = G_VALUE_INIT;
+    g_object_get_property(G_OBJECT(d->element), d->property, &value);
+    g_value_unset(&value);
+    std::lock_guard guard(d->lock);
+    d->handler_returned = true;
+    d->changed.notify_all();
+  }
+
+  // Runs `trigger` (which makes the peer dispatch to `element` on its thread) and waits for it,
+  // the handler and the setter. False on a deadlock; everything is then leaked.
+  bool run(std::function<void()> trigger) {
+    g_signal_connect(element, "notify::connection-state", G_CALLBACK(on_state), this);
+    std::thread worker([this, trigger] {
+      trigger();
+      std::lock_guard guard(lock);
+      trigger_returned = true;
+      changed.notify_all();
+    });
+    std::unique_lock guard(lock);
+    const bool done = changed.wait_for(guard, std::chrono::seconds(10), [&] {
+      return trigger_returned && (!held || (set_returned && handler_returned));
+    });
+    const bool dispatched = held;
+    guard.unlock();
+    if (!done) {
+      worker.detach();
+      if (setter.joinable()) setter.detach();
+      return false;
+    }
+    worker.join();
+    if (setter.joinable()) setter.join();
+    EXPECT_TRUE(dispatched) << "the trigger made no dispatch to the element";
+    g_signal_handlers_disconnect_by_data(element, this);
+    return true;
+  }
+};
+
+// Regression: dtlsdec changing connection-id held its state lock while the old peer's detach
+// waited for a dispatch in flight that needed that lock (a handler reading `stats`).
+TEST(DtlsElements, DecoderConnectionIdChangeDuringADispatchDoesNotDeadlock) {
+  const std::string id = "move-dec-" + std::to_string(next_id++);
+  GstElement* enc = gst_element_factory_make("dtlsenc", nullptr);
+  GstElement* dec = gst_element_factory_make("dtlsdec", nullptr);
+  g_object_set(enc, "connection-id", id.c_str(), "is-client", TRUE, nullptr);
+  g_object_set(dec, "connection-id", id.c_str(), nullptr);
+  auto* held = new HeldDispatch(dec, "stats", id + "-moved");
+  // dtlsenc's start (READY -> PAUSED) dispatches the new state to dtlsdec on this thread.
+  const bool done = held->run([enc] { gst_element_set_state(enc, GST_STATE_PAUSED); });
+  if (!done) {
+    ADD_FAILURE() << "deadlock: setting dtlsdec's connection-id during a dispatch never returned";
+    return;  // the deadlocked threads still use them
+  }
+  delete held;
+  gchar* now = nullptr;
+  g_object_get(dec, "connection-id", &now, nullptr);
+  EXPECT_EQ(std::string(now), id + "-moved");
+  g_free(now);
+  gst_element_set_state(enc, GST_STATE_NULL);
+  gst_object_unref(enc);
+  gst_object_unref(dec);
+}
+
+// Regression: the same in dtlsenc (a handler reading `is-client` during a dispatch from dtlsdec).
+TEST(DtlsElements, EncoderConnectionIdChangeDuringADispatchDoesNotDeadlock) {
+  const std::string id = "move-enc-" + std::to_string(next_id++);
+  GstElement* enc = gst_element_factory_make("dtlsenc", nullptr);
+  GstElement* dec = gst_element_factory_make("dtlsdec", nullptr);
+  g_object_set(enc, "connection-id", id.c_str(), nullptr);
+  g_object_set(dec, "connection-id", id.c_str(), nullptr);
+  GstHarness* h_dec = gst_harness_new_with_element(dec, "sink", "src");
+  gst_harness_set_src_caps_str(h_dec, "application/x-dtls");
+  DtlsConfig config;
+  config.role = DtlsRole::client;
+  config.certificate = DtlsCertificate::generate(CertificateType::ecdsa_p256);
+  auto client = DtlsConnection::create(config);
+  ASSERT_NE(client, nullptr);
+  client->start(DtlsTime(g_get_monotonic_time() * 1000));
+  auto hello = client->poll_datagram();
+  ASSERT_TRUE(hello.has_value());
+  auto* held = new HeldDispatch(enc, "is-client", id + "-moved");
+  // The ClientHello starts the server on dtlsdec's streaming thread, which dispatches to dtlsenc.
+  const bool done =
+      held->run([h_dec, &hello] { gst_harness_push(h_dec, test::to_buffer(*hello)); });
+  if (!done) {
+    ADD_FAILURE() << "deadlock: setting dtlsenc's connection-id during a dispatch never returned";
+    return;
+  }
+  delete held;
+  gchar* now = nullptr;
+  g_object_get(enc, "connection-id", &now, nullptr);
+  EXPECT_EQ(std::string(now), id + "-moved");
+  g_free(now);
+  gst_harness_teardown(h_dec);
+  gst_object_unref(enc);
+  gst_object_unref(dec);
 }
 
 TEST(DtlsElements, DuplicateConnectionIdIsAClearError) {
