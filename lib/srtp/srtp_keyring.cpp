@@ -284,6 +284,11 @@ bool SrtpKeyring::install_ssrc_keys(uint32_t ssrc, SrtpSsrcKeys keys, const Srtp
 }
 
 void SrtpKeyring::remove_ssrc_keys(uint32_t ssrc) {
+  // The SSRC's stream may live in a session other SSRCs share: keys given again start it afresh
+  // (ROC from the new keys, empty replay window), as when it had a session of its own.
+  if (SsrcKeys* entry = ssrc_->table.find(ssrc); entry && entry->session) {
+    entry->session->forget_stream(ssrc);
+  }
   ssrc_->table.erase(ssrc);
 }
 

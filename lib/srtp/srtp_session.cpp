@@ -180,6 +180,10 @@ std::optional<uint32_t> SrtpSession::rollover_counter(uint32_t ssrc) const {
   return static_cast<uint32_t>(stream->rtp_window.highest() >> 16);
 }
 
+void SrtpSession::forget_stream(uint32_t ssrc) {
+  impl_->streams.erase(ssrc);
+}
+
 SrtpStatus SrtpSession::set_rollover_counter(uint32_t ssrc, uint32_t roc) {
   detail::StreamState* stream = impl_->streams.find(ssrc);
   if (!stream) stream = &impl_->streams.insert(ssrc);

@@ -26,6 +26,13 @@ StreamState& StreamTable::insert(uint32_t ssrc) {
   return it->second;
 }
 
+void StreamTable::erase(uint32_t ssrc) {
+  auto it = streams_.find(ssrc);
+  if (it == streams_.end()) return;
+  unlink(it->second);
+  streams_.erase(it);
+}
+
 void StreamTable::unlink(StreamState& stream) {
   (stream.less_recent ? stream.less_recent->more_recent : least_recent_) = stream.more_recent;
   (stream.more_recent ? stream.more_recent->less_recent : most_recent_) = stream.less_recent;

@@ -53,6 +53,8 @@ class StreamTable {
   }
   // Creates the state for `ssrc`, evicting the least recently used stream when at the cap.
   StreamState& insert(uint32_t ssrc);
+  // Drops the state of `ssrc`, if any.
+  void erase(uint32_t ssrc);
   // Marks a stream used now, for eviction order.
   void touch(StreamState& stream) {
     if (&stream == most_recent_) return;

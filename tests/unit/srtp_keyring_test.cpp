@@ -474,6 +474,22 @@ TEST(SrtpKeyringSsrcKeys, AReplayOfTheFirstPacketOfAnSsrcKeyedWithARocIsDropped)
             SrtpStatus::ok);
 }
 
+// Regression: remove-key left the SSRC's stream in the session SSRCs with the same keys share, so
+// the same keys given again continued its replay window instead of starting it afresh.
+TEST(SrtpKeyringSsrcKeys, ARemovedSsrcStartsAfreshInASharedSession) {
+  SrtpKeyring ring(SrtpDirection::unprotect);
+  const auto keys = ssrc_keys(1);
+  auto sender = sender_for(keys);
+  ASSERT_EQ(receive(ring, 1, protect(*sender, rtp_packet(1, 1)), &keys), SrtpStatus::ok);
+  const Bytes packet = protect(*sender, rtp_packet(5, 0x1234));
+  ASSERT_EQ(receive(ring, 0x1234, packet, &keys), SrtpStatus::ok);
+  ASSERT_EQ(ring.sessions().size(), 1u);
+  ring.remove_ssrc_keys(0x1234);
+  EXPECT_EQ(ring.sessions()[0]->streams().size(), 1u);
+  EXPECT_EQ(receive(ring, 0x1234, packet, &keys), SrtpStatus::ok);
+  EXPECT_EQ(receive(ring, 1, protect(*sender, rtp_packet(2, 1)), &keys), SrtpStatus::ok);
+}
+
 // Keys the core refuses leave the SSRC as it was.
 TEST(SrtpKeyringSsrcKeys, RefusedKeysLeaveTheSsrcAsItWas) {
   SrtpKeyring ring(SrtpDirection::unprotect);

@@ -239,6 +239,10 @@ class SrtpSession {
   // SSRC with no state creates that state (a trusted call, unlike a packet).
   std::optional<uint32_t> rollover_counter(uint32_t ssrc) const;
   SrtpStatus set_rollover_counter(uint32_t ssrc, uint32_t roc);
+  // Drops the state of one SSRC (ROC, replay window, SRTCP index, counters): its next packet is
+  // that of a new stream. For a receiver told an SSRC's keys were removed (gst-plugins-bad's
+  // remove-key), whose session other SSRCs share.
+  void forget_stream(uint32_t ssrc);
   // Protect only: the SRTCP index the next packet of `ssrc` carries (RFC 3711 §3.4 starts at 0;
   // libsrtp starts at 1).
   SrtpStatus set_next_srtcp_index(uint32_t ssrc, uint32_t index);
