@@ -11,11 +11,13 @@ import os
 import sys
 
 
-def count_build(build_dir):
+def count_build(build_dir, failures):
+    """Adds to failures one line per failed program or case, so a red run names what failed."""
     passed = failed = 0
     log_path = os.path.join(build_dir, "meson-logs", "testlog.json")
     if not os.path.exists(log_path):
         print(f"count: no test log in {build_dir}", file=sys.stderr)
+        failures.append(f"{build_dir}: no test log")
         return 0, 1
     reports = os.path.join(build_dir, "tests", "gtest-reports")
     with open(log_path) as log:
@@ -30,22 +32,33 @@ def count_build(build_dir):
                 case_failures = data.get("failures", 0) + data.get("errors", 0)
                 passed += data.get("tests", 0) - case_failures
                 failed += case_failures
+                for suite in data.get("testsuites", []):
+                    for case in suite.get("testsuite", []):
+                        if case.get("failures"):
+                            failures.append(f"{build_dir}: {name}: {suite['name']}.{case['name']}")
                 if not meson_ok and case_failures == 0:
                     failed += 1
+                    failures.append(f"{build_dir}: {name}: every case passed, but the program "
+                                    f"ended {entry['result']} (exit {entry.get('returncode')})")
             elif meson_ok:
                 passed += 1
             else:
                 failed += 1
+                failures.append(f"{build_dir}: {name}: {entry['result']} "
+                                f"(exit {entry.get('returncode')}, {entry.get('duration', 0):.0f} s)")
     return passed, failed
 
 
 def main():
     total_passed = total_failed = 0
+    failures = []
     for build_dir in sys.argv[1:]:
-        passed, failed = count_build(build_dir)
+        passed, failed = count_build(build_dir, failures)
         print(f"count: {build_dir}: {passed} passed, {failed} failed", file=sys.stderr)
         total_passed += passed
         total_failed += failed
+    for line in failures:
+        print(f"failed: {line}")
     print(f"{total_passed} passed, {total_failed} failed")
     return 1 if total_failed else 0
 

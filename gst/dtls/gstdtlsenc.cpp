@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "dtls_element_settings.h"
@@ -58,13 +59,15 @@ struct SrcQueue {
   std::thread::id pusher;
   bool pool_job = false;  // a pool job is on its way
   bool started = false;   // stream-start, caps and segment sent (by the pusher)
-  GstPad* src = nullptr;  // a reference: the pool may run after the element's dispose
+  // A reference until the element's dispose closes the queue (null from then on): a pool job may
+  // still hold the queue after that, and must find nothing of GStreamer's in it.
+  GstPad* src = nullptr;
   std::atomic<guint64> srtp_forwarded{0};
 
   explicit SrcQueue(GstPad* pad) : src(GST_PAD(gst_object_ref(pad))) {}
   ~SrcQueue() {
     for (GstMiniObject* item : items) gst_mini_object_unref(item);
-    gst_object_unref(src);
+    if (src) gst_object_unref(src);
   }
 };
 
@@ -142,6 +145,25 @@ void push_queued(SrcQueue& queue) {
   }
 }
 
+// At dispose: no push runs or starts any more, and the queue lets go of the src pad and of what
+// waits in it, so nothing of GStreamer's outlives the element in a pool job that still holds the
+// queue (a leak to GStreamer's leaks tracer, and to an application that counts its objects).
+void close_queue(SrcQueue& queue) {
+  GstPad* src = nullptr;
+  std::deque<GstMiniObject*> left;
+  {
+    std::unique_lock guard(queue.lock);
+    queue.active = false;
+    if (queue.pusher != std::this_thread::get_id()) {
+      queue.idle.wait(guard, [&] { return !queue.pushing; });
+    }
+    left.swap(queue.items);
+    src = std::exchange(queue.src, nullptr);
+  }
+  for (GstMiniObject* item : left) gst_mini_object_unref(item);
+  if (src) gst_object_unref(src);
+}
+
 void push_from_pool(const std::shared_ptr<SrcQueue>& queue) {
   {
     std::lock_guard guard(queue->lock);
@@ -171,7 +193,12 @@ void schedule_pool_locked(const std::shared_ptr<SrcQueue>& queue) {
 void enqueue(const std::shared_ptr<SrcQueue>& queue, std::vector<GstMiniObject*> items,
              bool may_push_here) {
   {
-    std::lock_guard guard(queue->lock);
+    std::unique_lock guard(queue->lock);
+    if (!queue->src) {
+      guard.unlock();
+      for (GstMiniObject* item : items) gst_mini_object_unref(item);
+      return;
+    }
     queue->items.insert(queue->items.end(), items.begin(), items.end());
     if (queue->pushing || !queue->active) return;
     if (!may_push_here) {
@@ -245,6 +272,11 @@ GstFlowReturn forward_media(SrcQueue& queue, GstMiniObject* media, guint packets
       return GST_FLOW_OK;
     }
     queue.idle.wait(guard, [&] { return !queue.pushing; });
+    if (!queue.src) {
+      guard.unlock();
+      gst_mini_object_unref(media);
+      return GST_FLOW_FLUSHING;
+    }
     queue.pushing = true;
     queue.pusher = std::this_thread::get_id();
   }
@@ -505,6 +537,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
 // nothing else uses the link once the element is disposed (its streaming stopped at NULL).
 void dispose(GObject* object) {
   state_of(object).link.detach();
+  close_queue(*state_of(object).queue);
   G_OBJECT_CLASS(secmedia_dtls_enc_parent_class)->dispose(object);
 }
 

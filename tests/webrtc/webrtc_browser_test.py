@@ -521,4 +521,6 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    import webrtc_support as ws  # noqa: E402 (imported by main, once the namespace is set up)
+    ws.exit_process(status)
