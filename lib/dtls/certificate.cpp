@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 
 #include "certificate_impl.h"
+#include "p256_key.h"
 
 namespace secmedia {
 
@@ -75,7 +76,7 @@ std::shared_ptr<const DtlsCertificate> DtlsCertificate::generate(CertificateType
                                                                  std::string* why) {
   auto impl = std::make_unique<Impl>();
   if (type == CertificateType::ecdsa_p256) {
-    impl->key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256"));
+    impl->key = detail::generate_p256_key();
   } else {
     impl->key.reset(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", size_t{2048}));
   }

@@ -2,6 +2,10 @@
 // Certificates and fingerprints (RFC 8122 §5 form): generation, PEM round trip, parsing,
 // comparison.
 #include <gtest/gtest.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include "secmedia/dtls.h"
 
@@ -16,6 +20,37 @@ TEST(DtlsCertificate, GeneratedEcdsaAndRsaHaveDistinctIdentities) {
   EXPECT_FALSE(a->fingerprint().matches(b->fingerprint()));
   EXPECT_NE(a->certificate_pem().find("BEGIN CERTIFICATE"), std::string::npos);
   EXPECT_NE(rsa->private_key_pem().find("PRIVATE KEY"), std::string::npos);
+}
+
+// The P-256 key is made through OpenSSL's EC_KEY interface for speed (lib/dtls/p256_key.cpp): what
+// OpenSSL itself reads back must still be a self-signed ecdsa-with-SHA256 certificate whose key is
+// on the named curve prime256v1 (RFC 5480 §2.1.1: named curves only), with a PKCS #8 private key.
+TEST(DtlsCertificate, GeneratedEcdsaKeyIsANamedP256CurveAndSignsItsCertificate) {
+  auto generated = DtlsCertificate::generate(CertificateType::ecdsa_p256);
+  ASSERT_NE(generated, nullptr);
+  const std::string pem = generated->certificate_pem();
+  BIO* bio = BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size()));
+  X509* certificate = PEM_read_bio_X509(bio, nullptr, nullptr, nullptr);
+  BIO_free(bio);
+  ASSERT_NE(certificate, nullptr);
+  EVP_PKEY* key = X509_get0_pubkey(certificate);
+  ASSERT_NE(key, nullptr);
+  EXPECT_EQ(X509_verify(certificate, key), 1);
+  EXPECT_EQ(X509_get_signature_nid(certificate), NID_ecdsa_with_SHA256);
+  char group[64] = {};
+  size_t group_length = 0;
+  ASSERT_EQ(EVP_PKEY_get_group_name(key, group, sizeof group, &group_length), 1);
+  EXPECT_STREQ(group, "prime256v1");
+  const void* parameter = nullptr;
+  int parameter_type = 0;
+  X509_ALGOR* algorithm = nullptr;
+  ASSERT_EQ(X509_PUBKEY_get0_param(nullptr, nullptr, nullptr, &algorithm,
+                                   X509_get_X509_PUBKEY(certificate)),
+            1);
+  X509_ALGOR_get0(nullptr, &parameter_type, &parameter, algorithm);
+  EXPECT_EQ(parameter_type, V_ASN1_OBJECT);  // a named curve, not explicit parameters
+  X509_free(certificate);
+  EXPECT_EQ(generated->private_key_pem().rfind("-----BEGIN PRIVATE KEY-----", 0), 0u);
 }
 
 TEST(DtlsCertificate, PemRoundTripKeepsTheFingerprint) {
