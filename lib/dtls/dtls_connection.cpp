@@ -183,7 +183,8 @@ struct DtlsConnection::Impl {
   OpenSslPtr<BIO_ADDR> listen_address;
 
   bool started = false;
-  bool handshake_begun = false;  // a client's at start(), a server's at the first datagram
+  bool handshake_begun = false;   // a client's at start(), a server's at the first datagram
+  bool buffers_released = false;  // the record buffers went back to the heap once connected
   DtlsTime started_at{};
   DtlsTime last_now{};
   unsigned retransmissions = 0;
@@ -202,6 +203,7 @@ struct DtlsConnection::Impl {
   void drive_handshake();
   void on_handshake_complete();
   void read_application_data();
+  bool restore_buffers();
   std::string describe_failure(const std::string& openssl_text, int ssl_error = 0) const;
   std::string ignored_traffic_text() const;
 
@@ -380,6 +382,10 @@ bool DtlsConnection::Impl::process(std::vector<uint8_t> datagram, std::span<cons
   const OSSL_HANDSHAKE_STATE handshake_before = SSL_get_state(ssl.get());
   bio.push_incoming(std::move(datagram));
   if (state == DtlsState::connected) {
+    if (!restore_buffers()) {
+      fail("out of memory for the DTLS record buffers");
+      return true;
+    }
     read_application_data();
   } else {
     drive_handshake();
@@ -517,6 +523,22 @@ void DtlsConnection::Impl::on_handshake_complete() {
   stats.handshake_duration = last_now - started_at;
   set_state(DtlsState::connected);
   read_application_data();
+  // Once connected, a DTLS-SRTP association rarely carries a record again: SRTP bypasses DTLS
+  // (RFC 5764 §5.1.2). Its read buffer (16 KB, sized for the largest record) and write buffer go
+  // back to the heap until a record does come or go (restore_buffers), instead of being held for
+  // the whole call: 19 KB of the 85 KB an association side cost (issue 15).
+  if (SSL_free_buffers(ssl.get()) == 1) buffers_released = true;
+}
+
+bool DtlsConnection::Impl::restore_buffers() {
+  // OpenSSL 3.0's DTLS record layer does not allocate released buffers again by itself (a write
+  // after SSL_free_buffers dereferences a null buffer), so every call that may read or write a
+  // record once connected comes through here first. A connection that carries data (a data
+  // channel) keeps its buffers from then on.
+  if (!buffers_released) return true;
+  if (SSL_alloc_buffers(ssl.get()) != 1) return false;
+  buffers_released = false;
+  return true;
 }
 
 void DtlsConnection::Impl::read_application_data() {
@@ -778,6 +800,10 @@ void DtlsConnection::handle_timeout(DtlsTime now) {
                      seconds_text(s.config.handshake_timeout) + s.ignored_traffic_text());
     return;
   }
+  if (!s.restore_buffers()) {
+    s.fail("out of memory for the DTLS record buffers");
+    return;
+  }
   ERR_clear_error();
   const int result = DTLSv1_handle_timeout(s.ssl.get());
   if (s.retransmission_limit_reached) {
@@ -827,6 +853,7 @@ bool DtlsConnection::send(std::span<const uint8_t> data) {
   if (s.state != DtlsState::connected || data.empty() || data.size() > max_application_data()) {
     return false;
   }
+  if (!s.restore_buffers()) return false;
   ERR_clear_error();
   return SSL_write(s.ssl.get(), data.data(), static_cast<int>(data.size())) ==
          static_cast<int>(data.size());
@@ -837,7 +864,8 @@ void DtlsConnection::close(DtlsTime now) {
   s.last_now = now;
   if (s.state == DtlsState::connected || s.state == DtlsState::connecting) {
     ERR_clear_error();
-    SSL_shutdown(s.ssl.get());
+    // Without its buffers the close_notify cannot be written; the state changes all the same.
+    if (s.restore_buffers()) SSL_shutdown(s.ssl.get());
     s.set_state(DtlsState::closed, "closed locally (close_notify sent)");
   } else if (s.state == DtlsState::fresh) {
     s.set_state(DtlsState::closed, "closed before the handshake");
