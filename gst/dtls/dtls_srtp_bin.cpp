@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <tuple>
 
+#include "dtls_property_specs.h"
 #include "secmedia/srtp.h"
 
 namespace secmedia::gst {
@@ -86,6 +87,11 @@ GParamSpec* dtls_version_pspec() {
                            "the handshake completes",
                            0, G_MAXUINT16, 0,
                            static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
+}
+
+GParamSpec* bin_connection_state_pspec() {
+  return connection_state_pspec(
+      "Current connection state: new 0, closed 1, failed 2, connecting 3, connected 4");
 }
 
 void release_ghost_and_target(GstElement* bin, GstPad* ghost) {

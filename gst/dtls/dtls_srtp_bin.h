@@ -39,6 +39,8 @@ void get_from_child(GstElement* bin, GstElement* const* member, GParamSpec* pspe
 // negotiated version as on the wire (RFC 6347 §4.1: DTLS 1.2 is 0xFEFD) once connected, else 0.
 guint dtls_version_of(GstElement* bin, GstElement* const* member);
 GParamSpec* dtls_version_pspec();
+// The bins' `connection-state`: the DTLS child's, with its values spelled out for webrtcbin users.
+GParamSpec* bin_connection_state_pspec();
 // Removes the bin's ghost pad `ghost` and releases the request pad it targeted on a child.
 void release_ghost_and_target(GstElement* bin, GstPad* ghost);
 

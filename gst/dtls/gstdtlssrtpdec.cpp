@@ -16,6 +16,7 @@
 #include <gst/gst.h>
 
 #include "dtls_element_settings.h"
+#include "dtls_property_specs.h"
 #include "dtls_srtp_bin.h"
 #include "webrtc_remote_fingerprints.h"
 
@@ -43,8 +44,8 @@ enum {
   PROP_PEM_FILE,
   PROP_STATIC_KEY_FIRST,
 };
-GParamSpec* connection_state_pspec;
-GParamSpec* peer_pem_pspec;
+GParamSpec* bin_connection_state;
+GParamSpec* bin_peer_pem;
 StaticKeyPropertyIds static_key_ids;
 
 GstStaticPadTemplate sink_template =
@@ -81,8 +82,8 @@ void on_connection_state(GObject* dtlsdec, GParamSpec*, gpointer data) {
   // webrtcbin reads peer-pem when the state changes; the certificate is known by then.
   gint state = 0;
   g_object_get(dtlsdec, "connection-state", &state, nullptr);
-  if (state == 4 /* connected */) g_object_notify_by_pspec(G_OBJECT(self), peer_pem_pspec);
-  g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+  if (state == 4 /* connected */) g_object_notify_by_pspec(G_OBJECT(self), bin_peer_pem);
+  g_object_notify_by_pspec(G_OBJECT(self), bin_connection_state);
   gst_object_unref(self);
 }
 
@@ -381,55 +382,21 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
       "rtp_src/rtcp_src; drop-in for gst-plugins-bad's dtlssrtpdec as used by webrtcbin "
       "(secmedia)",
       "secmedia developers");
-  const auto rw_ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property(
       gobject_class, PROP_CONNECTION_ID,
-      g_param_spec_string("connection-id", "Connection id",
-                          "Pairs this element with the dtlssrtpenc (or dtlsenc) of the same id",
-                          nullptr, rw_ready));
-  g_object_class_install_property(
-      gobject_class, PROP_PEM,
-      g_param_spec_string("pem", "PEM",
-                          "A string containing a X509 certificate and private key in PEM format; "
-                          "reading it gives the certificate in use (generated when none was "
-                          "set), never the private key",
-                          nullptr, rw_ready));
+      connection_id_pspec("Pairs this element with the dtlssrtpenc (or dtlsenc) of the same id"));
+  g_object_class_install_property(gobject_class, PROP_PEM, pem_pspec());
   g_object_class_install_property(
       gobject_class, PROP_PEM_FILE,
-      g_param_spec_string("pem-file", "PEM file",
-                          "A file holding the certificate and private key in PEM format, read "
-                          "when set (as dtlsdec's pem-file)",
-                          nullptr, rw_ready));
-  peer_pem_pspec = g_param_spec_string(
-      "peer-pem", "Peer PEM", "The X509 certificate received in the DTLS handshake, in PEM format",
-      nullptr, ro);
-  g_object_class_install_property(gobject_class, PROP_PEER_PEM, peer_pem_pspec);
-  connection_state_pspec =
-      g_param_spec_enum("connection-state", "Connection state",
-                        "Current connection state: new 0, closed 1, failed 2, connecting 3, "
-                        "connected 4",
-                        dtls_connection_state_get_type(), 0, ro);
-  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, connection_state_pspec);
-  g_object_class_install_property(
-      gobject_class, PROP_SRTP_PROFILE,
-      g_param_spec_string("srtp-profile", "SRTP profile",
-                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
-                          ro));
-  g_object_class_install_property(
-      gobject_class, PROP_FINGERPRINT,
-      g_param_spec_string("fingerprint", "Fingerprint",
-                          "The local certificate's fingerprint in SDP form (RFC 8122), "
-                          "\"sha-256 AB:CD:...\"",
-                          nullptr, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_PEER_FINGERPRINT,
-      g_param_spec_string("peer-fingerprint", "Peer fingerprint",
-                          "Expected fingerprint(s) of the peer's certificate in SDP form, "
-                          "separated by commas; when set, any other certificate fails the "
-                          "handshake",
-                          nullptr, rw_ready));
+      pem_file_pspec("A file holding the certificate and private key in PEM format, read "
+                     "when set (as dtlsdec's pem-file)"));
+  bin_peer_pem = peer_pem_pspec();
+  g_object_class_install_property(gobject_class, PROP_PEER_PEM, bin_peer_pem);
+  bin_connection_state = bin_connection_state_pspec();
+  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, bin_connection_state);
+  g_object_class_install_property(gobject_class, PROP_SRTP_PROFILE, srtp_profile_pspec());
+  g_object_class_install_property(gobject_class, PROP_FINGERPRINT, fingerprint_pspec());
+  g_object_class_install_property(gobject_class, PROP_PEER_FINGERPRINT, peer_fingerprint_pspec());
   g_object_class_install_property(
       gobject_class, PROP_VERIFY_REMOTE_FINGERPRINT,
       g_param_spec_boolean(
@@ -445,15 +412,11 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
   g_object_class_install_property(gobject_class, PROP_DTLS_VERSION, dtls_version_pspec());
   g_object_class_install_property(
       gobject_class, PROP_COOKIE_EXCHANGE,
-      g_param_spec_boolean(
-          "cookie-exchange", "Cookie exchange",
+      cookie_exchange_pspec(
           "As the DTLS server, answer a ClientHello without a valid cookie with a "
           "HelloVerifyRequest (RFC 6347 section 4.2.1), so that a spoofed ClientHello cannot "
           "take the association over (dtlsdec's property). Inside a webrtcbin off unless set, "
-          "elsewhere on",
-          TRUE,
-          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                   GST_PARAM_MUTABLE_READY)));
+          "elsewhere on"));
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
 }
 

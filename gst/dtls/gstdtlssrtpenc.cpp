@@ -20,6 +20,7 @@
 #include <gst/gst.h>
 
 #include "dtls_element_settings.h"
+#include "dtls_property_specs.h"
 #include "dtls_srtp_bin.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_enc_debug);
@@ -43,7 +44,7 @@ enum {
 };
 enum { SIGNAL_ON_KEY_SET, SIGNAL_LAST };
 guint signals[SIGNAL_LAST];
-GParamSpec* connection_state_pspec;
+GParamSpec* bin_connection_state;
 StaticKeyPropertyIds static_key_ids;
 
 // The same templates as gst-plugins-bad's, names included: webrtcbin looks them up by name.
@@ -87,7 +88,7 @@ void on_key_received(GstElement*, gpointer data) {
 void on_connection_state(GObject*, GParamSpec*, gpointer data) {
   GstElement* self = weak_bin_get(data);
   if (!self) return;
-  g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+  g_object_notify_by_pspec(G_OBJECT(self), bin_connection_state);
   gst_object_unref(self);
 }
 
@@ -378,35 +379,21 @@ static void secmedia_dtls_srtp_enc_class_init(SecmediaDtlsSrtpEncClass* klass) {
       "Protects RTP/RTCP with keys from a DTLS handshake and sends both on src; drop-in for "
       "gst-plugins-bad's dtlssrtpenc as used by webrtcbin (secmedia)",
       "secmedia developers");
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   g_object_class_install_property(
       gobject_class, PROP_CONNECTION_ID,
-      g_param_spec_string("connection-id", "Connection id",
-                          "Pairs this element with the dtlssrtpdec (or dtlsdec) of the same id",
-                          nullptr, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+      connection_id_pspec("Pairs this element with the dtlssrtpdec (or dtlsdec) of the same id"));
   g_object_class_install_property(
       gobject_class, PROP_IS_CLIENT,
-      g_param_spec_boolean("is-client", "Is client",
-                           "Set to true if the element should act as DTLS client and initiate "
-                           "the handshake (notified on every set)",
-                           FALSE, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
-  connection_state_pspec =
-      g_param_spec_enum("connection-state", "Connection state",
-                        "Current connection state: new 0, closed 1, failed 2, connecting 3, "
-                        "connected 4",
-                        dtls_connection_state_get_type(), 0, ro);
-  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, connection_state_pspec);
+      is_client_pspec("Set to true if the element should act as DTLS client and initiate "
+                      "the handshake (notified on every set)"));
+  bin_connection_state = bin_connection_state_pspec();
+  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, bin_connection_state);
   g_object_class_install_property(
       gobject_class, PROP_RTP_SYNC,
       g_param_spec_boolean("rtp-sync", "Synchronize RTP",
                            "Synchronize RTP to the pipeline clock before merging with RTCP", FALSE,
-                           rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SRTP_PROFILE,
-      g_param_spec_string("srtp-profile", "SRTP profile",
-                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
-                          ro));
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(gobject_class, PROP_SRTP_PROFILE, srtp_profile_pspec());
   g_object_class_install_property(gobject_class, PROP_DTLS_VERSION, dtls_version_pspec());
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
   signals[SIGNAL_ON_KEY_SET] =
