@@ -10,6 +10,7 @@
 
 #include "datagram_source.h"
 #include "dtls_element_half.h"
+#include "element_class.h"
 #include "srtp_key_event.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_dec_debug);
@@ -355,23 +356,14 @@ static void secmedia_dtls_dec_init(SecmediaDtlsDec* self) {
 
 static void secmedia_dtls_dec_class_init(SecmediaDtlsDecClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_dec_debug, "dtlsdec", 0, "secmedia DTLS decoder");
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->dispose = dispose;
-  gobject_class->finalize = finalize;
-  element_class->change_state = change_state;
-  element_class->request_new_pad = request_new_pad;
-  element_class->release_pad = release_pad;
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_add_static_pad_template(element_class, &data_src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "DTLS Decoder", "Decoder/Network/DTLS",
-      "Runs the receiving half of a DTLS 1.2 association: passes SRTP/SRTCP on src, sends the "
-      "DTLS-SRTP keys downstream as the key event, application data on data_src (secmedia)",
-      "secmedia developers");
+  init_element_class(
+      klass,
+      {set_property, get_property, dispose, finalize, change_state, request_new_pad, release_pad},
+      {&sink_template, &src_template, &data_src_template},
+      {"DTLS Decoder", "Decoder/Network/DTLS",
+       "Runs the receiving half of a DTLS 1.2 association: passes SRTP/SRTCP on src, sends the "
+       "DTLS-SRTP keys downstream as the key event, application data on data_src (secmedia)"});
   install_dtls_common_properties(gobject_class);
   signals[SIGNAL_ON_KEY_RECEIVED] = new_on_key_received_signal(G_TYPE_FROM_CLASS(klass));
   gst_type_mark_as_plugin_api(dtls_connection_state_get_type(), static_cast<GstPluginAPIFlags>(0));

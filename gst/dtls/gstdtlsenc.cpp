@@ -19,6 +19,7 @@
 
 #include "dtls_element_half.h"
 #include "dtls_property_specs.h"
+#include "element_class.h"
 #include "srtp_key_event.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_enc_debug);
@@ -487,24 +488,15 @@ static void secmedia_dtls_enc_init(SecmediaDtlsEnc* self) {
 
 static void secmedia_dtls_enc_class_init(SecmediaDtlsEncClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_enc_debug, "dtlsenc", 0, "secmedia DTLS encoder");
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->dispose = dispose;
-  gobject_class->finalize = finalize;
-  element_class->change_state = change_state;
-  element_class->request_new_pad = request_new_pad;
-  element_class->release_pad = release_pad;
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &data_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "DTLS Encoder", "Encoder/Network/DTLS",
-      "Runs the sending half of a DTLS 1.2 association: handshake datagrams and the SRTP/SRTCP "
-      "from sink on src, DTLS-SRTP keys upstream as the key event, application data from "
-      "data_sink (secmedia)",
-      "secmedia developers");
+  init_element_class(
+      klass,
+      {set_property, get_property, dispose, finalize, change_state, request_new_pad, release_pad},
+      {&sink_template, &data_sink_template, &src_template},
+      {"DTLS Encoder", "Encoder/Network/DTLS",
+       "Runs the sending half of a DTLS 1.2 association: handshake datagrams and the SRTP/SRTCP "
+       "from sink on src, DTLS-SRTP keys upstream as the key event, application data from "
+       "data_sink (secmedia)"});
   install_dtls_common_properties(gobject_class);
   g_object_class_install_property(
       gobject_class, PROP_IS_CLIENT,
