@@ -18,6 +18,7 @@
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
+#include "srtp_decoder_state.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
 #include "srtp_pad_pairs.h"
@@ -31,7 +32,6 @@ using secmedia::SrtpConfig;
 using secmedia::SrtpProfile;
 using secmedia::SrtpSession;
 using secmedia::SrtpStatus;
-using Route = secmedia::SrtpKeyring::Route;
 using namespace secmedia::gst;
 
 namespace {
@@ -64,29 +64,7 @@ GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
     "rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtcp"));
 
-struct DecoderState {
-  std::mutex lock;
-  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex, for keys installed afterwards.
-  SessionSettings settings;
-
-  // The properties as a session config, for keys per SSRC (kept: trials need it per packet).
-  SrtpConfig ssrc_settings = settings.config();
-  // Keys per SSRC from caps or signals, which take precedence, and keys from the key event
-  // (dtlsdec, srtpenc) for any other SSRC. The key ring also keeps the counters of every session
-  // replaced, so stats do not go backwards on a rekey.
-  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::unprotect};
-  // Header privacy from rtp_sink caps that carry no key (e.g. what srtpenc announces): it applies
-  // to the keys from the key event; absent fields take the properties.
-  HeaderPrivacyFields event_privacy;
-
-  // Drops that happen before a session is chosen (no key, too short to name an SSRC).
-  uint64_t dropped_no_key = 0;
-  uint64_t dropped_malformed = 0;
-  uint64_t passed_through = 0;
-  bool rtcp_src_started_by_mux = false;
-  RateLimitedLog drop_log;
-  RateLimitedLog refused_keys_log;
-};
+using DecoderState = SrtpDecoderState;
 
 }  // namespace
 
@@ -105,105 +83,6 @@ namespace {
 
 DecoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_DEC(element)->state;
-}
-
-// Installs keys for one SSRC (lock held): see SrtpKeyring::install_ssrc_keys. parse_caps_keys()
-// has checked lengths and MKIs; keys the core still refuses leave the SSRC as it was.
-bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
-  DecoderState& state = state_of(self);
-  const std::string profile = keys.passthrough()
-                                  ? "pass-through"
-                                  : std::string(secmedia::profile_info(keys.rtp_profile).name);
-  std::string why;
-  if (!state.keyring.install_ssrc_keys(ssrc, std::move(keys), state.ssrc_settings, &why)) {
-    GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-    return false;
-  }
-  GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc, profile.c_str());
-  return true;
-}
-
-// Keys every SSRC without keys of its own with `value` from the key event (lock held). The same
-// value under the same settings changes nothing; any other value is taken.
-void install_event_keys(SecmediaSrtpDec* self, const secmedia::SrtpKeyingMaterial& value) {
-  DecoderState& state = state_of(self);
-  std::string why;
-  switch (state.keyring.install(value, state.settings.config(state.event_privacy), &why)) {
-    case secmedia::SrtpKeyring::Result::unchanged:
-      break;
-    case secmedia::SrtpKeyring::Result::keyed:
-      GST_INFO_OBJECT(self, "keyed by upstream: %s, SRTCP %s (generation %u)",
-                      std::string(secmedia::profile_info(value.profile).name).c_str(),
-                      std::string(secmedia::profile_info(value.rtcp_profile).name).c_str(),
-                      value.generation);
-      break;
-    case secmedia::SrtpKeyring::Result::refused:
-      // Fail closed: packets without keys of their SSRC are dropped (no-key) until new keys come.
-      GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Keys from upstream refused"),
-                          ("%s", why.c_str()));
-      break;
-  }
-}
-
-struct Outcome {
-  GstBuffer* out = nullptr;
-  SrtpStatus status = SrtpStatus::ok;
-  bool needs_key = false;  // no keys for this SSRC: ask the application
-  KeyLimits limits;
-};
-
-Outcome drop_without_key(DecoderState& state, GstBuffer* buffer) {
-  Outcome outcome;
-  ++state.dropped_no_key;
-  outcome.status = SrtpStatus::no_key;
-  gst_buffer_unref(buffer);
-  return outcome;
-}
-
-// One unprotect attempt, lock held. Consumes `buffer` unless needs_key is set. `offered`: what
-// request-key answered for this packet's SSRC, tried like a template and kept only if the packet
-// authenticates with it.
-Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const ClassifiedPacket& c,
-                      const CapsKeys* offered, bool may_ask) {
-  DecoderState& state = state_of(self);
-  Outcome outcome;
-  std::string why;
-  const auto route = state.keyring.route(c.ssrc, offered, state.ssrc_settings, &why);
-  switch (route.kind) {
-    case Route::Kind::passthrough:
-      ++state.passed_through;
-      outcome.out = buffer;
-      return outcome;
-    case Route::Kind::refused:
-      if (state.refused_keys_log.should_log(g_get_monotonic_time())) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", c.ssrc, why.c_str());
-      }
-      return drop_without_key(state, buffer);
-    case Route::Kind::no_key:
-      // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
-      // rtspsrc answer nothing until the key management (MIKEY in SETUP or the SDP) has run, and
-      // nothing is kept for an SSRC that got no keys.
-      if (may_ask) {
-        outcome.needs_key = true;
-        return outcome;
-      }
-      return drop_without_key(state, buffer);
-    case Route::Kind::unprotect:
-      break;
-  }
-  SrtpSession& session = *route.session;
-  outcome.out = unprotect_buffer(session, buffer, c.kind, outcome.status);
-  outcome.limits = poll_key_limits(session);
-  if (route.trial && outcome.out) {
-    // Last use of `session`: a trial whose SSRC joins a shared session goes away here.
-    state.keyring.authenticated(c.ssrc, &session, offered);
-    GST_INFO_OBJECT(self, "SSRC %08x authenticated", c.ssrc);
-  }
-  if (!outcome.out && state.drop_log.should_log(g_get_monotonic_time())) {
-    GST_DEBUG_OBJECT(self, "dropped a packet of SSRC %08x: %s", c.ssrc,
-                     secmedia::to_string(outcome.status));
-  }
-  return outcome;
 }
 
 // Emits a key signal (request-key, soft-limit or hard-limit) with no lock held and parses what the
@@ -230,7 +109,7 @@ bool rekey_from_application(SecmediaSrtpDec* self, guint signal, uint32_t ssrc) 
   std::optional<CapsKeys> keys = ask_application(self, signal, ssrc);
   if (!keys) return false;
   std::lock_guard guard(state_of(self).lock);
-  return install_ssrc_keys(self, ssrc, std::move(*keys));
+  return state_of(self).install_ssrc_keys(ssrc, std::move(*keys));
 }
 
 // Makes sure rtcp_src has stream-start, caps and segment before SRTCP that arrived muxed on
@@ -267,15 +146,15 @@ GstBuffer* decrypt(SecmediaSrtpDec* self, GstBuffer* buffer, PacketKind& kind) {
     gst_buffer_unref(buffer);
     return nullptr;
   }
-  Outcome outcome;
+  DecoderState::Outcome outcome;
   {
     std::lock_guard guard(state.lock);
-    outcome = try_unprotect(self, buffer, c, nullptr, true);
+    outcome = state.try_unprotect(buffer, c, nullptr, true);
   }
   if (outcome.needs_key) {
     const std::optional<CapsKeys> offered = ask_application(self, SIGNAL_REQUEST_KEY, c.ssrc);
     std::lock_guard guard(state.lock);
-    outcome = try_unprotect(self, buffer, c, offered ? &*offered : nullptr, false);
+    outcome = state.try_unprotect(buffer, c, offered ? &*offered : nullptr, false);
   }
   if (outcome.limits.soft) rekey_from_application(self, SIGNAL_SOFT_LIMIT, c.ssrc);
   if (outcome.limits.hard && rekey_from_application(self, SIGNAL_HARD_LIMIT, c.ssrc) &&
@@ -363,7 +242,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     {
       std::lock_guard guard(state.lock);
-      install_event_keys(self, value->material);
+      state.install_event_keys(value->material);
     }
     gst_event_unref(event);
     return true;
@@ -380,7 +259,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         std::string why;
         auto keys = parse_caps_keys(s, &why);
         std::lock_guard guard(state.lock);
-        if (!keys || !install_ssrc_keys(self, ssrc, std::move(*keys))) {
+        if (!keys || !state.install_ssrc_keys(ssrc, std::move(*keys))) {
           // The reason names fields, never their values: the caps hold the key.
           GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Could not use the keys in the caps"),
                               ("SSRC %08x: %s", ssrc, why.c_str()));
@@ -399,7 +278,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
             state.event_privacy = fields;
             if (const auto* held = state.keyring.value()) {
               const secmedia::SrtpKeyingMaterial value = *held;
-              install_event_keys(self, value);
+              state.install_event_keys(value);
             }
           }
         }
@@ -551,7 +430,7 @@ GstPad* add_pad(SecmediaSrtpDec* self, GstStaticPadTemplate* templ, bool sink) {
 }  // namespace
 
 static void secmedia_srtp_dec_init(SecmediaSrtpDec* self) {
-  self->state = new DecoderState();
+  self->state = new DecoderState(GST_ELEMENT(self), secmedia_srtp_dec_debug);
   self->rtp_sink = add_pad(self, &rtp_sink_template, true);
   self->rtp_src = add_pad(self, &rtp_src_template, false);
   self->rtcp_sink = add_pad(self, &rtcp_sink_template, true);

@@ -16,6 +16,7 @@
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
+#include "srtp_encoder_state.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
 #include "srtp_manual_keys.h"
@@ -65,29 +66,7 @@ GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
     "rtcp_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("application/x-srtcp"));
 
-struct EncoderState {
-  std::mutex lock;
-
-  // Properties: key, mki, ciphers, auths, random-key; then the session's.
-  ManualKeys manual;
-  bool allow_repeat_tx = false;
-  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex; while a value is refused
-  // nothing is protected, so nothing is sent.
-  SessionSettings settings;
-
-  // Keys from downstream (dtlsenc), which take precedence over the properties.
-  std::optional<KeyEventValue> event_keys;
-  bool rekey_needed = true;
-  std::string key_problem;  // why there is no session, for the error message
-
-  // The session for RTCP and the RTP of pads without their own session, the counters of every
-  // session replaced or released, and the generation of manual keys.
-  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::protect};
-  std::vector<std::unique_ptr<PadPair>> pads;
-  uint64_t dropped_before_key = 0;
-  gint64 last_key_query_us = 0;
-  RateLimitedLog drop_log;
-};
+using EncoderState = SrtpEncoderState;
 
 }  // namespace
 
@@ -104,122 +83,8 @@ EncoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_ENC(element)->state;
 }
 
-// The manual settings, named as properties with their values, for messages about them.
-std::string describe_settings(const EncoderState& state) {
-  std::string text = state.manual.describe();
-  if (!state.settings.encrypted_header_ids.empty()) {
-    text += ", encrypted-header-ids " + format_extension_ids(state.settings.encrypted_header_ids);
-  }
-  if (state.settings.cryptex != secmedia::CryptexMode::off) {
-    text += std::string(", cryptex ") + secmedia::to_string(state.settings.cryptex);
-  }
-  return text;
-}
-
-// Works out the key value the session should have, from the key event or the properties. Called
-// with the lock held. nullopt with state.key_problem set when there is none.
-std::optional<KeyEventValue> wanted_keys(EncoderState& state) {
-  if (state.event_keys) return state.event_keys;
-  auto material = state.manual.value(state.key_problem);
-  if (!material) return std::nullopt;
-  // Every manual rekey (key, random key, ciphers, auths, mki) grows the generation srtpdec sees.
-  material->generation = state.keyring.generation_for(*material);
-  return KeyEventValue{std::move(*material), KeyOrigin::manual};
-}
-
-// The session settings of the properties (for a pad, with its caps' header privacy); the key value
-// adds profiles and MKI length.
-SrtpConfig property_settings(const EncoderState& state, const HeaderPrivacyFields& fields = {}) {
-  SrtpConfig config = state.settings.config(fields);
-  config.allow_repeat_tx = state.allow_repeat_tx;
-  return config;
-}
-
-// Fails closed: no session, and `problem` is why (lock held).
-void unkey(EncoderState& state, std::string problem) {
-  state.key_problem = std::move(problem);
-  state.keyring.clear();
-}
-
-// (Re)keys the sessions if something changed (lock held). The key ring keeps every stream's ROC,
-// replay state and SRTCP index across the change.
 void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
-  if (!state.rekey_needed) return;
-  state.rekey_needed = false;
-  state.key_problem.clear();
-  // Fail closed: nothing is protected under other settings than the application asked for.
-  std::optional<KeyEventValue> wanted;
-  if (state.settings.refused.empty()) wanted = wanted_keys(state);
-  if (!wanted) {
-    unkey(state, state.settings.refused.empty() ? state.key_problem : state.settings.refused);
-    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
-    return;
-  }
-  const SrtpConfig settings = property_settings(state);
-  std::string why;
-  const auto result = state.keyring.install(wanted->material, settings, &why);
-  if (result == secmedia::SrtpKeyring::Result::refused) {
-    unkey(state,
-          wanted->origin == KeyOrigin::manual ? why + " (" + describe_settings(state) + ")" : why);
-    return;
-  }
-  for (auto& pair : state.pads) {
-    if (!pair->own_session) continue;
-    const SrtpConfig pad_settings = property_settings(state, pair->caps_privacy);
-    // A pad's first own session continues what the shared session knew of its streams.
-    const SrtpSession* carry = pair->session ? pair->session.get() : state.keyring.session();
-    if (!state.keyring.key_session(pair->session, pad_settings, carry, &why)) {
-      // Nothing is sent until the caps or properties change: better than other settings than
-      // the pad asked for.
-      unkey(state, "rtp_sink_" + std::to_string(pair->index) + "'s caps: " + why);
-      return;
-    }
-  }
-  if (result == secmedia::SrtpKeyring::Result::unchanged) return;
-  const secmedia::SrtpKeyingMaterial& material = wanted->material;
-  GST_INFO_OBJECT(self, "keyed: %s, SRTCP %s (%s, generation %u)",
-                  std::string(secmedia::profile_info(material.profile).name).c_str(),
-                  std::string(secmedia::profile_info(material.rtcp_profile).name).c_str(),
-                  wanted->origin == KeyOrigin::dtls ? "from DTLS" : "manual", material.generation);
-}
-
-// The key event srtpenc sends downstream when keyed by hand, so srtpdec is keyed without caps
-// (lock held; null when keyed by DTLS or not keyed).
-GstEvent* manual_key_event(const EncoderState& state) {
-  const secmedia::SrtpKeyingMaterial* value = state.keyring.value();
-  if (state.event_keys || !value) return nullptr;
-  return make_srtp_keys_event(KeyEventValue{*value, KeyOrigin::manual}, true);
-}
-
-// The session that protects `pair`'s packets (lock held; null when not keyed).
-SrtpSession* session_for(EncoderState& state, const PadPair& pair) {
-  if (!state.keyring.session()) return nullptr;
-  return pair.session ? pair.session.get() : state.keyring.session();
-}
-
-// The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added and, on RTP,
-// the header privacy settings in use, so a srtpdec downstream is configured by them (lock held).
-//
-// A key the application gave (the `key` property, or `random-key`) goes out as `srtp-key`, as
-// gst-plugins-bad does: gst-rtsp-server (gst_mikey_message_new_from_caps on rtpbin's
-// send_rtp_src_N) and rtspclientsink build their MIKEY key exchange (RFC 3830) from these caps, and
-// the key is the application's to distribute anyway. A key negotiated by DTLS (the key event) never
-// does: it exists nowhere but in the key event.
-GstCaps* output_caps(EncoderState& state, GstCaps* input, const PadPair& pair) {
-  GstCaps* out = rename_caps(input, pair.kind, true);
-  if (SrtpSession* session = session_for(state, pair)) {
-    add_cipher_fields(out, session->config().rtp_profile, session->config().rtcp_profile,
-                      state.event_keys ? nullptr : state.manual.mki);
-    if (!state.event_keys && state.manual.key) {
-      gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.manual.key, nullptr);
-    }
-    if (pair.kind == PacketKind::rtp) {
-      for (guint i = 0; i < gst_caps_get_size(out); ++i) {
-        set_header_privacy_fields(gst_caps_get_structure(out, i), session->config());
-      }
-    }
-  }
-  return out;
+  state.rekey_if_needed(GST_OBJECT(self), GST_CAT_DEFAULT);
 }
 
 // Asks downstream (dtlsenc) for keys: srtpenc may be linked or started after the handshake ended.
@@ -238,10 +103,7 @@ void query_keys_downstream(SecmediaSrtpEnc* self) {
     if (gst_pad_peer_query(src, query)) {
       if (auto value = parse_srtp_keys_query(query)) {
         std::lock_guard guard(state.lock);
-        if (!state.event_keys || !(state.event_keys->material == value->material)) {
-          state.event_keys = std::move(value);
-          state.rekey_needed = true;
-        }
+        state.offer_event_keys(std::move(*value));
       }
     }
     gst_query_unref(query);
@@ -288,7 +150,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
       if (pair->caps_epoch != epoch) {
         pair->caps_epoch = epoch;
         if (GstCaps* caps = gst_pad_get_current_caps(pair->sink)) {
-          GstCaps* out_caps = output_caps(state, caps, *pair);
+          GstCaps* out_caps = state.output_caps(caps, *pair);
           caps_event = gst_event_new_caps(out_caps);
           gst_caps_unref(out_caps);
           gst_caps_unref(caps);
@@ -296,9 +158,9 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
       }
       if (pair->key_event_epoch != epoch) {
         pair->key_event_epoch = epoch;
-        key_event = manual_key_event(state);
+        key_event = state.manual_key_event();
       }
-      SrtpSession& session = *session_for(state, *pair);
+      SrtpSession& session = *state.session_for(*pair);
       if (list) {
         out_list = protect_list(session, list, pair->kind, last_failure);
         list = nullptr;
@@ -380,12 +242,12 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       // does for MIKEY's crypto session (RFC 3830 §6.1), finds it.
       guint ssrc = 0;
       const GstStructure* s = gst_caps_get_size(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
-      SrtpSession* session = session_for(state, *pair);
+      SrtpSession* session = state.session_for(*pair);
       if (pair->kind == PacketKind::rtp && s && session &&
           gst_structure_get_uint(s, "ssrc", &ssrc) && !session->rollover_counter(ssrc)) {
         session->set_rollover_counter(ssrc, 0);
       }
-      out = output_caps(state, caps, *pair);
+      out = state.output_caps(caps, *pair);
       pair->caps_epoch = state.keyring.epoch();
     }
     gst_event_unref(event);
@@ -401,11 +263,7 @@ gboolean src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     EncoderState& state = state_of(self);
     std::lock_guard guard(state.lock);
-    // Any value but the one held is new: a second handshake may repeat a generation.
-    if (!state.event_keys || !(state.event_keys->material == value->material)) {
-      state.event_keys = std::move(value);
-      state.rekey_needed = true;
-    }
+    state.offer_event_keys(std::move(*value));
     gst_event_unref(event);
     return true;
   }
@@ -433,7 +291,7 @@ gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
       gsize overhead = secmedia::srtcp_max_overhead(SrtpProfile::aead_aes_256_gcm, 0);
       {
         std::lock_guard guard(state.lock);
-        if (SrtpSession* session = session_for(state, *pair)) {
+        if (SrtpSession* session = state.session_for(*pair)) {
           overhead =
               pair->kind == PacketKind::rtcp ? session->rtcp_overhead() : session->rtp_overhead();
         }
