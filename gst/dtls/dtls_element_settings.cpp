@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 #include "dtls_element_settings.h"
 
+#include "dtls_property_specs.h"
+
 #include <openssl/crypto.h>
 
 #include <sstream>
@@ -184,38 +186,14 @@ void install_dtls_common_properties(GObjectClass* klass) {
   const auto rw_ready = static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
       klass, kPropConnectionId,
-      g_param_spec_string("connection-id", "Connection id",
-                          "Every encoder/decoder pair should have the same, unique, connection-id",
-                          nullptr, rw_ready));
-  g_object_class_install_property(
-      klass, kPropConnectionState,
-      g_param_spec_enum("connection-state", "Connection state", "Current connection state",
-                        dtls_connection_state_get_type(), static_cast<int>(DtlsState::fresh), ro));
-  g_object_class_install_property(
-      klass, kPropPem,
-      g_param_spec_string("pem", "PEM",
-                          "A string containing a X509 certificate and private key in PEM format; "
-                          "reading it gives the certificate in use (generated when none was "
-                          "set), never the private key",
-                          nullptr, rw_ready));
-  g_object_class_install_property(
-      klass, kPropPeerPem,
-      g_param_spec_string("peer-pem", "Peer PEM",
-                          "The X509 certificate received in the DTLS handshake, in PEM format",
-                          nullptr, ro));
-  g_object_class_install_property(
-      klass, kPropFingerprint,
-      g_param_spec_string("fingerprint", "Fingerprint",
-                          "The local certificate's fingerprint in SDP form (RFC 8122), "
-                          "\"sha-256 AB:CD:...\"",
-                          nullptr, ro));
-  g_object_class_install_property(
-      klass, kPropPeerFingerprint,
-      g_param_spec_string(
-          "peer-fingerprint", "Peer fingerprint",
-          "Expected fingerprint(s) of the peer's certificate in SDP form, separated "
-          "by commas; when set, any other certificate fails the handshake",
-          nullptr, rw_ready));
+      connection_id_pspec(
+          "Every encoder/decoder pair should have the same, unique, connection-id"));
+  g_object_class_install_property(klass, kPropConnectionState,
+                                  connection_state_pspec("Current connection state"));
+  g_object_class_install_property(klass, kPropPem, pem_pspec());
+  g_object_class_install_property(klass, kPropPeerPem, peer_pem_pspec());
+  g_object_class_install_property(klass, kPropFingerprint, fingerprint_pspec());
+  g_object_class_install_property(klass, kPropPeerFingerprint, peer_fingerprint_pspec());
   g_object_class_install_property(
       klass, kPropSrtpProfiles,
       g_param_spec_string("srtp-profiles", "SRTP profiles",
@@ -261,11 +239,7 @@ void install_dtls_common_properties(GObjectClass* klass) {
                         "gst-plugins-bad's GstDtlsSrtpAuth of the negotiated profile: 1 "
                         "hmac-sha1-32, 2 hmac-sha1-80, 0 otherwise (see srtp-profile)",
                         0, 2, 0, ro));
-  g_object_class_install_property(
-      klass, kPropSrtpProfile,
-      g_param_spec_string("srtp-profile", "SRTP profile",
-                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
-                          ro));
+  g_object_class_install_property(klass, kPropSrtpProfile, srtp_profile_pspec());
   g_object_class_install_property(
       klass, kPropStats,
       g_param_spec_boxed("stats", "Statistics",
@@ -274,22 +248,18 @@ void install_dtls_common_properties(GObjectClass* klass) {
                          GST_TYPE_STRUCTURE, ro));
   g_object_class_install_property(
       klass, kPropCookieExchange,
-      g_param_spec_boolean(
-          "cookie-exchange", "Cookie exchange",
+      cookie_exchange_pspec(
           "As the DTLS server, answer a ClientHello without a valid cookie with a "
           "HelloVerifyRequest (RFC 6347 section 4.2.1) and begin the handshake only with a client "
           "that echoes it, which proves it receives what this element sends: a spoofed "
           "ClientHello, or a flood of them, cannot take the association over. On by default; "
-          "inside a webrtcbin, whose ICE checks verified the path, off unless set",
-          TRUE, rw_ready));
+          "inside a webrtcbin, whose ICE checks verified the path, off unless set"));
   g_object_class_install_property(
       klass, kPropPemFile,
-      g_param_spec_string("pem-file", "PEM file",
-                          "A file holding the X509 certificate and private key in PEM format "
-                          "(what secmedia-cert new writes), read when set: the identity `pem` "
-                          "takes, for a gst-launch line. A file that cannot be read or holds no "
-                          "certificate and key is refused and the element does not start",
-                          nullptr, rw_ready));
+      pem_file_pspec("A file holding the X509 certificate and private key in PEM format "
+                     "(what secmedia-cert new writes), read when set: the identity `pem` "
+                     "takes, for a gst-launch line. A file that cannot be read or holds no "
+                     "certificate and key is refused and the element does not start"));
 }
 
 void warn_refused_setting(GstElement* element, const std::string& problem) {

@@ -3,7 +3,10 @@
 
 #include <algorithm>
 #include <tuple>
+#include <utility>
 
+#include "dtls_element_settings.h"
+#include "dtls_property_specs.h"
 #include "secmedia/srtp.h"
 
 namespace secmedia::gst {
@@ -88,6 +91,11 @@ GParamSpec* dtls_version_pspec() {
                            static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS));
 }
 
+GParamSpec* bin_connection_state_pspec() {
+  return connection_state_pspec(
+      "Current connection state: new 0, closed 1, failed 2, connecting 3, connected 4");
+}
+
 void release_ghost_and_target(GstElement* bin, GstPad* ghost) {
   GstPad* target = gst_ghost_pad_get_target(GST_GHOST_PAD(ghost));
   gst_element_remove_pad(bin, ghost);
@@ -98,6 +106,71 @@ void release_ghost_and_target(GstElement* bin, GstPad* ghost) {
     gst_object_unref(owner);
   }
   gst_object_unref(target);
+}
+
+GstPad* ghost_child_request_pad(GstElement* bin, GstElement* const* member, const char* name,
+                                GstPadTemplate* templ, const GstCaps* caps) {
+  GstElement* child = child_ref(bin, member);
+  if (!child) return nullptr;
+  GstPad* target = gst_element_request_pad_simple(child, name);
+  gst_object_unref(child);
+  if (!target) return nullptr;
+  GstPad* ghost = gst_ghost_pad_new_from_template(name, target, templ);
+  gst_object_unref(target);
+  gst_pad_set_active(ghost, TRUE);
+  gst_element_add_pad(bin, ghost);
+  if (caps) g_object_set(ghost, "caps", caps, nullptr);
+  return ghost;
+}
+
+void drop_children(std::initializer_list<GstElement**> children) {
+  for (GstElement** child : children) {
+    if (*child) gst_object_unref(gst_object_ref_sink(*child));
+    *child = nullptr;
+  }
+}
+
+void disconnect_handlers(GstElement* child, std::initializer_list<gulong*> handlers) {
+  for (gulong* handler : handlers) {
+    if (*handler) g_signal_handler_disconnect(child, *handler);
+    *handler = 0;
+  }
+}
+
+void disconnect_from_child(GstElement* bin, GstElement* const* member,
+                           std::initializer_list<gulong*> handlers) {
+  GstElement* child = child_ref(bin, member);
+  if (!child) return;
+  disconnect_handlers(child, handlers);
+  gst_object_unref(child);
+}
+
+bool begin_dtls_removal(GstElement* bin, GstElement* const* member, gboolean* pending) {
+  GST_OBJECT_LOCK(bin);
+  const bool start = *member && !*pending;
+  *pending = TRUE;
+  GST_OBJECT_UNLOCK(bin);
+  return start;
+}
+
+bool remove_dtls_child(GstElement* bin, GstElement** member, gboolean* pending,
+                       std::initializer_list<gulong*> handlers, GstPad* ghost,
+                       GstElement* new_owner, const char* new_pad) {
+  GstElement* child = nullptr;
+  GST_OBJECT_LOCK(bin);
+  std::swap(child, *member);
+  *pending = FALSE;
+  GST_OBJECT_UNLOCK(bin);
+  if (!child) return false;
+  disconnect_handlers(child, handlers);
+  gst_element_set_locked_state(child, TRUE);
+  gst_element_set_state(child, GST_STATE_NULL);
+  GstPad* target = gst_element_get_static_pad(new_owner, new_pad);
+  gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), nullptr);
+  gst_bin_remove(GST_BIN(bin), child);  // unlinks it, and any ghost's target on it
+  gst_ghost_pad_set_target(GST_GHOST_PAD(ghost), target);
+  gst_object_unref(target);
+  return true;
 }
 
 StaticKeyPropertyIds install_static_key_properties(GObjectClass* klass, guint first) {
@@ -284,6 +357,22 @@ std::string StaticKey::combination_problem_locked() const {
            std::to_string(expected) + " (master key and salt)";
   }
   return {};
+}
+
+bool StaticKey::set_property(GstElement* bin, const StaticKeyPropertyIds& ids, guint id,
+                             const GValue* value) {
+  std::string problem;
+  if (!set_property(ids, id, value, &problem)) return false;
+  if (!problem.empty()) warn_refused_setting(bin, problem);
+  return true;
+}
+
+bool StaticKey::may_start(GstElement* bin, GstStateChange transition) {
+  if (transition != GST_STATE_CHANGE_NULL_TO_READY &&
+      transition != GST_STATE_CHANGE_READY_TO_PAUSED) {
+    return true;
+  }
+  return secmedia::gst::may_start(bin, start_refusal());
 }
 
 std::string StaticKey::start_refusal() {

@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 
+#include <initializer_list>
 #include <map>
 #include <mutex>
 #include <string>
@@ -39,8 +40,34 @@ void get_from_child(GstElement* bin, GstElement* const* member, GParamSpec* pspe
 // negotiated version as on the wire (RFC 6347 §4.1: DTLS 1.2 is 0xFEFD) once connected, else 0.
 guint dtls_version_of(GstElement* bin, GstElement* const* member);
 GParamSpec* dtls_version_pspec();
+// The bins' `connection-state`: the DTLS child's, with its values spelled out for webrtcbin users.
+GParamSpec* bin_connection_state_pspec();
 // Removes the bin's ghost pad `ghost` and releases the request pad it targeted on a child.
 void release_ghost_and_target(GstElement* bin, GstPad* ghost);
+// Requests `name` of the child in `*member` and adds a ghost pad of the same name for it, made from
+// `templ` and given `caps` if any: the bins' data pads. nullptr once DTLS was disabled, or when the
+// child has that pad already.
+GstPad* ghost_child_request_pad(GstElement* bin, GstElement* const* member, const char* name,
+                                GstPadTemplate* templ, const GstCaps* caps);
+// In instance init, when not every child could be made: drops those that were.
+void drop_children(std::initializer_list<GstElement**> children);
+
+// Disconnects the handlers (ids set to 0) the bin connected to `child`; an id of 0 is skipped.
+void disconnect_handlers(GstElement* child, std::initializer_list<gulong*> handlers);
+// The same at dispose, for the DTLS child in `*member` if it is still there.
+void disconnect_from_child(GstElement* bin, GstElement* const* member,
+                           std::initializer_list<gulong*> handlers);
+
+// Disabling DTLS once a static key is set, in two steps. First, under the bin's object lock: true
+// when the DTLS child in `*member` is there and no removal is `*pending` yet (the caller then adds
+// an idle probe, which runs at once when nothing flows, else after the buffer in flight).
+bool begin_dtls_removal(GstElement* bin, GstElement* const* member, gboolean* pending);
+// Then, from that probe: takes the child out of `*member`, disconnects `handlers`, stops it and
+// removes it from the bin, and retargets `ghost` to `new_pad` of `new_owner`. False when the child
+// was gone already.
+bool remove_dtls_child(GstElement* bin, GstElement** member, gboolean* pending,
+                       std::initializer_list<gulong*> handlers, GstPad* ghost,
+                       GstElement* new_owner, const char* new_pad);
 
 // Property ids of the static-key properties, numbered from `first` by the element.
 struct StaticKeyPropertyIds {
@@ -64,10 +91,16 @@ class StaticKey {
   bool set_property(const StaticKeyPropertyIds& ids, guint id, const GValue* value,
                     std::string* problem);
   bool get_property(const StaticKeyPropertyIds& ids, guint id, GValue* value);
+  // set_property for a bin: a refused value is warned about (warn_refused_setting).
+  bool set_property(GstElement* bin, const StaticKeyPropertyIds& ids, guint id,
+                    const GValue* value);
   // True once any of the properties was set: DTLS is off for this element.
   bool in_use();
   // Why the bin must not start with these settings, "" when it may (or when they are not in use).
   std::string start_refusal();
+  // Fail closed: false, with an element error, when `transition` starts `bin` while
+  // start_refusal() names a reason.
+  bool may_start(GstElement* bin, GstStateChange transition);
   // srtpdec's request-key answer (gst-plugins-bad's format): the key, or all-null caps when all
   // four names are "null"; nullptr otherwise (incomplete or refused), so srtpdec drops and counts.
   GstCaps* decoder_caps();

@@ -9,7 +9,8 @@
 #include <string>
 
 #include "datagram_source.h"
-#include "dtls_element_settings.h"
+#include "dtls_element_half.h"
+#include "element_class.h"
 #include "srtp_key_event.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_dec_debug);
@@ -41,8 +42,9 @@ struct Inbox {
 };
 
 struct DecoderState {
-  std::mutex lock;
-  DtlsElementLink link{false};
+  explicit DecoderState(GstElement* element);
+
+  DtlsElementHalf half;  // its lock guards the members below too
   Inbox inbox;
   bool src_started = false;
   bool data_src_started = false;
@@ -67,6 +69,13 @@ namespace {
 DecoderState& state_of(gpointer self) {
   return *SECMEDIA_DTLS_DEC(self)->state;
 }
+
+void on_outputs(SecmediaDtlsDec* self, const DtlsOutputs& outputs);
+
+DecoderState::DecoderState(GstElement* element)
+    : half(element, false, secmedia_dtls_dec_debug, [element](const DtlsOutputs& outputs) {
+        on_outputs(SECMEDIA_DTLS_DEC(element), outputs);
+      }) {}
 
 // The caps src announces: what udpsrc was given when it describes SRTP (so a depayloader after
 // srtpdec learns clock-rate and encoding), bare application/x-srtp otherwise.
@@ -106,7 +115,7 @@ void start_pad(SecmediaDtlsDec* self, GstPad* pad, const char* caps_name, const 
 void ensure_src_started(SecmediaDtlsDec* self) {
   DecoderState& state = state_of(self);
   {
-    std::lock_guard guard(state.lock);
+    std::lock_guard guard(state.half.lock);
     if (state.src_started) return;
     state.src_started = true;
   }
@@ -119,7 +128,7 @@ void ensure_src_started(SecmediaDtlsDec* self) {
 void on_outputs(SecmediaDtlsDec* self, const DtlsOutputs& outputs) {
   DecoderState& state = state_of(self);
   {
-    std::lock_guard guard(state.lock);
+    std::lock_guard guard(state.half.lock);
     if (outputs.keys) state.inbox.keys = outputs.keys;
     for (const auto& data : outputs.application_data) state.inbox.data.push_back(data);
     if (outputs.closed_by_peer) state.inbox.end_of_stream = true;
@@ -141,7 +150,7 @@ void drain_inbox(SecmediaDtlsDec* self) {
   Inbox inbox;
   GstPad* data_src = nullptr;
   {
-    std::lock_guard guard(state.lock);
+    std::lock_guard guard(state.half.lock);
     inbox = std::move(state.inbox);
     state.inbox = {};
     if (self->data_src) data_src = GST_PAD(gst_object_ref(self->data_src));
@@ -157,7 +166,7 @@ void drain_inbox(SecmediaDtlsDec* self) {
   if (data_src && !inbox.data.empty()) {
     bool start = false;
     {
-      std::lock_guard guard(state.lock);
+      std::lock_guard guard(state.half.lock);
       start = !state.data_src_started;
       state.data_src_started = true;
     }
@@ -186,11 +195,7 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   // RFC 7983 §7: DTLS to the peer, RTP/RTCP (here SRTP/SRTCP) on src, the rest dropped.
   const PacketClass packet_class = classify_packet(std::span<const uint8_t>(&first, 1));
   if (packet_class == PacketClass::dtls) {
-    std::shared_ptr<DtlsPeer> peer;
-    {
-      std::lock_guard guard(state.lock);
-      peer = state.link.peer();
-    }
+    const std::shared_ptr<DtlsPeer> peer = state.half.peer();
     GstMapInfo map;
     if (peer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
       GST_LOG_OBJECT(self, "DTLS datagram of %" G_GSIZE_FORMAT " bytes", map.size);
@@ -217,14 +222,14 @@ GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   if (packet_class == PacketClass::rtp) {
     ensure_src_started(self);
     {
-      std::lock_guard guard(state.lock);
+      std::lock_guard guard(state.half.lock);
       ++state.srtp_forwarded;
     }
     const GstFlowReturn ret = gst_pad_push(self->src, buffer);
     return ret == GST_FLOW_NOT_LINKED ? GST_FLOW_OK : ret;
   }
   {
-    std::lock_guard guard(state.lock);
+    std::lock_guard guard(state.half.lock);
     ++state.dropped_unknown;
   }
   gst_buffer_unref(buffer);
@@ -244,7 +249,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     default: {
       GstPad* data_src = nullptr;
       {
-        std::lock_guard guard(state_of(self).lock);
+        std::lock_guard guard(state_of(self).half.lock);
         if (self->data_src) data_src = GST_PAD(gst_object_ref(self->data_src));
       }
       if (data_src) {
@@ -259,91 +264,30 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
 
 GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*, const GstCaps*) {
   SecmediaDtlsDec* self = SECMEDIA_DTLS_DEC(element);
-  std::lock_guard guard(state_of(self).lock);
-  if (self->data_src) return nullptr;
-  self->data_src = gst_pad_new_from_template(templ, "data_src");
-  gst_pad_set_active(self->data_src, TRUE);
-  gst_element_add_pad(element, self->data_src);
-  return self->data_src;
+  return state_of(self).half.request_pad(templ, "data_src", &self->data_src);
 }
 
 void release_pad(GstElement* element, GstPad* pad) {
   SecmediaDtlsDec* self = SECMEDIA_DTLS_DEC(element);
-  {
-    std::lock_guard guard(state_of(self).lock);
-    if (pad != self->data_src) return;
-    self->data_src = nullptr;
-    state_of(self).data_src_started = false;
-  }
-  gst_pad_set_active(pad, FALSE);
-  gst_element_remove_pad(element, pad);
-}
-
-// The peer's callback: outputs of an association the element has left (its connection-id changed
-// while a dispatch was on its way) are not this element's any more.
-void on_peer_outputs(SecmediaDtlsDec* self, const DtlsPeer* from, const DtlsOutputs& outputs) {
-  {
-    std::lock_guard guard(state_of(self).lock);
-    if (state_of(self).link.peer().get() != from) return;
-  }
-  on_outputs(self, outputs);
-}
-
-bool attach(SecmediaDtlsDec* self, const std::string& id) {
-  DecoderState& state = state_of(self);
-  std::string why;
-  std::shared_ptr<DtlsPeer> previous;
-  bool attached;
-  {
-    std::lock_guard guard(state.lock);
-    attached = state.link.attach(id, &why, &previous);
-    if (attached) {
-      const DtlsPeer* peer = state.link.peer().get();
-      state.link.peer()->set_callbacks(false, {[self, peer](const DtlsOutputs& outputs) {
-                                         on_peer_outputs(self, peer, outputs);
-                                       }});
-    }
-  }
-  // The association left behind goes without the lock: its detach waits for the dispatches to this
-  // element in flight on other threads, which take the lock (on_outputs, and any handler of
-  // connection-state reading a property).
-  DtlsElementLink::release(std::move(previous), false);
-  if (attached) return true;
-  // Messages without the lock. Before a bus exists only the warning is seen; the refusal it left
-  // fails the next start.
-  warn_refused_setting(GST_ELEMENT(self), why);
-  GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Duplicate connection-id"), ("%s", why.c_str()));
-  return false;
+  state_of(self).half.release_pad(pad, &self->data_src,
+                                  [self] { state_of(self).data_src_started = false; });
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
-  SecmediaDtlsDec* self = SECMEDIA_DTLS_DEC(object);
-  if (id == kPropConnectionId) {
-    const gchar* connection_id = g_value_get_string(value);
-    attach(self, connection_id ? connection_id : "");
-    return;
-  }
-  std::string problem;
-  bool known;
-  {
-    std::lock_guard guard(state_of(self).lock);
-    known = state_of(self).link.set_property(id, value, &problem);
-  }
-  if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  if (!problem.empty()) warn_refused_setting(GST_ELEMENT(self), problem);
+  state_of(object).half.set_property(object, id, value, pspec);
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   DecoderState& state = state_of(object);
   if (id == kPropStats) {
-    state.link.get_property(id, value);
+    state.half.link.get_property(id, value);
     GstStructure* stats = static_cast<GstStructure*>(g_value_get_boxed(value));
     std::shared_ptr<DtlsPeer> peer;
     {
-      std::lock_guard guard(state.lock);
+      std::lock_guard guard(state.half.lock);
       gst_structure_set(stats, "srtp-forwarded", G_TYPE_UINT64, state.srtp_forwarded,
                         "dropped-not-dtls-or-srtp", G_TYPE_UINT64, state.dropped_unknown, nullptr);
-      peer = state.link.peer();
+      peer = state.half.link.peer();
     }
     // What the engine threw away of what arrived here (RFC 6347 §4.1.2.7, §4.2.1).
     const DtlsStats engine = peer ? peer->stats() : DtlsStats{};
@@ -353,7 +297,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
                       nullptr);
     return;
   }
-  if (!state.link.get_property(id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  state.half.get_property(object, id, value, pspec);
 }
 
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
@@ -362,27 +306,19 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     bool attached;
     {
-      std::lock_guard guard(state.lock);
-      attached = state.link.peer() != nullptr;
+      std::lock_guard guard(state.half.lock);
+      attached = state.half.link.peer() != nullptr;
     }
-    if (!attached && !attach(self, "")) return GST_STATE_CHANGE_FAILURE;
+    if (!attached && !state.half.attach("")) return GST_STATE_CHANGE_FAILURE;
   }
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY ||
-      transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    std::string refusals;
-    {
-      std::lock_guard guard(state.lock);
-      refusals = state.link.refusals();
-    }
-    if (!may_start(element, refusals)) return GST_STATE_CHANGE_FAILURE;
-  }
+  if (!state.half.may_start(transition)) return GST_STATE_CHANGE_FAILURE;
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_dtls_dec_parent_class)->change_state(element, transition);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     std::shared_ptr<DtlsPeer> peer;
     {
-      std::lock_guard guard(state.lock);
-      peer = state.link.peer();
+      std::lock_guard guard(state.half.lock);
+      peer = state.half.link.peer();
       state.src_started = false;
       state.data_src_started = false;
       state.inbox = {};
@@ -392,14 +328,9 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
   return ret;
 }
 
-// Issue 13: the peer may be dispatching to this element on another thread (its timer, the other
-// element's streaming thread). Detaching waits for those dispatches to end and stops new ones, so
-// it comes first, before GstElement's dispose removes the pads and before finalize destroys the
-// state: nothing of the element goes while the peer can still reach it, whatever the order of the
-// state's members. Not under the state's lock, which a dispatch in flight may be waiting for;
-// nothing else uses the link once the element is disposed (its streaming stopped at NULL).
+// DtlsElementHalf::detach says why it comes first.
 void dispose(GObject* object) {
-  state_of(object).link.detach();
+  state_of(object).half.detach();
   G_OBJECT_CLASS(secmedia_dtls_dec_parent_class)->dispose(object);
 }
 
@@ -411,7 +342,7 @@ void finalize(GObject* object) {
 }  // namespace
 
 static void secmedia_dtls_dec_init(SecmediaDtlsDec* self) {
-  self->state = new DecoderState();
+  self->state = new DecoderState(GST_ELEMENT(self));
   self->sink = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_chain_function(self->sink, chain);
   gst_pad_set_event_function(self->sink, sink_event);
@@ -420,32 +351,21 @@ static void secmedia_dtls_dec_init(SecmediaDtlsDec* self) {
   gst_pad_use_fixed_caps(self->src);
   gst_element_add_pad(GST_ELEMENT(self), self->src);
   self->data_src = nullptr;
-  attach(self, "");  // a private association, until a connection-id pairs the element
+  self->state->half.attach("");  // a private association, until a connection-id pairs the element
 }
 
 static void secmedia_dtls_dec_class_init(SecmediaDtlsDecClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_dec_debug, "dtlsdec", 0, "secmedia DTLS decoder");
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->dispose = dispose;
-  gobject_class->finalize = finalize;
-  element_class->change_state = change_state;
-  element_class->request_new_pad = request_new_pad;
-  element_class->release_pad = release_pad;
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_add_static_pad_template(element_class, &data_src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "DTLS Decoder", "Decoder/Network/DTLS",
-      "Runs the receiving half of a DTLS 1.2 association: passes SRTP/SRTCP on src, sends the "
-      "DTLS-SRTP keys downstream as the key event, application data on data_src (secmedia)",
-      "secmedia developers");
+  init_element_class(
+      klass,
+      {set_property, get_property, dispose, finalize, change_state, request_new_pad, release_pad},
+      {&sink_template, &src_template, &data_src_template},
+      {"DTLS Decoder", "Decoder/Network/DTLS",
+       "Runs the receiving half of a DTLS 1.2 association: passes SRTP/SRTCP on src, sends the "
+       "DTLS-SRTP keys downstream as the key event, application data on data_src (secmedia)"});
   install_dtls_common_properties(gobject_class);
-  signals[SIGNAL_ON_KEY_RECEIVED] =
-      g_signal_new("on-key-received", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
-                   nullptr, nullptr, G_TYPE_NONE, 0);
+  signals[SIGNAL_ON_KEY_RECEIVED] = new_on_key_received_signal(G_TYPE_FROM_CLASS(klass));
   gst_type_mark_as_plugin_api(dtls_connection_state_get_type(), static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(dtls_certificate_type_get_type(), static_cast<GstPluginAPIFlags>(0));
 }

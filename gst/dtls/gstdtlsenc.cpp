@@ -17,7 +17,9 @@
 #include <utility>
 #include <vector>
 
-#include "dtls_element_settings.h"
+#include "dtls_element_half.h"
+#include "dtls_property_specs.h"
+#include "element_class.h"
 #include "srtp_key_event.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_enc_debug);
@@ -72,8 +74,9 @@ struct SrcQueue {
 };
 
 struct EncoderState {
-  std::mutex lock;  // link, is_client
-  DtlsElementLink link{true};
+  explicit EncoderState(GstElement* element);
+
+  DtlsElementHalf half;  // its lock guards is_client too
   bool is_client = false;
   std::shared_ptr<SrcQueue> queue;
 };
@@ -94,6 +97,17 @@ namespace {
 EncoderState& state_of(gpointer self) {
   return *SECMEDIA_DTLS_ENC(self)->state;
 }
+
+void on_outputs(SecmediaDtlsEnc* self, const DtlsOutputs& outputs);
+
+// On every attach the new peer learns is-client, which belongs to dtlsenc.
+EncoderState::EncoderState(GstElement* element)
+    : half(
+          element, true, secmedia_dtls_enc_debug,
+          [element](const DtlsOutputs& outputs) {
+            on_outputs(SECMEDIA_DTLS_ENC(element), outputs);
+          },
+          [this](DtlsElementLink& link) { link.set_is_client(is_client); }) {}
 
 // By the thread pushing (SrcQueue::pushing).
 void ensure_src_started(SrcQueue& queue) {
@@ -310,11 +324,7 @@ GstFlowReturn chain_list(GstPad*, GstObject* parent, GstBufferList* list) {
 
 GstFlowReturn data_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(parent);
-  std::shared_ptr<DtlsPeer> peer;
-  {
-    std::lock_guard guard(state_of(self).lock);
-    peer = state_of(self).link.peer();
-  }
+  const std::shared_ptr<DtlsPeer> peer = state_of(self).half.peer();
   GstMapInfo map;
   if (peer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     DtlsOutputs outputs;
@@ -340,11 +350,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
     case GST_EVENT_EOS: {
       gst_event_unref(event);
       if (pad != self->sink) return TRUE;  // end of application data only
-      std::shared_ptr<DtlsPeer> peer;
-      {
-        std::lock_guard guard(state.lock);
-        peer = state.link.peer();
-      }
+      const std::shared_ptr<DtlsPeer> peer = state.half.peer();
       if (peer) on_outputs(self, peer->close());  // close_notify is queued first
       enqueue(state.queue, {GST_MINI_OBJECT_CAST(gst_event_new_eos())}, true);
       return TRUE;
@@ -357,11 +363,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
 gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
   SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(parent);
   if (is_srtp_keys_query(query)) {
-    std::shared_ptr<DtlsPeer> peer;
-    {
-      std::lock_guard guard(state_of(self).lock);
-      peer = state_of(self).link.peer();
-    }
+    const std::shared_ptr<DtlsPeer> peer = state_of(self).half.peer();
     const auto keys = peer ? peer->keys() : std::nullopt;
     if (!keys) return FALSE;
     answer_srtp_keys_query(query, KeyEventValue{*keys, KeyOrigin::dtls});
@@ -382,127 +384,55 @@ gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
 
 GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*, const GstCaps*) {
   SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(element);
-  std::lock_guard guard(state_of(self).lock);
-  if (self->data_sink) return nullptr;
-  self->data_sink = gst_pad_new_from_template(templ, "data_sink");
-  gst_pad_set_chain_function(self->data_sink, data_chain);
-  gst_pad_set_event_function(self->data_sink, sink_event);
-  gst_pad_set_active(self->data_sink, TRUE);
-  gst_element_add_pad(element, self->data_sink);
-  return self->data_sink;
+  return state_of(self).half.request_pad(templ, "data_sink", &self->data_sink, [](GstPad* pad) {
+    gst_pad_set_chain_function(pad, data_chain);
+    gst_pad_set_event_function(pad, sink_event);
+  });
 }
 
 void release_pad(GstElement* element, GstPad* pad) {
   SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(element);
-  {
-    std::lock_guard guard(state_of(self).lock);
-    if (pad != self->data_sink) return;
-    self->data_sink = nullptr;
-  }
-  gst_pad_set_active(pad, FALSE);
-  gst_element_remove_pad(element, pad);
-}
-
-// The peer's callback: outputs of an association the element has left (its connection-id changed
-// while a dispatch was on its way) are not this element's any more.
-void on_peer_outputs(SecmediaDtlsEnc* self, const DtlsPeer* from, const DtlsOutputs& outputs) {
-  {
-    std::lock_guard guard(state_of(self).lock);
-    if (state_of(self).link.peer().get() != from) return;
-  }
-  on_outputs(self, outputs);
-}
-
-bool attach(SecmediaDtlsEnc* self, const std::string& id) {
-  EncoderState& state = state_of(self);
-  std::string why;
-  std::shared_ptr<DtlsPeer> previous;
-  bool attached;
-  {
-    std::lock_guard guard(state.lock);
-    attached = state.link.attach(id, &why, &previous);
-    if (attached) {
-      state.link.set_is_client(state.is_client);
-      const DtlsPeer* peer = state.link.peer().get();
-      state.link.peer()->set_callbacks(true, {[self, peer](const DtlsOutputs& outputs) {
-                                         on_peer_outputs(self, peer, outputs);
-                                       }});
-    }
-  }
-  // The association left behind goes without the lock: its detach waits for the dispatches to this
-  // element in flight on other threads, which may take it (a handler of connection-state or
-  // on-key-received reading is-client, a push that comes back to this element).
-  DtlsElementLink::release(std::move(previous), true);
-  if (attached) return true;
-  // Messages without the lock. Before a bus exists only the warning is seen; the refusal it left
-  // fails the next start.
-  warn_refused_setting(GST_ELEMENT(self), why);
-  GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Duplicate connection-id"), ("%s", why.c_str()));
-  return false;
+  state_of(self).half.release_pad(pad, &self->data_sink);
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(object);
   EncoderState& state = state_of(self);
-  if (id == kPropConnectionId) {
-    const gchar* connection_id = g_value_get_string(value);
-    attach(self, connection_id ? connection_id : "");
-    return;
-  }
   if (id == PROP_IS_CLIENT) {
-    std::lock_guard guard(state.lock);
+    std::lock_guard guard(state.half.lock);
     state.is_client = g_value_get_boolean(value);
-    state.link.set_is_client(state.is_client);
+    state.half.link.set_is_client(state.is_client);
     return;  // GObject notifies on every set, as webrtcbin expects
   }
-  std::string problem;
-  bool known;
-  {
-    std::lock_guard guard(state.lock);
-    known = state.link.set_property(id, value, &problem);
-  }
-  if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  if (!problem.empty()) warn_refused_setting(GST_ELEMENT(self), problem);
+  state.half.set_property(object, id, value, pspec);
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   EncoderState& state = state_of(object);
   if (id == PROP_IS_CLIENT) {
-    std::lock_guard guard(state.lock);
+    std::lock_guard guard(state.half.lock);
     g_value_set_boolean(value, state.is_client);
     return;
   }
   if (id == kPropStats) {
-    state.link.get_property(id, value);
+    state.half.link.get_property(id, value);
     GstStructure* stats = static_cast<GstStructure*>(g_value_get_boxed(value));
     gst_structure_set(stats, "srtp-forwarded", G_TYPE_UINT64, state.queue->srtp_forwarded.load(),
                       nullptr);
     return;
   }
-  if (!state.link.get_property(id, value)) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+  state.half.get_property(object, id, value, pspec);
 }
 
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
   SecmediaDtlsEnc* self = SECMEDIA_DTLS_ENC(element);
   EncoderState& state = state_of(self);
-  if (transition == GST_STATE_CHANGE_NULL_TO_READY ||
-      transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    std::string refusals;
-    {
-      std::lock_guard guard(state.lock);
-      refusals = state.link.refusals();
-    }
-    if (!may_start(element, refusals)) return GST_STATE_CHANGE_FAILURE;
-  }
+  if (!state.half.may_start(transition)) return GST_STATE_CHANGE_FAILURE;
   const GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_dtls_enc_parent_class)->change_state(element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE) return ret;
   if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-    std::shared_ptr<DtlsPeer> peer;
-    {
-      std::lock_guard guard(state.lock);
-      peer = state.link.peer();
-    }
+    const std::shared_ptr<DtlsPeer> peer = state.half.peer();
     // src is active now: a client's ClientHello can go out, and what the peer made before (a
     // server's answer to an early ClientHello) too, by the pool: not from the thread changing the
     // state, which may hold locks of the application's (webrtcbin's, for one).
@@ -519,24 +449,15 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     if (!state.queue->items.empty() && !state.queue->pushing) schedule_pool_locked(state.queue);
   }
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-    std::shared_ptr<DtlsPeer> peer;
-    {
-      std::lock_guard guard(state.lock);
-      peer = state.link.peer();
-    }
+    const std::shared_ptr<DtlsPeer> peer = state.half.peer();
     if (peer) peer->stop();
   }
   return ret;
 }
 
-// Issue 13: the peer may be dispatching to this element on another thread (its timer, the other
-// element's streaming thread). Detaching waits for those dispatches to end and stops new ones, so
-// it comes first, before GstElement's dispose removes the pads and before finalize destroys the
-// state: nothing of the element goes while the peer can still reach it, whatever the order of the
-// state's members. Not under the state's lock, which a dispatch in flight may be waiting for;
-// nothing else uses the link once the element is disposed (its streaming stopped at NULL).
+// DtlsElementHalf::detach says why it comes first.
 void dispose(GObject* object) {
-  state_of(object).link.detach();
+  state_of(object).half.detach();
   close_queue(*state_of(object).queue);
   G_OBJECT_CLASS(secmedia_dtls_enc_parent_class)->dispose(object);
 }
@@ -549,7 +470,7 @@ void finalize(GObject* object) {
 }  // namespace
 
 static void secmedia_dtls_enc_init(SecmediaDtlsEnc* self) {
-  self->state = new EncoderState();
+  self->state = new EncoderState(GST_ELEMENT(self));
   self->sink = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_chain_function(self->sink, chain);
   gst_pad_set_chain_list_function(self->sink, chain_list);
@@ -562,41 +483,26 @@ static void secmedia_dtls_enc_init(SecmediaDtlsEnc* self) {
   gst_pad_use_fixed_caps(self->src);
   gst_element_add_pad(GST_ELEMENT(self), self->src);
   self->data_sink = nullptr;
-  attach(self, "");  // a private association, until a connection-id pairs the element
+  self->state->half.attach("");  // a private association, until a connection-id pairs the element
 }
 
 static void secmedia_dtls_enc_class_init(SecmediaDtlsEncClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_enc_debug, "dtlsenc", 0, "secmedia DTLS encoder");
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->dispose = dispose;
-  gobject_class->finalize = finalize;
-  element_class->change_state = change_state;
-  element_class->request_new_pad = request_new_pad;
-  element_class->release_pad = release_pad;
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &data_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "DTLS Encoder", "Encoder/Network/DTLS",
-      "Runs the sending half of a DTLS 1.2 association: handshake datagrams and the SRTP/SRTCP "
-      "from sink on src, DTLS-SRTP keys upstream as the key event, application data from "
-      "data_sink (secmedia)",
-      "secmedia developers");
+  init_element_class(
+      klass,
+      {set_property, get_property, dispose, finalize, change_state, request_new_pad, release_pad},
+      {&sink_template, &data_sink_template, &src_template},
+      {"DTLS Encoder", "Encoder/Network/DTLS",
+       "Runs the sending half of a DTLS 1.2 association: handshake datagrams and the SRTP/SRTCP "
+       "from sink on src, DTLS-SRTP keys upstream as the key event, application data from "
+       "data_sink (secmedia)"});
   install_dtls_common_properties(gobject_class);
   g_object_class_install_property(
       gobject_class, PROP_IS_CLIENT,
-      g_param_spec_boolean("is-client", "Is client",
-                           "Set to true if the decoder should act as client and initiate the "
-                           "handshake",
-                           FALSE,
-                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                    GST_PARAM_MUTABLE_READY)));
-  signals[SIGNAL_ON_KEY_RECEIVED] =
-      g_signal_new("on-key-received", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr,
-                   nullptr, nullptr, G_TYPE_NONE, 0);
+      is_client_pspec("Set to true if the decoder should act as client and initiate the "
+                      "handshake"));
+  signals[SIGNAL_ON_KEY_RECEIVED] = new_on_key_received_signal(G_TYPE_FROM_CLASS(klass));
 }
 
 GType secmedia_dtls_enc_type() {

@@ -16,7 +16,9 @@
 #include <gst/gst.h>
 
 #include "dtls_element_settings.h"
+#include "dtls_property_specs.h"
 #include "dtls_srtp_bin.h"
+#include "element_class.h"
 #include "webrtc_remote_fingerprints.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_dec_debug);
@@ -43,8 +45,8 @@ enum {
   PROP_PEM_FILE,
   PROP_STATIC_KEY_FIRST,
 };
-GParamSpec* connection_state_pspec;
-GParamSpec* peer_pem_pspec;
+GParamSpec* bin_connection_state;
+GParamSpec* bin_peer_pem;
 StaticKeyPropertyIds static_key_ids;
 
 GstStaticPadTemplate sink_template =
@@ -81,8 +83,8 @@ void on_connection_state(GObject* dtlsdec, GParamSpec*, gpointer data) {
   // webrtcbin reads peer-pem when the state changes; the certificate is known by then.
   gint state = 0;
   g_object_get(dtlsdec, "connection-state", &state, nullptr);
-  if (state == 4 /* connected */) g_object_notify_by_pspec(G_OBJECT(self), peer_pem_pspec);
-  g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+  if (state == 4 /* connected */) g_object_notify_by_pspec(G_OBJECT(self), bin_peer_pem);
+  g_object_notify_by_pspec(G_OBJECT(self), bin_connection_state);
   gst_object_unref(self);
 }
 
@@ -172,11 +174,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
   // Fail closed: ciphers without a key (or any static key that cannot protect media) stop the bin
   // here rather than let srtpdec pass forged plaintext through; a refused DTLS setting fails
   // dtlsdec's own state change, and with it the bin's.
-  if ((transition == GST_STATE_CHANGE_NULL_TO_READY ||
-       transition == GST_STATE_CHANGE_READY_TO_PAUSED) &&
-      !may_start(element, self->static_key->start_refusal())) {
-    return GST_STATE_CHANGE_FAILURE;
-  }
+  if (!self->static_key->may_start(element, transition)) return GST_STATE_CHANGE_FAILURE;
   if (transition == GST_STATE_CHANGE_NULL_TO_READY) {
     adopt_webrtcbin_defaults(self);
     watch_remote_description(self);
@@ -190,40 +188,22 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
 // Takes dtlsdec out: sink feeds srtpdec. Runs with the sink ghost idle.
 GstPadProbeReturn remove_dtls_when_idle(GstPad*, GstPadProbeInfo*, gpointer data) {
   SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(data);
-  GstElement* dtlsdec = nullptr;
-  GST_OBJECT_LOCK(self);
-  std::swap(dtlsdec, self->dtlsdec);
-  self->dtls_removal_pending = FALSE;
-  GST_OBJECT_UNLOCK(self);
-  if (!dtlsdec) return GST_PAD_PROBE_REMOVE;
-  if (self->state_handler) g_signal_handler_disconnect(dtlsdec, self->state_handler);
-  self->state_handler = 0;
-  gst_element_set_locked_state(dtlsdec, TRUE);
-  gst_element_set_state(dtlsdec, GST_STATE_NULL);
-  gst_ghost_pad_set_target(GST_GHOST_PAD(self->sink), nullptr);
-  gst_bin_remove(GST_BIN(self), dtlsdec);
-  GstPad* srtp_sink = gst_element_get_static_pad(self->srtpdec, "rtp_sink");
-  gst_ghost_pad_set_target(GST_GHOST_PAD(self->sink), srtp_sink);
-  gst_object_unref(srtp_sink);
-  GST_INFO_OBJECT(self, "static key set: DTLS disabled");
+  if (remove_dtls_child(GST_ELEMENT(self), &self->dtlsdec, &self->dtls_removal_pending,
+                        {&self->state_handler}, self->sink, self->srtpdec, "rtp_sink")) {
+    GST_INFO_OBJECT(self, "static key set: DTLS disabled");
+  }
   return GST_PAD_PROBE_REMOVE;
 }
 
 void disable_dtls(SecmediaDtlsSrtpDec* self) {
-  GST_OBJECT_LOCK(self);
-  const bool start = self->dtlsdec && !self->dtls_removal_pending;
-  self->dtls_removal_pending = TRUE;
-  GST_OBJECT_UNLOCK(self);
-  if (start) {
+  if (begin_dtls_removal(GST_ELEMENT(self), &self->dtlsdec, &self->dtls_removal_pending)) {
     gst_pad_add_probe(self->sink, GST_PAD_PROBE_TYPE_IDLE, remove_dtls_when_idle, self, nullptr);
   }
 }
 
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
-  std::string problem;
-  if (self->static_key->set_property(static_key_ids, id, value, &problem)) {
-    if (!problem.empty()) warn_refused_setting(GST_ELEMENT(self), problem);
+  if (self->static_key->set_property(GST_ELEMENT(self), static_key_ids, id, value)) {
     disable_dtls(self);
     // Streams that asked before (and got nothing) ask again.
     if (self->srtpdec) g_signal_emit_by_name(self->srtpdec, "clear-keys");
@@ -278,17 +258,7 @@ void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
 GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*,
                         const GstCaps* caps) {
   SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(element);
-  GstElement* dtlsdec = dtlsdec_ref(self);
-  if (!dtlsdec) return nullptr;
-  GstPad* target = gst_element_request_pad_simple(dtlsdec, "data_src");
-  gst_object_unref(dtlsdec);
-  if (!target) return nullptr;
-  GstPad* ghost = gst_ghost_pad_new_from_template("data_src", target, templ);
-  gst_object_unref(target);
-  gst_pad_set_active(ghost, TRUE);
-  gst_element_add_pad(element, ghost);
-  if (caps) g_object_set(ghost, "caps", caps, nullptr);
-  return ghost;
+  return ghost_child_request_pad(element, &self->dtlsdec, "data_src", templ, caps);
 }
 
 void release_pad(GstElement* element, GstPad* pad) {
@@ -298,15 +268,8 @@ void release_pad(GstElement* element, GstPad* pad) {
 void dispose(GObject* object) {
   SecmediaDtlsSrtpDec* self = SECMEDIA_DTLS_SRTP_DEC(object);
   self->remote_watch->stop();
-  GstElement* dtlsdec = dtlsdec_ref(self);
-  if (dtlsdec) {
-    if (self->state_handler) g_signal_handler_disconnect(dtlsdec, self->state_handler);
-    self->state_handler = 0;
-    gst_object_unref(dtlsdec);
-  }
-  if (self->srtpdec && self->request_key_handler) {
-    g_signal_handler_disconnect(self->srtpdec, self->request_key_handler);
-  }
+  disconnect_from_child(GST_ELEMENT(self), &self->dtlsdec, {&self->state_handler});
+  if (self->srtpdec) disconnect_handlers(self->srtpdec, {&self->request_key_handler});
   self->request_key_handler = 0;
   G_OBJECT_CLASS(secmedia_dtls_srtp_dec_parent_class)->dispose(object);
 }
@@ -349,10 +312,7 @@ static void secmedia_dtls_srtp_dec_init(SecmediaDtlsSrtpDec* self) {
     self->request_key_handler =
         connect_weakly(self->srtpdec, "request-key", G_CALLBACK(on_request_key), element);
   } else {
-    for (GstElement** child : {&self->srtpdec, &self->dtlsdec}) {
-      if (*child) gst_object_unref(gst_object_ref_sink(*child));
-      *child = nullptr;
-    }
+    drop_children({&self->srtpdec, &self->dtlsdec});
   }
   self->sink = add_ghost(element, &sink_template, self->dtlsdec, "sink");
   add_ghost(element, &rtp_src_template, self->srtpdec, "rtp_src");
@@ -361,75 +321,31 @@ static void secmedia_dtls_srtp_dec_init(SecmediaDtlsSrtpDec* self) {
 
 static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_srtp_dec_debug, "dtlssrtpdec", 0,
                           "secmedia DTLS-SRTP decoder bin");
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->dispose = dispose;
-  gobject_class->finalize = finalize;
-  element_class->change_state = change_state;
-  element_class->request_new_pad = request_new_pad;
-  element_class->release_pad = release_pad;
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &rtp_src_template);
-  gst_element_class_add_static_pad_template(element_class, &rtcp_src_template);
-  gst_element_class_add_static_pad_template(element_class, &data_src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "DTLS-SRTP Decoder", "Decoder/Network/DTLS/SRTP",
-      "Runs the DTLS handshake arriving on sink and unprotects SRTP/SRTCP with its keys onto "
-      "rtp_src/rtcp_src; drop-in for gst-plugins-bad's dtlssrtpdec as used by webrtcbin "
-      "(secmedia)",
-      "secmedia developers");
-  const auto rw_ready = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                 GST_PARAM_MUTABLE_READY);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  init_element_class(
+      klass,
+      {set_property, get_property, dispose, finalize, change_state, request_new_pad, release_pad},
+      {&sink_template, &rtp_src_template, &rtcp_src_template, &data_src_template},
+      {"DTLS-SRTP Decoder", "Decoder/Network/DTLS/SRTP",
+       "Runs the DTLS handshake arriving on sink and unprotects SRTP/SRTCP with its keys onto "
+       "rtp_src/rtcp_src; drop-in for gst-plugins-bad's dtlssrtpdec as used by webrtcbin "
+       "(secmedia)"});
   g_object_class_install_property(
       gobject_class, PROP_CONNECTION_ID,
-      g_param_spec_string("connection-id", "Connection id",
-                          "Pairs this element with the dtlssrtpenc (or dtlsenc) of the same id",
-                          nullptr, rw_ready));
-  g_object_class_install_property(
-      gobject_class, PROP_PEM,
-      g_param_spec_string("pem", "PEM",
-                          "A string containing a X509 certificate and private key in PEM format; "
-                          "reading it gives the certificate in use (generated when none was "
-                          "set), never the private key",
-                          nullptr, rw_ready));
+      connection_id_pspec("Pairs this element with the dtlssrtpenc (or dtlsenc) of the same id"));
+  g_object_class_install_property(gobject_class, PROP_PEM, pem_pspec());
   g_object_class_install_property(
       gobject_class, PROP_PEM_FILE,
-      g_param_spec_string("pem-file", "PEM file",
-                          "A file holding the certificate and private key in PEM format, read "
-                          "when set (as dtlsdec's pem-file)",
-                          nullptr, rw_ready));
-  peer_pem_pspec = g_param_spec_string(
-      "peer-pem", "Peer PEM", "The X509 certificate received in the DTLS handshake, in PEM format",
-      nullptr, ro);
-  g_object_class_install_property(gobject_class, PROP_PEER_PEM, peer_pem_pspec);
-  connection_state_pspec =
-      g_param_spec_enum("connection-state", "Connection state",
-                        "Current connection state: new 0, closed 1, failed 2, connecting 3, "
-                        "connected 4",
-                        dtls_connection_state_get_type(), 0, ro);
-  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, connection_state_pspec);
-  g_object_class_install_property(
-      gobject_class, PROP_SRTP_PROFILE,
-      g_param_spec_string("srtp-profile", "SRTP profile",
-                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
-                          ro));
-  g_object_class_install_property(
-      gobject_class, PROP_FINGERPRINT,
-      g_param_spec_string("fingerprint", "Fingerprint",
-                          "The local certificate's fingerprint in SDP form (RFC 8122), "
-                          "\"sha-256 AB:CD:...\"",
-                          nullptr, ro));
-  g_object_class_install_property(
-      gobject_class, PROP_PEER_FINGERPRINT,
-      g_param_spec_string("peer-fingerprint", "Peer fingerprint",
-                          "Expected fingerprint(s) of the peer's certificate in SDP form, "
-                          "separated by commas; when set, any other certificate fails the "
-                          "handshake",
-                          nullptr, rw_ready));
+      pem_file_pspec("A file holding the certificate and private key in PEM format, read "
+                     "when set (as dtlsdec's pem-file)"));
+  bin_peer_pem = peer_pem_pspec();
+  g_object_class_install_property(gobject_class, PROP_PEER_PEM, bin_peer_pem);
+  bin_connection_state = bin_connection_state_pspec();
+  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, bin_connection_state);
+  g_object_class_install_property(gobject_class, PROP_SRTP_PROFILE, srtp_profile_pspec());
+  g_object_class_install_property(gobject_class, PROP_FINGERPRINT, fingerprint_pspec());
+  g_object_class_install_property(gobject_class, PROP_PEER_FINGERPRINT, peer_fingerprint_pspec());
   g_object_class_install_property(
       gobject_class, PROP_VERIFY_REMOTE_FINGERPRINT,
       g_param_spec_boolean(
@@ -445,15 +361,11 @@ static void secmedia_dtls_srtp_dec_class_init(SecmediaDtlsSrtpDecClass* klass) {
   g_object_class_install_property(gobject_class, PROP_DTLS_VERSION, dtls_version_pspec());
   g_object_class_install_property(
       gobject_class, PROP_COOKIE_EXCHANGE,
-      g_param_spec_boolean(
-          "cookie-exchange", "Cookie exchange",
+      cookie_exchange_pspec(
           "As the DTLS server, answer a ClientHello without a valid cookie with a "
           "HelloVerifyRequest (RFC 6347 section 4.2.1), so that a spoofed ClientHello cannot "
           "take the association over (dtlsdec's property). Inside a webrtcbin off unless set, "
-          "elsewhere on",
-          TRUE,
-          static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                   GST_PARAM_MUTABLE_READY)));
+          "elsewhere on"));
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
 }
 

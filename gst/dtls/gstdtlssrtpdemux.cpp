@@ -8,6 +8,7 @@
 #include <atomic>
 #include <span>
 
+#include "element_class.h"
 #include "secmedia/dtls.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_demux_debug);
@@ -50,6 +51,7 @@ namespace {
 
 using secmedia::classify_packet;
 using secmedia::PacketClass;
+using secmedia::gst::init_element_class;
 
 GstFlowReturn chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
   SecmediaDtlsSrtpDemux* self = SECMEDIA_DTLS_SRTP_DEMUX(parent);
@@ -124,19 +126,14 @@ static void secmedia_dtls_srtp_demux_init(SecmediaDtlsSrtpDemux* self) {
 
 static void secmedia_dtls_srtp_demux_class_init(SecmediaDtlsSrtpDemuxClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_srtp_demux_debug, "dtlssrtpdemux", 0,
                           "secmedia DTLS/SRTP demultiplexer");
-  gobject_class->get_property = get_property;
-  gobject_class->finalize = finalize;
-  gst_element_class_add_static_pad_template(element_class, &sink_template);
-  gst_element_class_add_static_pad_template(element_class, &rtp_src_template);
-  gst_element_class_add_static_pad_template(element_class, &dtls_src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "DTLS SRTP Demultiplexer", "DTLS/SRTP/Demux",
-      "Sends DTLS records to dtls_src and SRTP/SRTCP to rtp_src by first byte (RFC 7983), "
-      "dropping and counting anything else (secmedia)",
-      "secmedia developers");
+  init_element_class(
+      klass, {nullptr, get_property, nullptr, finalize},
+      {&sink_template, &rtp_src_template, &dtls_src_template},
+      {"DTLS SRTP Demultiplexer", "DTLS/SRTP/Demux",
+       "Sends DTLS records to dtls_src and SRTP/SRTCP to rtp_src by first byte (RFC 7983), "
+       "dropping and counting anything else (secmedia)"});
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed(

@@ -20,7 +20,9 @@
 #include <gst/gst.h>
 
 #include "dtls_element_settings.h"
+#include "dtls_property_specs.h"
 #include "dtls_srtp_bin.h"
+#include "element_class.h"
 
 GST_DEBUG_CATEGORY_STATIC(secmedia_dtls_srtp_enc_debug);
 #define GST_CAT_DEFAULT secmedia_dtls_srtp_enc_debug
@@ -43,7 +45,7 @@ enum {
 };
 enum { SIGNAL_ON_KEY_SET, SIGNAL_LAST };
 guint signals[SIGNAL_LAST];
-GParamSpec* connection_state_pspec;
+GParamSpec* bin_connection_state;
 StaticKeyPropertyIds static_key_ids;
 
 // The same templates as gst-plugins-bad's, names included: webrtcbin looks them up by name.
@@ -87,15 +89,8 @@ void on_key_received(GstElement*, gpointer data) {
 void on_connection_state(GObject*, GParamSpec*, gpointer data) {
   GstElement* self = weak_bin_get(data);
   if (!self) return;
-  g_object_notify_by_pspec(G_OBJECT(self), connection_state_pspec);
+  g_object_notify_by_pspec(G_OBJECT(self), bin_connection_state);
   gst_object_unref(self);
-}
-
-void disconnect_from(SecmediaDtlsSrtpEnc* self, GstElement* dtlsenc) {
-  for (gulong* handler : {&self->key_handler, &self->state_handler}) {
-    if (*handler) g_signal_handler_disconnect(dtlsenc, *handler);
-    *handler = 0;
-  }
 }
 
 GstPad* add_ghost(SecmediaDtlsSrtpEnc* self, const char* name, GstPad* target,
@@ -107,53 +102,26 @@ GstPad* add_ghost(SecmediaDtlsSrtpEnc* self, const char* name, GstPad* target,
 }
 
 // Takes dtlsenc out: srtpenc's output (through funnel) becomes src. Runs with funnel's src idle.
-void remove_dtls(SecmediaDtlsSrtpEnc* self) {
-  GstElement* dtlsenc = nullptr;
-  GST_OBJECT_LOCK(self);
-  std::swap(dtlsenc, self->dtlsenc);
-  GST_OBJECT_UNLOCK(self);
-  if (!dtlsenc) return;
-  disconnect_from(self, dtlsenc);
-  gst_element_set_locked_state(dtlsenc, TRUE);
-  gst_element_set_state(dtlsenc, GST_STATE_NULL);
-  GstPad* funnel_src = gst_element_get_static_pad(self->funnel, "src");
-  gst_ghost_pad_set_target(GST_GHOST_PAD(self->src), nullptr);
-  gst_bin_remove(GST_BIN(self), dtlsenc);  // unlinks funnel and any data_sink ghost's target
-  gst_ghost_pad_set_target(GST_GHOST_PAD(self->src), funnel_src);
-  gst_object_unref(funnel_src);
-  GST_INFO_OBJECT(self, "static key set: DTLS disabled");
-}
-
 GstPadProbeReturn remove_dtls_when_idle(GstPad*, GstPadProbeInfo*, gpointer data) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(data);
-  remove_dtls(self);
-  GST_OBJECT_LOCK(self);
-  self->dtls_removal_pending = FALSE;
-  GST_OBJECT_UNLOCK(self);
+  if (remove_dtls_child(GST_ELEMENT(self), &self->dtlsenc, &self->dtls_removal_pending,
+                        {&self->key_handler, &self->state_handler}, self->src, self->funnel,
+                        "src")) {
+    GST_INFO_OBJECT(self, "static key set: DTLS disabled");
+  }
   return GST_PAD_PROBE_REMOVE;
 }
 
 void disable_dtls(SecmediaDtlsSrtpEnc* self) {
-  GST_OBJECT_LOCK(self);
-  const bool start = self->dtlsenc && !self->dtls_removal_pending;
-  self->dtls_removal_pending = TRUE;
-  GST_OBJECT_UNLOCK(self);
-  if (!start) return;
-  // An idle probe runs at once when nothing flows, else right after the buffer in flight.
+  if (!begin_dtls_removal(GST_ELEMENT(self), &self->dtlsenc, &self->dtls_removal_pending)) return;
   GstPad* funnel_src = gst_element_get_static_pad(self->funnel, "src");
   gst_pad_add_probe(funnel_src, GST_PAD_PROBE_TYPE_IDLE, remove_dtls_when_idle, self, nullptr);
   gst_object_unref(funnel_src);
 }
 
-GstElement* dtlsenc_ref(SecmediaDtlsSrtpEnc* self) {
-  return child_ref(GST_ELEMENT(self), &self->dtlsenc);
-}
-
 void set_property(GObject* object, guint id, const GValue* value, GParamSpec* pspec) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
-  std::string problem;
-  if (self->static_key->set_property(static_key_ids, id, value, &problem)) {
-    if (!problem.empty()) warn_refused_setting(GST_ELEMENT(self), problem);
+  if (self->static_key->set_property(GST_ELEMENT(self), static_key_ids, id, value)) {
     if (self->srtpenc) self->static_key->apply_to_encoder(self->srtpenc);
     disable_dtls(self);
     return;
@@ -202,49 +170,41 @@ GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar*
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(element);
   if (!self->srtpenc) return nullptr;
   const gchar* template_name = GST_PAD_TEMPLATE_NAME_TEMPLATE(templ);
-  GstPad* ghost = nullptr;
   if (g_str_equal(template_name, "data_sink")) {
-    GstElement* dtlsenc = dtlsenc_ref(self);
-    if (!dtlsenc) return nullptr;
-    GstPad* target = gst_element_request_pad_simple(dtlsenc, "data_sink");
-    gst_object_unref(dtlsenc);
-    if (!target) return nullptr;
-    ghost = add_ghost(self, "data_sink", target, templ);
-    gst_object_unref(target);
-  } else {
-    const bool rtp = g_str_equal(template_name, "rtp_sink_%d");
-    // srtpenc numbers its pads itself when no name is given; its src pad has the same number.
-    GstPad* target = gst_element_request_pad_simple(
-        self->srtpenc, name ? name : (rtp ? "rtp_sink_%u" : "rtcp_sink_%u"));
-    if (!target) return nullptr;
-    guint number = 0;
-    sscanf(GST_PAD_NAME(target), rtp ? "rtp_sink_%u" : "rtcp_sink_%u", &number);
-    gchar* src_name = g_strdup_printf(rtp ? "rtp_src_%u" : "rtcp_src_%u", number);
-    GstPad* srtp_src = gst_element_get_static_pad(self->srtpenc, src_name);
-    g_free(src_name);
-    GstPad* funnel_sink = gst_element_request_pad_simple(self->funnel, "sink_%u");
-    if (rtp) {
-      // RTP may be synchronised to the clock on its own (rtp-sync), so that waiting for an RTP
-      // timestamp never holds back RTCP, as in gst-plugins-bad.
-      GstElement* clocksync = gst_element_factory_make("clocksync", nullptr);
-      g_object_bind_property(self, "rtp-sync", clocksync, "sync", G_BINDING_SYNC_CREATE);
-      gst_bin_add(GST_BIN(self), clocksync);
-      GstPad* clock_sink = gst_element_get_static_pad(clocksync, "sink");
-      GstPad* clock_src = gst_element_get_static_pad(clocksync, "src");
-      gst_pad_link(srtp_src, clock_sink);
-      gst_pad_link(clock_src, funnel_sink);
-      gst_object_unref(clock_sink);
-      gst_object_unref(clock_src);
-      gst_element_sync_state_with_parent(clocksync);
-    } else {
-      gst_pad_link(srtp_src, funnel_sink);
-    }
-    gst_object_unref(funnel_sink);
-    gst_object_unref(srtp_src);
-    ghost = add_ghost(self, GST_PAD_NAME(target), target, templ);
-    gst_object_unref(target);
+    return ghost_child_request_pad(element, &self->dtlsenc, "data_sink", templ, caps);
   }
-  if (caps && ghost) g_object_set(ghost, "caps", caps, nullptr);
+  const bool rtp = g_str_equal(template_name, "rtp_sink_%d");
+  // srtpenc numbers its pads itself when no name is given; its src pad has the same number.
+  GstPad* target = gst_element_request_pad_simple(
+      self->srtpenc, name ? name : (rtp ? "rtp_sink_%u" : "rtcp_sink_%u"));
+  if (!target) return nullptr;
+  guint number = 0;
+  sscanf(GST_PAD_NAME(target), rtp ? "rtp_sink_%u" : "rtcp_sink_%u", &number);
+  gchar* src_name = g_strdup_printf(rtp ? "rtp_src_%u" : "rtcp_src_%u", number);
+  GstPad* srtp_src = gst_element_get_static_pad(self->srtpenc, src_name);
+  g_free(src_name);
+  GstPad* funnel_sink = gst_element_request_pad_simple(self->funnel, "sink_%u");
+  if (rtp) {
+    // RTP may be synchronised to the clock on its own (rtp-sync), so that waiting for an RTP
+    // timestamp never holds back RTCP, as in gst-plugins-bad.
+    GstElement* clocksync = gst_element_factory_make("clocksync", nullptr);
+    g_object_bind_property(self, "rtp-sync", clocksync, "sync", G_BINDING_SYNC_CREATE);
+    gst_bin_add(GST_BIN(self), clocksync);
+    GstPad* clock_sink = gst_element_get_static_pad(clocksync, "sink");
+    GstPad* clock_src = gst_element_get_static_pad(clocksync, "src");
+    gst_pad_link(srtp_src, clock_sink);
+    gst_pad_link(clock_src, funnel_sink);
+    gst_object_unref(clock_sink);
+    gst_object_unref(clock_src);
+    gst_element_sync_state_with_parent(clocksync);
+  } else {
+    gst_pad_link(srtp_src, funnel_sink);
+  }
+  gst_object_unref(funnel_sink);
+  gst_object_unref(srtp_src);
+  GstPad* ghost = add_ghost(self, GST_PAD_NAME(target), target, templ);
+  gst_object_unref(target);
+  if (caps) g_object_set(ghost, "caps", caps, nullptr);
   return ghost;
 }
 
@@ -298,10 +258,7 @@ void release_pad(GstElement* element, GstPad* pad) {
 // Fail closed: a static key that cannot protect media, or a refused cipher name, stops the bin
 // here (a refused DTLS setting fails dtlsenc's own state change, and with it the bin's).
 GstStateChangeReturn change_state(GstElement* element, GstStateChange transition) {
-  auto* self = SECMEDIA_DTLS_SRTP_ENC(element);
-  if ((transition == GST_STATE_CHANGE_NULL_TO_READY ||
-       transition == GST_STATE_CHANGE_READY_TO_PAUSED) &&
-      !may_start(element, self->static_key->start_refusal())) {
+  if (!SECMEDIA_DTLS_SRTP_ENC(element)->static_key->may_start(element, transition)) {
     return GST_STATE_CHANGE_FAILURE;
   }
   return GST_ELEMENT_CLASS(secmedia_dtls_srtp_enc_parent_class)->change_state(element, transition);
@@ -309,11 +266,8 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
 
 void dispose(GObject* object) {
   SecmediaDtlsSrtpEnc* self = SECMEDIA_DTLS_SRTP_ENC(object);
-  GstElement* dtlsenc = dtlsenc_ref(self);
-  if (dtlsenc) {
-    disconnect_from(self, dtlsenc);
-    gst_object_unref(dtlsenc);
-  }
+  disconnect_from_child(GST_ELEMENT(self), &self->dtlsenc,
+                        {&self->key_handler, &self->state_handler});
   G_OBJECT_CLASS(secmedia_dtls_srtp_enc_parent_class)->dispose(object);
 }
 
@@ -344,10 +298,7 @@ static void secmedia_dtls_srtp_enc_init(SecmediaDtlsSrtpEnc* self) {
     self->state_handler = connect_weakly(self->dtlsenc, "notify::connection-state",
                                          G_CALLBACK(on_connection_state), element);
   } else {
-    for (GstElement** child : {&self->srtpenc, &self->dtlsenc, &self->funnel}) {
-      if (*child) gst_object_unref(gst_object_ref_sink(*child));
-      *child = nullptr;
-    }
+    drop_children({&self->srtpenc, &self->dtlsenc, &self->funnel});
   }
   GstPadTemplate* templ = gst_static_pad_template_get(&src_template);
   self->src = target ? gst_ghost_pad_new_from_template("src", target, templ)
@@ -359,54 +310,30 @@ static void secmedia_dtls_srtp_enc_init(SecmediaDtlsSrtpEnc* self) {
 
 static void secmedia_dtls_srtp_enc_class_init(SecmediaDtlsSrtpEncClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_dtls_srtp_enc_debug, "dtlssrtpenc", 0,
                           "secmedia DTLS-SRTP encoder bin");
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->dispose = dispose;
-  gobject_class->finalize = finalize;
-  element_class->change_state = change_state;
-  element_class->request_new_pad = request_new_pad;
-  element_class->release_pad = release_pad;
-  gst_element_class_add_static_pad_template(element_class, &rtp_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &rtcp_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &data_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "DTLS-SRTP Encoder", "Encoder/Network/DTLS/SRTP",
-      "Protects RTP/RTCP with keys from a DTLS handshake and sends both on src; drop-in for "
-      "gst-plugins-bad's dtlssrtpenc as used by webrtcbin (secmedia)",
-      "secmedia developers");
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  init_element_class(
+      klass,
+      {set_property, get_property, dispose, finalize, change_state, request_new_pad, release_pad},
+      {&rtp_sink_template, &rtcp_sink_template, &data_sink_template, &src_template},
+      {"DTLS-SRTP Encoder", "Encoder/Network/DTLS/SRTP",
+       "Protects RTP/RTCP with keys from a DTLS handshake and sends both on src; drop-in for "
+       "gst-plugins-bad's dtlssrtpenc as used by webrtcbin (secmedia)"});
   g_object_class_install_property(
       gobject_class, PROP_CONNECTION_ID,
-      g_param_spec_string("connection-id", "Connection id",
-                          "Pairs this element with the dtlssrtpdec (or dtlsdec) of the same id",
-                          nullptr, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
+      connection_id_pspec("Pairs this element with the dtlssrtpdec (or dtlsdec) of the same id"));
   g_object_class_install_property(
       gobject_class, PROP_IS_CLIENT,
-      g_param_spec_boolean("is-client", "Is client",
-                           "Set to true if the element should act as DTLS client and initiate "
-                           "the handshake (notified on every set)",
-                           FALSE, static_cast<GParamFlags>(rw | GST_PARAM_MUTABLE_READY)));
-  connection_state_pspec =
-      g_param_spec_enum("connection-state", "Connection state",
-                        "Current connection state: new 0, closed 1, failed 2, connecting 3, "
-                        "connected 4",
-                        dtls_connection_state_get_type(), 0, ro);
-  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, connection_state_pspec);
+      is_client_pspec("Set to true if the element should act as DTLS client and initiate "
+                      "the handshake (notified on every set)"));
+  bin_connection_state = bin_connection_state_pspec();
+  g_object_class_install_property(gobject_class, PROP_CONNECTION_STATE, bin_connection_state);
   g_object_class_install_property(
       gobject_class, PROP_RTP_SYNC,
       g_param_spec_boolean("rtp-sync", "Synchronize RTP",
                            "Synchronize RTP to the pipeline clock before merging with RTCP", FALSE,
-                           rw));
-  g_object_class_install_property(
-      gobject_class, PROP_SRTP_PROFILE,
-      g_param_spec_string("srtp-profile", "SRTP profile",
-                          "The SRTP profile negotiated (RFC 5764 name), empty before", nullptr,
-                          ro));
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(gobject_class, PROP_SRTP_PROFILE, srtp_profile_pspec());
   g_object_class_install_property(gobject_class, PROP_DTLS_VERSION, dtls_version_pspec());
   static_key_ids = install_static_key_properties(gobject_class, PROP_STATIC_KEY_FIRST);
   signals[SIGNAL_ON_KEY_SET] =

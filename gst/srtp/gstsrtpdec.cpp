@@ -12,13 +12,16 @@
 #include <unordered_map>
 #include <vector>
 
+#include "element_class.h"
 #include "rate_limited_log.h"
 #include "secmedia/srtp_keyring.h"
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
+#include "srtp_decoder_state.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
+#include "srtp_pad_pairs.h"
 #include "srtp_session_settings.h"
 #include "srtp_stats.h"
 
@@ -29,20 +32,9 @@ using secmedia::SrtpConfig;
 using secmedia::SrtpProfile;
 using secmedia::SrtpSession;
 using secmedia::SrtpStatus;
-using Route = secmedia::SrtpKeyring::Route;
 using namespace secmedia::gst;
 
 namespace {
-
-// The causes `stats` counts drops by: what unprotect can give. The core's other statuses concern
-// key management or protect and never drop a packet here.
-constexpr SrtpStatus kDropCauses[] = {
-    SrtpStatus::auth_failure,     SrtpStatus::replay_old,
-    SrtpStatus::replay_duplicate, SrtpStatus::malformed,
-    SrtpStatus::key_expired,      SrtpStatus::no_key,
-    SrtpStatus::unknown_mki,      SrtpStatus::header_extension_malformed,
-    SrtpStatus::cryptex_required,
-};
 
 enum {
   PROP_0,
@@ -72,29 +64,7 @@ GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
     "rtcp_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("application/x-rtcp"));
 
-struct DecoderState {
-  std::mutex lock;
-  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex, for keys installed afterwards.
-  SessionSettings settings;
-
-  // The properties as a session config, for keys per SSRC (kept: trials need it per packet).
-  SrtpConfig ssrc_settings = settings.config();
-  // Keys per SSRC from caps or signals, which take precedence, and keys from the key event
-  // (dtlsdec, srtpenc) for any other SSRC. The key ring also keeps the counters of every session
-  // replaced, so stats do not go backwards on a rekey.
-  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::unprotect};
-  // Header privacy from rtp_sink caps that carry no key (e.g. what srtpenc announces): it applies
-  // to the keys from the key event; absent fields take the properties.
-  HeaderPrivacyFields event_privacy;
-
-  // Drops that happen before a session is chosen (no key, too short to name an SSRC).
-  uint64_t dropped_no_key = 0;
-  uint64_t dropped_malformed = 0;
-  uint64_t passed_through = 0;
-  bool rtcp_src_started_by_mux = false;
-  RateLimitedLog drop_log;
-  RateLimitedLog refused_keys_log;
-};
+using DecoderState = SrtpDecoderState;
 
 }  // namespace
 
@@ -113,134 +83,6 @@ namespace {
 
 DecoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_DEC(element)->state;
-}
-
-// Installs keys for one SSRC (lock held): see SrtpKeyring::install_ssrc_keys. parse_caps_keys()
-// has checked lengths and MKIs; keys the core still refuses leave the SSRC as it was.
-bool install_ssrc_keys(SecmediaSrtpDec* self, uint32_t ssrc, CapsKeys keys) {
-  DecoderState& state = state_of(self);
-  const std::string profile = keys.passthrough()
-                                  ? "pass-through"
-                                  : std::string(secmedia::profile_info(keys.rtp_profile).name);
-  std::string why;
-  if (!state.keyring.install_ssrc_keys(ssrc, std::move(keys), state.ssrc_settings, &why)) {
-    GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", ssrc, why.c_str());
-    return false;
-  }
-  GST_INFO_OBJECT(self, "keys for SSRC %08x installed (%s)", ssrc, profile.c_str());
-  return true;
-}
-
-// Keys every SSRC without keys of its own with `value` from the key event (lock held). The same
-// value under the same settings changes nothing; any other value is taken.
-void install_event_keys(SecmediaSrtpDec* self, const secmedia::SrtpKeyingMaterial& value) {
-  DecoderState& state = state_of(self);
-  std::string why;
-  switch (state.keyring.install(value, state.settings.config(state.event_privacy), &why)) {
-    case secmedia::SrtpKeyring::Result::unchanged:
-      break;
-    case secmedia::SrtpKeyring::Result::keyed:
-      GST_INFO_OBJECT(self, "keyed by upstream: %s, SRTCP %s (generation %u)",
-                      std::string(secmedia::profile_info(value.profile).name).c_str(),
-                      std::string(secmedia::profile_info(value.rtcp_profile).name).c_str(),
-                      value.generation);
-      break;
-    case secmedia::SrtpKeyring::Result::refused:
-      // Fail closed: packets without keys of their SSRC are dropped (no-key) until new keys come.
-      GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Keys from upstream refused"),
-                          ("%s", why.c_str()));
-      break;
-  }
-}
-
-// RFC 5761 §4: with RTP and RTCP on one flow, the second octet of RTCP (the packet type) is
-// 192-223.
-bool looks_like_rtcp(const uint8_t* data, gsize size) {
-  return size >= 2 && data[1] >= 192 && data[1] <= 223;
-}
-
-struct Classified {
-  bool ok = false;
-  PacketKind kind = PacketKind::rtp;
-  uint32_t ssrc = 0;
-};
-
-Classified classify(GstBuffer* buffer) {
-  Classified c;
-  uint8_t head[12];
-  const gsize got = gst_buffer_extract(buffer, 0, head, sizeof head);
-  c.kind = looks_like_rtcp(head, got) ? PacketKind::rtcp : PacketKind::rtp;
-  const gsize ssrc_offset = c.kind == PacketKind::rtcp ? 4 : 8;
-  if (got < ssrc_offset + 4) return c;
-  c.ssrc = uint32_t{head[ssrc_offset]} << 24 | uint32_t{head[ssrc_offset + 1]} << 16 |
-           uint32_t{head[ssrc_offset + 2]} << 8 | head[ssrc_offset + 3];
-  c.ok = true;
-  return c;
-}
-
-struct Outcome {
-  GstBuffer* out = nullptr;
-  SrtpStatus status = SrtpStatus::ok;
-  bool needs_key = false;  // no keys for this SSRC: ask the application
-  bool soft_limit = false;
-  bool hard_limit = false;
-};
-
-Outcome drop_without_key(DecoderState& state, GstBuffer* buffer) {
-  Outcome outcome;
-  ++state.dropped_no_key;
-  outcome.status = SrtpStatus::no_key;
-  gst_buffer_unref(buffer);
-  return outcome;
-}
-
-// One unprotect attempt, lock held. Consumes `buffer` unless needs_key is set. `offered`: what
-// request-key answered for this packet's SSRC, tried like a template and kept only if the packet
-// authenticates with it.
-Outcome try_unprotect(SecmediaSrtpDec* self, GstBuffer* buffer, const Classified& c,
-                      const CapsKeys* offered, bool may_ask) {
-  DecoderState& state = state_of(self);
-  Outcome outcome;
-  std::string why;
-  const auto route = state.keyring.route(c.ssrc, offered, state.ssrc_settings, &why);
-  switch (route.kind) {
-    case Route::Kind::passthrough:
-      ++state.passed_through;
-      outcome.out = buffer;
-      return outcome;
-    case Route::Kind::refused:
-      if (state.refused_keys_log.should_log(g_get_monotonic_time())) {
-        GST_WARNING_OBJECT(self, "keys for SSRC %08x refused: %s", c.ssrc, why.c_str());
-      }
-      return drop_without_key(state, buffer);
-    case Route::Kind::no_key:
-      // Every packet of an SSRC without keys asks again, as in gst-plugins-bad: gst-rtsp-server and
-      // rtspsrc answer nothing until the key management (MIKEY in SETUP or the SDP) has run, and
-      // nothing is kept for an SSRC that got no keys.
-      if (may_ask) {
-        outcome.needs_key = true;
-        return outcome;
-      }
-      return drop_without_key(state, buffer);
-    case Route::Kind::unprotect:
-      break;
-  }
-  SrtpSession& session = *route.session;
-  outcome.out = unprotect_buffer(session, buffer, c.kind, outcome.status);
-  while (auto event = session.poll_event()) {
-    if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
-    if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
-  }
-  if (route.trial && outcome.out) {
-    // Last use of `session`: a trial whose SSRC joins a shared session goes away here.
-    state.keyring.authenticated(c.ssrc, &session, offered);
-    GST_INFO_OBJECT(self, "SSRC %08x authenticated", c.ssrc);
-  }
-  if (!outcome.out && state.drop_log.should_log(g_get_monotonic_time())) {
-    GST_DEBUG_OBJECT(self, "dropped a packet of SSRC %08x: %s", c.ssrc,
-                     secmedia::to_string(outcome.status));
-  }
-  return outcome;
 }
 
 // Emits a key signal (request-key, soft-limit or hard-limit) with no lock held and parses what the
@@ -267,7 +109,7 @@ bool rekey_from_application(SecmediaSrtpDec* self, guint signal, uint32_t ssrc) 
   std::optional<CapsKeys> keys = ask_application(self, signal, ssrc);
   if (!keys) return false;
   std::lock_guard guard(state_of(self).lock);
-  return install_ssrc_keys(self, ssrc, std::move(*keys));
+  return state_of(self).install_ssrc_keys(ssrc, std::move(*keys));
 }
 
 // Makes sure rtcp_src has stream-start, caps and segment before SRTCP that arrived muxed on
@@ -296,7 +138,7 @@ void start_rtcp_src_for_mux(SecmediaSrtpDec* self) {
 // Decrypts one buffer: picks keys, asks the application when needed (signals outside the lock).
 GstBuffer* decrypt(SecmediaSrtpDec* self, GstBuffer* buffer, PacketKind& kind) {
   DecoderState& state = state_of(self);
-  const Classified c = classify(buffer);
+  const ClassifiedPacket c = classify_packet(buffer);
   kind = c.kind;
   if (!c.ok) {
     std::lock_guard guard(state.lock);
@@ -304,18 +146,18 @@ GstBuffer* decrypt(SecmediaSrtpDec* self, GstBuffer* buffer, PacketKind& kind) {
     gst_buffer_unref(buffer);
     return nullptr;
   }
-  Outcome outcome;
+  DecoderState::Outcome outcome;
   {
     std::lock_guard guard(state.lock);
-    outcome = try_unprotect(self, buffer, c, nullptr, true);
+    outcome = state.try_unprotect(buffer, c, nullptr, true);
   }
   if (outcome.needs_key) {
     const std::optional<CapsKeys> offered = ask_application(self, SIGNAL_REQUEST_KEY, c.ssrc);
     std::lock_guard guard(state.lock);
-    outcome = try_unprotect(self, buffer, c, offered ? &*offered : nullptr, false);
+    outcome = state.try_unprotect(buffer, c, offered ? &*offered : nullptr, false);
   }
-  if (outcome.soft_limit) rekey_from_application(self, SIGNAL_SOFT_LIMIT, c.ssrc);
-  if (outcome.hard_limit && rekey_from_application(self, SIGNAL_HARD_LIMIT, c.ssrc) &&
+  if (outcome.limits.soft) rekey_from_application(self, SIGNAL_SOFT_LIMIT, c.ssrc);
+  if (outcome.limits.hard && rekey_from_application(self, SIGNAL_HARD_LIMIT, c.ssrc) &&
       !outcome.out) {
     GST_INFO_OBJECT(self, "SSRC %08x rekeyed after its hard limit", c.ssrc);
   }
@@ -400,7 +242,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     {
       std::lock_guard guard(state.lock);
-      install_event_keys(self, value->material);
+      state.install_event_keys(value->material);
     }
     gst_event_unref(event);
     return true;
@@ -417,7 +259,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
         std::string why;
         auto keys = parse_caps_keys(s, &why);
         std::lock_guard guard(state.lock);
-        if (!keys || !install_ssrc_keys(self, ssrc, std::move(*keys))) {
+        if (!keys || !state.install_ssrc_keys(ssrc, std::move(*keys))) {
           // The reason names fields, never their values: the caps hold the key.
           GST_ELEMENT_WARNING(self, STREAM, DECRYPT, ("Could not use the keys in the caps"),
                               ("SSRC %08x: %s", ssrc, why.c_str()));
@@ -436,7 +278,7 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
             state.event_privacy = fields;
             if (const auto* held = state.keyring.value()) {
               const secmedia::SrtpKeyingMaterial value = *held;
-              install_event_keys(self, value);
+              state.install_event_keys(value);
             }
           }
         }
@@ -502,52 +344,7 @@ GstIterator* iterate_internal_links(GstPad* pad, GstObject* parent) {
                   : pad == self->rtp_src   ? self->rtp_sink
                   : pad == self->rtcp_sink ? self->rtcp_src
                                            : self->rtcp_sink;
-  GValue value = G_VALUE_INIT;
-  g_value_init(&value, GST_TYPE_PAD);
-  g_value_set_object(&value, other);
-  GstIterator* it = gst_iterator_new_single(GST_TYPE_PAD, &value);
-  g_value_unset(&value);
-  return it;
-}
-
-GstStructure* make_stats(DecoderState& state) {
-  std::lock_guard guard(state.lock);
-  GstStructure* stats = gst_structure_new_empty("application/x-srtp-decoder-stats");
-  GValue streams = G_VALUE_INIT;
-  gst_value_array_init(&streams, 0);
-  secmedia::SrtpStats totals = state.keyring.retired();
-  // Trial sessions hold no authenticated stream, only the drops of packets tried on them.
-  for (const SrtpSession* trial : state.keyring.trial_sessions()) {
-    secmedia::accumulate_stats(totals, trial->stats());
-  }
-  for (const SrtpSession* session : state.keyring.sessions()) {
-    secmedia::accumulate_stats(totals, session->stats());
-    for (const auto& info : session->streams()) {
-      GValue value = G_VALUE_INIT;
-      g_value_init(&value, GST_TYPE_STRUCTURE);
-      GstStructure* s = gst_structure_new(
-          "application/x-srtp-stream", "ssrc", G_TYPE_UINT, info.ssrc, "roc", G_TYPE_UINT,
-          info.rollover_counter, "recv-count", G_TYPE_UINT,
-          static_cast<guint>(info.rtp_packets + info.rtcp_packets + info.replay_drops),
-          "recv-drop-count", G_TYPE_UINT, static_cast<guint>(info.replay_drops), nullptr);
-      gst_value_set_structure(&value, s);
-      gst_structure_free(s);
-      gst_value_array_append_and_take_value(&streams, &value);
-    }
-  }
-  gst_structure_take_value(stats, "streams", &streams);
-  totals.rtp_drops[static_cast<size_t>(SrtpStatus::no_key)] += state.dropped_no_key;
-  totals.rtp_drops[static_cast<size_t>(SrtpStatus::malformed)] += state.dropped_malformed;
-  const uint64_t dropped = count_drops(totals);
-  const uint64_t received = totals.rtp_packets + totals.rtcp_packets + dropped;
-  gst_structure_set(stats, "recv-count", G_TYPE_UINT, static_cast<guint>(received),
-                    "recv-drop-count", G_TYPE_UINT, static_cast<guint>(dropped), "rtp-packets",
-                    G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
-                    totals.rtcp_packets, "passed-through", G_TYPE_UINT64, state.passed_through,
-                    nullptr);
-  add_header_protection_stats(stats, totals);
-  set_drops(stats, totals, kDropCauses);
-  return stats;
+  return iterate_other_pad(other);
 }
 
 void clear_keys(SecmediaSrtpDec* self) {
@@ -572,18 +369,16 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     state.ssrc_settings = state.settings.config();
   }
   if (!known) G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
-  // A g_warning, not a bus message: at construction there is no bus yet. Outside the lock: a log
-  // handler may read properties.
-  if (!refused.empty()) {
-    g_warning("%s: %s; it will not start until the property has a valid value",
-              GST_OBJECT_NAME(object), refused.c_str());
-  }
+  warn_refused_value(object, refused, "it will not start");
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   DecoderState& state = state_of(object);
   if (id == PROP_STATS) {
-    g_value_take_boxed(value, make_stats(state));
+    std::lock_guard guard(state.lock);
+    g_value_take_boxed(value,
+                       decoder_stats(state.keyring, {state.dropped_no_key, state.dropped_malformed,
+                                                     state.passed_through}));
     return;
   }
   std::lock_guard guard(state.lock);
@@ -598,11 +393,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
       std::lock_guard guard(state_of(self).lock);
       refused = state_of(self).settings.refused;
     }
-    if (!refused.empty()) {
-      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),
-                        ("%s", refused.c_str()));
-      return GST_STATE_CHANGE_FAILURE;
-    }
+    if (!may_start(element, secmedia_srtp_dec_debug, refused)) return GST_STATE_CHANGE_FAILURE;
   }
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_srtp_dec_parent_class)->change_state(element, transition);
@@ -639,7 +430,7 @@ GstPad* add_pad(SecmediaSrtpDec* self, GstStaticPadTemplate* templ, bool sink) {
 }  // namespace
 
 static void secmedia_srtp_dec_init(SecmediaSrtpDec* self) {
-  self->state = new DecoderState();
+  self->state = new DecoderState(GST_ELEMENT(self), secmedia_srtp_dec_debug);
   self->rtp_sink = add_pad(self, &rtp_sink_template, true);
   self->rtp_src = add_pad(self, &rtp_src_template, false);
   self->rtcp_sink = add_pad(self, &rtcp_sink_template, true);
@@ -648,43 +439,26 @@ static void secmedia_srtp_dec_init(SecmediaSrtpDec* self) {
 
 static void secmedia_srtp_dec_class_init(SecmediaSrtpDecClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_srtp_dec_debug, "srtpdec", 0, "secmedia SRTP decoder");
 
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->finalize = finalize;
-  element_class->change_state = change_state;
-
-  gst_element_class_add_static_pad_template(element_class, &rtp_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &rtp_src_template);
-  gst_element_class_add_static_pad_template(element_class, &rtcp_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &rtcp_src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "SRTP decoder", "Filter/Network/SRTP",
-      "A SRTP and SRTCP decoder (secmedia: keyed by caps, signals or the DTLS key event)",
-      "secmedia developers");
+  init_element_class(
+      klass, {set_property, get_property, nullptr, finalize, change_state},
+      {&rtp_sink_template, &rtp_src_template, &rtcp_sink_template, &rtcp_src_template},
+      {"SRTP decoder", "Filter/Network/SRTP",
+       "A SRTP and SRTCP decoder (secmedia: keyed by caps, signals or the DTLS key event)"});
 
   g_object_class_install_property(
       gobject_class, PROP_REPLAY_WINDOW_SIZE,
-      g_param_spec_uint("replay-window-size", "Replay window size",
-                        "Size of the replay protection window in packets, for keys installed "
-                        "afterwards (gst-plugins-bad's default is 128; 1024 keeps a second of NACK "
-                        "retransmissions)",
-                        64, 32768, kDefaultReplayWindow,
-                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
+      replay_window_size_pspec(
+          "Size of the replay protection window in packets, for keys installed "
+          "afterwards (gst-plugins-bad's default is 128; 1024 keeps a second "
+          "of NACK retransmissions)"));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "Various statistics: per-stream ssrc, roc, recv-count, recv-drop-count; "
-                         "totals; drops by cause",
-                         GST_TYPE_STRUCTURE,
-                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+      stats_pspec("Various statistics: per-stream ssrc, roc, recv-count, recv-drop-count; "
+                  "totals; drops by cause"));
 
-  g_object_class_install_property(gobject_class, PROP_KEY_LIFETIME, key_lifetime_pspec());
-  g_object_class_install_property(gobject_class, PROP_ENCRYPTED_HEADER_IDS,
-                                  encrypted_header_ids_pspec());
-  g_object_class_install_property(gobject_class, PROP_CRYPTEX, cryptex_pspec());
+  install_lifetime_and_header_privacy_properties(gobject_class, PROP_KEY_LIFETIME);
 
   const GType type = G_TYPE_FROM_CLASS(klass);
   signals[SIGNAL_REQUEST_KEY] = g_signal_new("request-key", type, G_SIGNAL_RUN_LAST, 0, nullptr,

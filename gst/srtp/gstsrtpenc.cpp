@@ -9,15 +9,18 @@
 #include <string>
 #include <vector>
 
+#include "element_class.h"
 #include "rate_limited_log.h"
 #include "secmedia/keying_material.h"
 #include "secmedia/srtp_keyring.h"
 #include "srtp_buffer.h"
 #include "srtp_caps.h"
 #include "srtp_cipher_settings.h"
+#include "srtp_encoder_state.h"
 #include "srtp_header_privacy.h"
 #include "srtp_key_event.h"
 #include "srtp_manual_keys.h"
+#include "srtp_pad_pairs.h"
 #include "srtp_session_settings.h"
 #include "srtp_stats.h"
 
@@ -33,16 +36,6 @@ using namespace secmedia::gst;
 namespace {
 
 constexpr gint64 kKeyQueryIntervalUs = 100 * G_TIME_SPAN_MILLISECOND;
-
-// The causes `stats` counts drops by: what protect can give here (no-key also counts the packets
-// dropped before any key). The core's other statuses concern unprotect or key management, and
-// protect_buffer() always gives protect its tail room, so they never drop a packet here.
-constexpr SrtpStatus kDropCauses[] = {
-    SrtpStatus::replay_old,       SrtpStatus::replay_duplicate,
-    SrtpStatus::malformed,        SrtpStatus::key_expired,
-    SrtpStatus::no_key,           SrtpStatus::header_extension_malformed,
-    SrtpStatus::cryptex_required,
-};
 
 enum {
   PROP_0,
@@ -73,49 +66,7 @@ GstStaticPadTemplate rtcp_sink_template = GST_STATIC_PAD_TEMPLATE(
 GstStaticPadTemplate rtcp_src_template = GST_STATIC_PAD_TEMPLATE(
     "rtcp_src_%u", GST_PAD_SRC, GST_PAD_SOMETIMES, GST_STATIC_CAPS("application/x-srtcp"));
 
-// One request sink pad and the src pad that mirrors it.
-struct PadPair {
-  GstPad* sink = nullptr;
-  GstPad* src = nullptr;
-  PacketKind kind = PacketKind::rtp;
-  guint index = 0;
-  // The key ring's epoch whose output caps, and whose key event when keyed by hand, went out on
-  // `src`: an older one means the keys changed since (SrtpKeyring::epoch()).
-  uint64_t caps_epoch = 0;
-  uint64_t key_event_epoch = 0;
-  // RTP pads: header privacy from the sink caps (srtp-encrypted-header-ids, srtp-cryptex), which
-  // takes precedence over the properties for this pad's streams. A pad whose caps have carried
-  // either field protects with a session of its own (the core has one header-privacy setting per
-  // session), kept for the pad's life: its streams never return to a session holding stale
-  // rollover state for them, which could repeat an index and so a keystream.
-  HeaderPrivacyFields caps_privacy;
-  bool own_session = false;
-  std::unique_ptr<SrtpSession> session;
-};
-
-struct EncoderState {
-  std::mutex lock;
-
-  // Properties: key, mki, ciphers, auths, random-key; then the session's.
-  ManualKeys manual;
-  bool allow_repeat_tx = false;
-  // replay-window-size, key-lifetime, encrypted-header-ids, cryptex; while a value is refused
-  // nothing is protected, so nothing is sent.
-  SessionSettings settings;
-
-  // Keys from downstream (dtlsenc), which take precedence over the properties.
-  std::optional<KeyEventValue> event_keys;
-  bool rekey_needed = true;
-  std::string key_problem;  // why there is no session, for the error message
-
-  // The session for RTCP and the RTP of pads without their own session, the counters of every
-  // session replaced or released, and the generation of manual keys.
-  secmedia::SrtpKeyring keyring{secmedia::SrtpDirection::protect};
-  std::vector<std::unique_ptr<PadPair>> pads;
-  uint64_t dropped_before_key = 0;
-  gint64 last_key_query_us = 0;
-  RateLimitedLog drop_log;
-};
+using EncoderState = SrtpEncoderState;
 
 }  // namespace
 
@@ -132,126 +83,8 @@ EncoderState& state_of(gpointer element) {
   return *SECMEDIA_SRTP_ENC(element)->state;
 }
 
-// The manual settings, named as properties with their values, for messages about them.
-std::string describe_settings(const EncoderState& state) {
-  std::string text = state.manual.describe();
-  if (!state.settings.encrypted_header_ids.empty()) {
-    text += ", encrypted-header-ids " + format_extension_ids(state.settings.encrypted_header_ids);
-  }
-  if (state.settings.cryptex != secmedia::CryptexMode::off) {
-    text += std::string(", cryptex ") + secmedia::to_string(state.settings.cryptex);
-  }
-  return text;
-}
-
-// Works out the key value the session should have, from the key event or the properties. Called
-// with the lock held. nullopt with state.key_problem set when there is none.
-std::optional<KeyEventValue> wanted_keys(EncoderState& state) {
-  if (state.event_keys) return state.event_keys;
-  auto material = state.manual.value(state.key_problem);
-  if (!material) return std::nullopt;
-  // Every manual rekey (key, random key, ciphers, auths, mki) grows the generation srtpdec sees.
-  material->generation = state.keyring.generation_for(*material);
-  return KeyEventValue{std::move(*material), KeyOrigin::manual};
-}
-
-// The session settings of the properties (for a pad, with its caps' header privacy); the key value
-// adds profiles and MKI length.
-SrtpConfig property_settings(const EncoderState& state, const HeaderPrivacyFields& fields = {}) {
-  SrtpConfig config = state.settings.config(fields);
-  config.allow_repeat_tx = state.allow_repeat_tx;
-  return config;
-}
-
-// Fails closed: no session, and `problem` is why (lock held).
-void unkey(EncoderState& state, std::string problem) {
-  state.key_problem = std::move(problem);
-  state.keyring.clear();
-}
-
-// (Re)keys the sessions if something changed (lock held). The key ring keeps every stream's ROC,
-// replay state and SRTCP index across the change.
 void rekey_if_needed(SecmediaSrtpEnc* self, EncoderState& state) {
-  if (!state.rekey_needed) return;
-  state.rekey_needed = false;
-  state.key_problem.clear();
-  // Fail closed: nothing is protected under other settings than the application asked for.
-  std::optional<KeyEventValue> wanted;
-  if (state.settings.refused.empty()) wanted = wanted_keys(state);
-  if (!wanted) {
-    unkey(state, state.settings.refused.empty() ? state.key_problem : state.settings.refused);
-    GST_INFO_OBJECT(self, "not keyed: %s", state.key_problem.c_str());
-    return;
-  }
-  const SrtpConfig settings = property_settings(state);
-  std::string why;
-  const auto result = state.keyring.install(wanted->material, settings, &why);
-  if (result == secmedia::SrtpKeyring::Result::refused) {
-    unkey(state,
-          wanted->origin == KeyOrigin::manual ? why + " (" + describe_settings(state) + ")" : why);
-    return;
-  }
-  for (auto& pair : state.pads) {
-    if (!pair->own_session) continue;
-    const SrtpConfig pad_settings = property_settings(state, pair->caps_privacy);
-    // A pad's first own session continues what the shared session knew of its streams.
-    const SrtpSession* carry = pair->session ? pair->session.get() : state.keyring.session();
-    if (!state.keyring.key_session(pair->session, pad_settings, carry, &why)) {
-      // Nothing is sent until the caps or properties change: better than other settings than
-      // the pad asked for.
-      unkey(state, "rtp_sink_" + std::to_string(pair->index) + "'s caps: " + why);
-      return;
-    }
-  }
-  if (result == secmedia::SrtpKeyring::Result::unchanged) return;
-  const secmedia::SrtpKeyingMaterial& material = wanted->material;
-  GST_INFO_OBJECT(self, "keyed: %s, SRTCP %s (%s, generation %u)",
-                  std::string(secmedia::profile_info(material.profile).name).c_str(),
-                  std::string(secmedia::profile_info(material.rtcp_profile).name).c_str(),
-                  wanted->origin == KeyOrigin::dtls ? "from DTLS" : "manual", material.generation);
-}
-
-// The key event srtpenc sends downstream when keyed by hand, so srtpdec is keyed without caps
-// (lock held; null when keyed by DTLS or not keyed).
-GstEvent* manual_key_event(const EncoderState& state) {
-  const secmedia::SrtpKeyingMaterial* value = state.keyring.value();
-  if (state.event_keys || !value) return nullptr;
-  return make_srtp_keys_event(KeyEventValue{*value, KeyOrigin::manual}, true);
-}
-
-// The session that protects `pair`'s packets (lock held; null when not keyed).
-SrtpSession* session_for(EncoderState& state, const PadPair& pair) {
-  if (!state.keyring.session()) return nullptr;
-  return pair.session ? pair.session.get() : state.keyring.session();
-}
-
-// The caps srtpenc sends for `input`: renamed, key fields removed, cipher names added and, on RTP,
-// the header privacy settings in use, so a srtpdec downstream is configured by them (lock held).
-//
-// A key the application gave (the `key` property, or `random-key`) goes out as `srtp-key`, as
-// gst-plugins-bad does: gst-rtsp-server (gst_mikey_message_new_from_caps on rtpbin's
-// send_rtp_src_N) and rtspclientsink build their MIKEY key exchange (RFC 3830) from these caps, and
-// the key is the application's to distribute anyway. A key negotiated by DTLS (the key event) never
-// does: it exists nowhere but in the key event.
-GstCaps* output_caps(EncoderState& state, GstCaps* input, const PadPair& pair) {
-  GstCaps* out = rename_caps(input, pair.kind, true);
-  if (SrtpSession* session = session_for(state, pair)) {
-    add_cipher_fields(out, session->config().rtp_profile, session->config().rtcp_profile,
-                      state.event_keys ? nullptr : state.manual.mki);
-    if (!state.event_keys && state.manual.key) {
-      gst_caps_set_simple(out, "srtp-key", GST_TYPE_BUFFER, state.manual.key, nullptr);
-    }
-    if (pair.kind == PacketKind::rtp) {
-      for (guint i = 0; i < gst_caps_get_size(out); ++i) {
-        set_header_privacy_fields(gst_caps_get_structure(out, i), session->config());
-      }
-    }
-  }
-  return out;
-}
-
-PadPair* pair_of(GstPad* pad) {
-  return static_cast<PadPair*>(gst_pad_get_element_private(pad));
+  state.rekey_if_needed(GST_OBJECT(self), GST_CAT_DEFAULT);
 }
 
 // Asks downstream (dtlsenc) for keys: srtpenc may be linked or started after the handshake ended.
@@ -270,50 +103,12 @@ void query_keys_downstream(SecmediaSrtpEnc* self) {
     if (gst_pad_peer_query(src, query)) {
       if (auto value = parse_srtp_keys_query(query)) {
         std::lock_guard guard(state.lock);
-        if (!state.event_keys || !(state.event_keys->material == value->material)) {
-          state.event_keys = std::move(value);
-          state.rekey_needed = true;
-        }
+        state.offer_event_keys(std::move(*value));
       }
     }
     gst_query_unref(query);
     gst_object_unref(src);
   }
-}
-
-struct SessionOutcome {
-  bool soft_limit = false;
-  bool hard_limit = false;
-};
-
-// Drains the core's events (with the lock held); signals and errors go out after the lock is
-// released.
-SessionOutcome drain_events(SrtpSession& session) {
-  SessionOutcome outcome;
-  while (auto event = session.poll_event()) {
-    if (event->kind == secmedia::SrtpEvent::Kind::soft_limit) outcome.soft_limit = true;
-    if (event->kind == secmedia::SrtpEvent::Kind::hard_limit) outcome.hard_limit = true;
-  }
-  return outcome;
-}
-
-struct ListProtection {
-  SrtpSession& session;
-  PacketKind kind;
-  GstBufferList* out;
-  SrtpStatus last_failure;
-};
-
-gboolean protect_list_item(GstBuffer** buffer, guint, gpointer data) {
-  auto& work = *static_cast<ListProtection*>(data);
-  SrtpStatus status;
-  if (GstBuffer* out = protect_buffer(work.session, *buffer, work.kind, status)) {
-    gst_buffer_list_add(work.out, out);
-  } else {
-    work.last_failure = status;
-  }
-  *buffer = nullptr;  // taken: removed from the list without an unref
-  return TRUE;
 }
 
 // Protects a buffer list or a single buffer (when `list` is null). Returns what to push.
@@ -326,7 +121,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
   GstEvent* key_event = nullptr;
   GstBufferList* out_list = nullptr;
   GstBuffer* out_single = nullptr;
-  SessionOutcome outcome;
+  KeyLimits limits;
   GstPad* src = nullptr;
   SrtpStatus last_failure = SrtpStatus::ok;
   {
@@ -355,7 +150,7 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
       if (pair->caps_epoch != epoch) {
         pair->caps_epoch = epoch;
         if (GstCaps* caps = gst_pad_get_current_caps(pair->sink)) {
-          GstCaps* out_caps = output_caps(state, caps, *pair);
+          GstCaps* out_caps = state.output_caps(caps, *pair);
           caps_event = gst_event_new_caps(out_caps);
           gst_caps_unref(out_caps);
           gst_caps_unref(caps);
@@ -363,23 +158,19 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
       }
       if (pair->key_event_epoch != epoch) {
         pair->key_event_epoch = epoch;
-        key_event = manual_key_event(state);
+        key_event = state.manual_key_event();
       }
-      SrtpSession& session = *session_for(state, *pair);
+      SrtpSession& session = *state.session_for(*pair);
       if (list) {
-        out_list = gst_buffer_list_new_sized(count);
-        ListProtection work{session, pair->kind, out_list, SrtpStatus::ok};
-        // Each buffer is taken out of the (writable) list so that it can be protected in place.
-        list = gst_buffer_list_make_writable(list);
-        gst_buffer_list_foreach(list, protect_list_item, &work);
-        last_failure = work.last_failure;
+        out_list = protect_list(session, list, pair->kind, last_failure);
+        list = nullptr;
       } else {
         SrtpStatus status;
         out_single = protect_buffer(session, single, pair->kind, status);
         single = nullptr;
         if (!out_single) last_failure = status;
       }
-      outcome = drain_events(session);
+      limits = poll_key_limits(session);
       if (last_failure != SrtpStatus::ok && state.drop_log.should_log(g_get_monotonic_time())) {
         GST_WARNING_OBJECT(self, "dropped a packet: %s (see the stats property for counts)",
                            secmedia::to_string(last_failure));
@@ -391,9 +182,9 @@ GstFlowReturn process(SecmediaSrtpEnc* self, GstPad* sinkpad, GstBuffer* single,
 
   if (caps_event) gst_pad_push_event(src, caps_event);
   if (key_event) gst_pad_push_event(src, key_event);
-  if (outcome.soft_limit) g_signal_emit(self, signals[SIGNAL_SOFT_LIMIT], 0);
+  if (limits.soft) g_signal_emit(self, signals[SIGNAL_SOFT_LIMIT], 0);
   GstFlowReturn ret = GST_FLOW_OK;
-  if (last_failure == SrtpStatus::key_expired || outcome.hard_limit) {
+  if (last_failure == SrtpStatus::key_expired || limits.hard) {
     // RFC 3711 §9.2: the key may protect no more packets; without a new key the stream is over.
     GST_ELEMENT_ERROR(self, STREAM, ENCODE, ("Key usage limit has been reached"),
                       ("the master key protected its maximum number of packets; set a new key"));
@@ -451,12 +242,12 @@ gboolean sink_event(GstPad* pad, GstObject* parent, GstEvent* event) {
       // does for MIKEY's crypto session (RFC 3830 §6.1), finds it.
       guint ssrc = 0;
       const GstStructure* s = gst_caps_get_size(caps) ? gst_caps_get_structure(caps, 0) : nullptr;
-      SrtpSession* session = session_for(state, *pair);
+      SrtpSession* session = state.session_for(*pair);
       if (pair->kind == PacketKind::rtp && s && session &&
           gst_structure_get_uint(s, "ssrc", &ssrc) && !session->rollover_counter(ssrc)) {
         session->set_rollover_counter(ssrc, 0);
       }
-      out = output_caps(state, caps, *pair);
+      out = state.output_caps(caps, *pair);
       pair->caps_epoch = state.keyring.epoch();
     }
     gst_event_unref(event);
@@ -472,11 +263,7 @@ gboolean src_event(GstPad* pad, GstObject* parent, GstEvent* event) {
   if (auto value = parse_srtp_keys_event(event)) {
     EncoderState& state = state_of(self);
     std::lock_guard guard(state.lock);
-    // Any value but the one held is new: a second handshake may repeat a generation.
-    if (!state.event_keys || !(state.event_keys->material == value->material)) {
-      state.event_keys = std::move(value);
-      state.rekey_needed = true;
-    }
+    state.offer_event_keys(std::move(*value));
     gst_event_unref(event);
     return true;
   }
@@ -504,24 +291,12 @@ gboolean sink_query(GstPad* pad, GstObject* parent, GstQuery* query) {
       gsize overhead = secmedia::srtcp_max_overhead(SrtpProfile::aead_aes_256_gcm, 0);
       {
         std::lock_guard guard(state.lock);
-        if (SrtpSession* session = session_for(state, *pair)) {
+        if (SrtpSession* session = state.session_for(*pair)) {
           overhead =
               pair->kind == PacketKind::rtcp ? session->rtcp_overhead() : session->rtp_overhead();
         }
       }
-      GstAllocationParams params;
-      gst_allocation_params_init(&params);
-      params.padding = overhead;
-      if (gst_query_get_n_allocation_params(query) > 0) {
-        GstAllocator* allocator = nullptr;
-        GstAllocationParams existing;
-        gst_query_parse_nth_allocation_param(query, 0, &allocator, &existing);
-        existing.padding = MAX(existing.padding, overhead);
-        gst_query_set_nth_allocation_param(query, 0, allocator, &existing);
-        if (allocator) gst_object_unref(allocator);
-      } else {
-        gst_query_add_allocation_param(query, nullptr, &params);
-      }
+      request_tail_room(query, overhead);
       return true;
     }
     default:
@@ -537,62 +312,24 @@ gboolean src_query(GstPad* pad, GstObject* parent, GstQuery* query) {
   return gst_pad_query_default(pad, parent, query);
 }
 
-GstIterator* iterate_internal_links(GstPad* pad, GstObject*) {
-  PadPair* pair = pair_of(pad);
-  GstPad* other = pad == pair->sink ? pair->src : pair->sink;
-  GValue value = G_VALUE_INIT;
-  g_value_init(&value, GST_TYPE_PAD);
-  g_value_set_object(&value, other);
-  GstIterator* it = gst_iterator_new_single(GST_TYPE_PAD, &value);
-  g_value_unset(&value);
-  return it;
-}
-
 GstPad* request_new_pad(GstElement* element, GstPadTemplate* templ, const gchar* name,
                         const GstCaps*) {
   SecmediaSrtpEnc* self = SECMEDIA_SRTP_ENC(element);
   EncoderState& state = state_of(self);
   GstElementClass* klass = GST_ELEMENT_GET_CLASS(element);
-  const bool rtcp = templ == gst_element_class_get_pad_template(klass, "rtcp_sink_%u");
-  const char* prefix = rtcp ? "rtcp_sink_" : "rtp_sink_";
   auto pair = std::make_unique<PadPair>();
-  pair->kind = rtcp ? PacketKind::rtcp : PacketKind::rtp;
+  pair->kind = templ == gst_element_class_get_pad_template(klass, "rtcp_sink_%u") ? PacketKind::rtcp
+                                                                                  : PacketKind::rtp;
   {
     std::lock_guard guard(state.lock);
-    // gst-plugins-bad 1.22 names a pad requested by template "pad0"; we number it like its
-    // template.
-    guint index = 0;
-    bool explicit_index = false;
-    if (name && g_str_has_prefix(name, prefix) && name[strlen(prefix)] != '%') {
-      index = static_cast<guint>(g_ascii_strtoull(name + strlen(prefix), nullptr, 10));
-      explicit_index = true;
+    const std::optional<guint> index = free_pair_index(state.pads, pair->kind, name);
+    if (!index) {
+      GST_WARNING_OBJECT(self, "pad %s already exists", name);
+      return nullptr;
     }
-    for (bool taken = true; taken;) {
-      taken = false;
-      for (const auto& existing : state.pads) {
-        if (existing->kind == pair->kind && existing->index == index) taken = true;
-      }
-      if (taken) {
-        if (explicit_index) {
-          GST_WARNING_OBJECT(self, "pad %s already exists", name);
-          return nullptr;
-        }
-        ++index;
-      }
-    }
-    pair->index = index;
+    pair->index = *index;
   }
-  gchar* sink_name = g_strdup_printf("%s%u", prefix, pair->index);
-  gchar* src_name = g_strdup_printf("%s%u", rtcp ? "rtcp_src_" : "rtp_src_", pair->index);
-  pair->sink = gst_pad_new_from_template(templ, sink_name);
-  pair->src = gst_pad_new_from_template(
-      gst_element_class_get_pad_template(klass, rtcp ? "rtcp_src_%u" : "rtp_src_%u"), src_name);
-  g_free(sink_name);
-  g_free(src_name);
-  for (GstPad* pad : {pair->sink, pair->src}) {
-    gst_pad_set_element_private(pad, pair.get());
-    gst_pad_set_iterate_internal_links_function(pad, iterate_internal_links);
-  }
+  make_pair_pads(*pair, templ, klass);
   gst_pad_set_chain_function(pair->sink, chain);
   gst_pad_set_chain_list_function(pair->sink, chain_list);
   gst_pad_set_event_function(pair->sink, sink_event);
@@ -633,43 +370,6 @@ void release_pad(GstElement* element, GstPad* pad) {
   gst_element_remove_pad(element, removed->sink);
 }
 
-GstStructure* make_stats(EncoderState& state) {
-  std::lock_guard guard(state.lock);
-  GstStructure* stats = gst_structure_new_empty("application/x-srtp-encoder-stats");
-  GValue streams = G_VALUE_INIT;
-  gst_value_array_init(&streams, 0);
-  secmedia::SrtpStats totals = state.keyring.retired();
-  std::vector<SrtpSession*> sessions;
-  if (state.keyring.session()) sessions.push_back(state.keyring.session());
-  for (const auto& pair : state.pads) {
-    if (pair->session) sessions.push_back(pair->session.get());
-  }
-  for (SrtpSession* session : sessions) {
-    secmedia::accumulate_stats(totals, session->stats());
-    for (const auto& info : session->streams()) {
-      if (session != state.keyring.session() && info.rtp_packets == 0) continue;  // carried over
-      GValue entry = G_VALUE_INIT;
-      g_value_init(&entry, GST_TYPE_STRUCTURE);
-      GstStructure* s = gst_structure_new(
-          "application/x-srtp-stream", "ssrc", G_TYPE_UINT, info.ssrc, "roc", G_TYPE_UINT,
-          info.rollover_counter, "rtp-packets", G_TYPE_UINT64, info.rtp_packets, "rtcp-packets",
-          G_TYPE_UINT64, info.rtcp_packets, "srtcp-index", G_TYPE_UINT, info.srtcp_index, nullptr);
-      gst_value_set_structure(&entry, s);
-      gst_structure_free(s);
-      gst_value_array_append_and_take_value(&streams, &entry);
-    }
-  }
-  gst_structure_take_value(stats, "streams", &streams);
-  totals.rtp_drops[static_cast<size_t>(SrtpStatus::no_key)] += state.dropped_before_key;
-  gst_structure_set(stats, "keyed", G_TYPE_BOOLEAN, state.keyring.session() != nullptr,
-                    "rtp-packets", G_TYPE_UINT64, totals.rtp_packets, "rtcp-packets", G_TYPE_UINT64,
-                    totals.rtcp_packets, "dropped", G_TYPE_UINT64, count_drops(totals),
-                    "dropped-no-key", G_TYPE_UINT64, state.dropped_before_key, nullptr);
-  add_header_protection_stats(stats, totals);
-  set_drops(stats, totals, kDropCauses);
-  return stats;
-}
-
 void set_property_locked(GObject* object, EncoderState& state, guint id, const GValue* value,
                          GParamSpec* pspec, std::string& refused) {
   if (id == PROP_ALLOW_REPEAT_TX) {
@@ -688,18 +388,18 @@ void set_property(GObject* object, guint id, const GValue* value, GParamSpec* ps
     std::lock_guard guard(state.lock);
     set_property_locked(object, state, id, value, pspec, refused);
   }
-  // A g_warning, not a bus message: at construction there is no bus yet. Outside the lock: a log
-  // handler may read properties.
-  if (!refused.empty()) {
-    g_warning("%s: %s; nothing is sent and it will not start until the property has a valid value",
-              GST_OBJECT_NAME(object), refused.c_str());
-  }
+  warn_refused_value(object, refused, "nothing is sent and it will not start");
 }
 
 void get_property(GObject* object, guint id, GValue* value, GParamSpec* pspec) {
   EncoderState& state = state_of(object);
   if (id == PROP_STATS) {
-    g_value_take_boxed(value, make_stats(state));
+    std::lock_guard guard(state.lock);
+    std::vector<const SrtpSession*> pad_sessions;
+    for (const auto& pair : state.pads) {
+      if (pair->session) pad_sessions.push_back(pair->session.get());
+    }
+    g_value_take_boxed(value, encoder_stats(state.keyring, pad_sessions, state.dropped_before_key));
     return;
   }
   std::lock_guard guard(state.lock);
@@ -727,12 +427,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
         problem = state.key_problem;
       }
     }
-    // Posted with no lock held: a bus sync handler may read properties.
-    if (!problem.empty()) {
-      GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),
-                        ("%s", problem.c_str()));
-      return GST_STATE_CHANGE_FAILURE;
-    }
+    if (!may_start(element, secmedia_srtp_enc_debug, problem)) return GST_STATE_CHANGE_FAILURE;
   }
   GstStateChangeReturn ret =
       GST_ELEMENT_CLASS(secmedia_srtp_enc_parent_class)->change_state(element, transition);
@@ -766,91 +461,34 @@ static void secmedia_srtp_enc_init(SecmediaSrtpEnc* self) {
 
 static void secmedia_srtp_enc_class_init(SecmediaSrtpEncClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
-  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GST_DEBUG_CATEGORY_INIT(secmedia_srtp_enc_debug, "srtpenc", 0, "secmedia SRTP encoder");
 
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->finalize = finalize;
-  element_class->request_new_pad = request_new_pad;
-  element_class->release_pad = release_pad;
-  element_class->change_state = change_state;
+  init_element_class(
+      klass,
+      {set_property, get_property, nullptr, finalize, change_state, request_new_pad, release_pad},
+      {&rtp_sink_template, &rtp_src_template, &rtcp_sink_template, &rtcp_src_template},
+      {"SRTP encoder", "Filter/Network/SRTP",
+       "A SRTP and SRTCP encoder (secmedia: keyed by properties or by the DTLS key event)"});
 
-  gst_element_class_add_static_pad_template(element_class, &rtp_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &rtp_src_template);
-  gst_element_class_add_static_pad_template(element_class, &rtcp_sink_template);
-  gst_element_class_add_static_pad_template(element_class, &rtcp_src_template);
-  gst_element_class_set_static_metadata(
-      element_class, "SRTP encoder", "Filter/Network/SRTP",
-      "A SRTP and SRTCP encoder (secmedia: keyed by properties or by the DTLS key event)",
-      "secmedia developers");
-
-  const auto mutable_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                                      GST_PARAM_MUTABLE_PLAYING);
-  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
-  g_object_class_install_property(
-      gobject_class, PROP_KEY,
-      g_param_spec_boxed(
-          "key", "Key",
-          "Master key and salt (30 bytes for AES-128-ICM, 38 for AES-192-ICM, 46 for "
-          "AES-256-ICM, 28 for AES-128-GCM, 44 for AES-256-GCM). Ignored while a "
-          "DTLS element downstream provides keys. Sent in the output caps as srtp-key (as "
-          "gst-plugins-bad does: MIKEY in gst-rtsp-server and rtspclientsink reads it there); "
-          "keys negotiated by DTLS never appear in caps, logs or properties.",
-          GST_TYPE_BUFFER, mutable_flags));
-  g_object_class_install_property(
-      gobject_class, PROP_RTP_CIPHER,
-      g_param_spec_enum("rtp-cipher", "RTP Cipher", "RTP Cipher", srtp_cipher_get_type(),
-                        kCipherAes128Icm, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_RTP_AUTH,
-      g_param_spec_enum("rtp-auth", "RTP Authentication",
-                        "RTP Authentication (ignored with AES-GCM, which has its own tag)",
-                        srtp_auth_get_type(), kAuthHmacSha1_80, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_RTCP_CIPHER,
-      g_param_spec_enum("rtcp-cipher", "RTCP Cipher", "RTCP Cipher", srtp_cipher_get_type(),
-                        kCipherAes128Icm, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_RTCP_AUTH,
-      g_param_spec_enum("rtcp-auth", "RTCP Authentication",
-                        "RTCP Authentication (ignored with AES-GCM, which has its own tag)",
-                        srtp_auth_get_type(), kAuthHmacSha1_80, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_RANDOM_KEY,
-      g_param_spec_boolean("random-key", "Generate random key",
-                           "Generate a random key from OpenSSL's CSPRNG if no key is set (at the "
-                           "change to READY; then readable as key and sent in the caps)",
-                           FALSE, flags));
+  install_manual_key_properties(gobject_class, PROP_KEY, PROP_MKI);
   g_object_class_install_property(
       gobject_class, PROP_REPLAY_WINDOW_SIZE,
-      g_param_spec_uint("replay-window-size", "Replay window size",
-                        "Size of the replay protection window in packets (gst-plugins-bad's "
-                        "default is 128; 1024 keeps a second of NACK retransmissions)",
-                        64, 32768, kDefaultReplayWindow, flags));
+      replay_window_size_pspec("Size of the replay protection window in packets (gst-plugins-bad's "
+                               "default is 128; 1024 keeps a second of NACK retransmissions)"));
   g_object_class_install_property(
       gobject_class, PROP_ALLOW_REPEAT_TX,
       g_param_spec_boolean("allow-repeat-tx", "Allow repeat packets transmission",
                            "Whether retransmissions of packets with the same sequence number are "
                            "allowed (Note that such repeated transmissions must have the same RTP "
                            "payload, or a severe security weakness is introduced!)",
-                           FALSE, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MKI,
-      g_param_spec_boxed("mki", "MKI", "Master key Identifier (NULL means no MKI)", GST_TYPE_BUFFER,
-                         mutable_flags));
+                           FALSE,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS)));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
-      g_param_spec_boxed("stats", "Statistics",
-                         "Various statistics: per-stream ssrc and roc, packets protected, drops by "
-                         "cause",
-                         GST_TYPE_STRUCTURE,
-                         static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+      stats_pspec("Various statistics: per-stream ssrc and roc, packets protected, drops by "
+                  "cause"));
 
-  g_object_class_install_property(gobject_class, PROP_KEY_LIFETIME, key_lifetime_pspec());
-  g_object_class_install_property(gobject_class, PROP_ENCRYPTED_HEADER_IDS,
-                                  encrypted_header_ids_pspec());
-  g_object_class_install_property(gobject_class, PROP_CRYPTEX, cryptex_pspec());
+  install_lifetime_and_header_privacy_properties(gobject_class, PROP_KEY_LIFETIME);
 
   signals[SIGNAL_SOFT_LIMIT] =
       g_signal_new("soft-limit", G_TYPE_FROM_CLASS(klass), G_SIGNAL_RUN_LAST, 0, nullptr, nullptr,

@@ -130,4 +130,77 @@ GstBuffer* unprotect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind 
   return buffer;
 }
 
+namespace {
+
+struct ListProtection {
+  SrtpSession& session;
+  PacketKind kind;
+  GstBufferList* out;
+  SrtpStatus& last_failure;
+};
+
+gboolean protect_list_item(GstBuffer** buffer, guint, gpointer data) {
+  auto& work = *static_cast<ListProtection*>(data);
+  SrtpStatus status;
+  if (GstBuffer* out = protect_buffer(work.session, *buffer, work.kind, status)) {
+    gst_buffer_list_add(work.out, out);
+  } else {
+    work.last_failure = status;
+  }
+  *buffer = nullptr;  // taken: removed from the list without an unref
+  return TRUE;
+}
+
+}  // namespace
+
+GstBufferList* protect_list(SrtpSession& session, GstBufferList* list, PacketKind kind,
+                            SrtpStatus& last_failure) {
+  ListProtection work{session, kind, gst_buffer_list_new_sized(gst_buffer_list_length(list)),
+                      last_failure};
+  // Each buffer is taken out of the (writable) list so that it can be protected in place.
+  list = gst_buffer_list_make_writable(list);
+  gst_buffer_list_foreach(list, protect_list_item, &work);
+  gst_buffer_list_unref(list);
+  return work.out;
+}
+
+KeyLimits poll_key_limits(SrtpSession& session) {
+  KeyLimits limits;
+  while (auto event = session.poll_event()) {
+    if (event->kind == SrtpEvent::Kind::soft_limit) limits.soft = true;
+    if (event->kind == SrtpEvent::Kind::hard_limit) limits.hard = true;
+  }
+  return limits;
+}
+
+ClassifiedPacket classify_packet(GstBuffer* buffer) {
+  ClassifiedPacket c;
+  uint8_t head[12];
+  const gsize got = gst_buffer_extract(buffer, 0, head, sizeof head);
+  const bool rtcp = got >= 2 && head[1] >= 192 && head[1] <= 223;
+  c.kind = rtcp ? PacketKind::rtcp : PacketKind::rtp;
+  const gsize ssrc_offset = rtcp ? 4 : 8;
+  if (got < ssrc_offset + 4) return c;
+  c.ssrc = uint32_t{head[ssrc_offset]} << 24 | uint32_t{head[ssrc_offset + 1]} << 16 |
+           uint32_t{head[ssrc_offset + 2]} << 8 | head[ssrc_offset + 3];
+  c.ok = true;
+  return c;
+}
+
+void request_tail_room(GstQuery* query, gsize overhead) {
+  if (gst_query_get_n_allocation_params(query) > 0) {
+    GstAllocator* allocator = nullptr;
+    GstAllocationParams existing;
+    gst_query_parse_nth_allocation_param(query, 0, &allocator, &existing);
+    existing.padding = MAX(existing.padding, overhead);
+    gst_query_set_nth_allocation_param(query, 0, allocator, &existing);
+    if (allocator) gst_object_unref(allocator);
+  } else {
+    GstAllocationParams params;
+    gst_allocation_params_init(&params);
+    params.padding = overhead;
+    gst_query_add_allocation_param(query, nullptr, &params);
+  }
+}
+
 }  // namespace secmedia::gst

@@ -27,4 +27,33 @@ GstBuffer* protect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind ki
 GstBuffer* unprotect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind kind,
                             SrtpStatus& status);
 
+// Protects every buffer of `list` (taken) into a new list, in place where each allows it (a list
+// shared with another owner is copied first and its buffers then copied on write).
+// `last_failure` is the status of the last packet dropped, left as it was when none was.
+GstBufferList* protect_list(SrtpSession& session, GstBufferList* list, PacketKind kind,
+                            SrtpStatus& last_failure);
+
+// The key-usage limits (RFC 3711 §9.2) the session reported since the last call: at the soft
+// limit the key should be replaced, at the hard limit it protects nothing more. Read with the
+// element's lock held; signals and errors go out once it is released.
+struct KeyLimits {
+  bool soft = false;
+  bool hard = false;
+};
+KeyLimits poll_key_limits(SrtpSession& session);
+
+// A packet on srtpdec's sink: RTP or RTCP (RFC 5761 §4: with both on one flow, RTCP's second octet,
+// the packet type, is 192-223) and its SSRC; `ok` is false when it is too short to name one.
+struct ClassifiedPacket {
+  bool ok = false;
+  PacketKind kind = PacketKind::rtp;
+  uint32_t ssrc = 0;
+};
+ClassifiedPacket classify_packet(GstBuffer* buffer);
+
+// Answers an allocation query so that upstream's buffers have `overhead` octets of room after the
+// data, for protect to work in place: what downstream answered (if anything) is kept and only its
+// padding widened.
+void request_tail_room(GstQuery* query, gsize overhead);
+
 }  // namespace secmedia::gst

@@ -142,4 +142,48 @@ std::optional<SrtpKeyingMaterial> ManualKeys::value(std::string& problem) {
   return material;
 }
 
+void install_manual_key_properties(GObjectClass* klass, guint first, guint mki_id) {
+  const auto mutable_flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                      GST_PARAM_MUTABLE_PLAYING);
+  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_property(
+      klass, first,
+      g_param_spec_boxed(
+          "key", "Key",
+          "Master key and salt (30 bytes for AES-128-ICM, 38 for AES-192-ICM, 46 for "
+          "AES-256-ICM, 28 for AES-128-GCM, 44 for AES-256-GCM). Ignored while a "
+          "DTLS element downstream provides keys. Sent in the output caps as srtp-key (as "
+          "gst-plugins-bad does: MIKEY in gst-rtsp-server and rtspclientsink reads it there); "
+          "keys negotiated by DTLS never appear in caps, logs or properties.",
+          GST_TYPE_BUFFER, mutable_flags));
+  g_object_class_install_property(
+      klass, first + 1,
+      g_param_spec_enum("rtp-cipher", "RTP Cipher", "RTP Cipher", srtp_cipher_get_type(),
+                        kCipherAes128Icm, flags));
+  g_object_class_install_property(
+      klass, first + 2,
+      g_param_spec_enum("rtp-auth", "RTP Authentication",
+                        "RTP Authentication (ignored with AES-GCM, which has its own tag)",
+                        srtp_auth_get_type(), kAuthHmacSha1_80, flags));
+  g_object_class_install_property(
+      klass, first + 3,
+      g_param_spec_enum("rtcp-cipher", "RTCP Cipher", "RTCP Cipher", srtp_cipher_get_type(),
+                        kCipherAes128Icm, flags));
+  g_object_class_install_property(
+      klass, first + 4,
+      g_param_spec_enum("rtcp-auth", "RTCP Authentication",
+                        "RTCP Authentication (ignored with AES-GCM, which has its own tag)",
+                        srtp_auth_get_type(), kAuthHmacSha1_80, flags));
+  g_object_class_install_property(
+      klass, first + 5,
+      g_param_spec_boolean("random-key", "Generate random key",
+                           "Generate a random key from OpenSSL's CSPRNG if no key is set (at the "
+                           "change to READY; then readable as key and sent in the caps)",
+                           FALSE, flags));
+  g_object_class_install_property(
+      klass, mki_id,
+      g_param_spec_boxed("mki", "MKI", "Master key Identifier (NULL means no MKI)", GST_TYPE_BUFFER,
+                         mutable_flags));
+}
+
 }  // namespace secmedia::gst

@@ -42,4 +42,8 @@ struct ManualKeys {
   std::string describe() const;
 };
 
+// Installs key, rtp-cipher, rtp-auth, rtcp-cipher, rtcp-auth and random-key as properties `first`
+// to `first + 5`, and mki as `mki_id`.
+void install_manual_key_properties(GObjectClass* klass, guint first, guint mki_id);
+
 }  // namespace secmedia::gst

@@ -56,4 +56,32 @@ SrtpConfig SessionSettings::config(const HeaderPrivacyFields& caps_fields) const
   return config;
 }
 
+GParamSpec* replay_window_size_pspec(const char* blurb) {
+  return g_param_spec_uint("replay-window-size", "Replay window size", blurb, 64, 32768,
+                           kDefaultReplayWindow,
+                           static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS));
+}
+
+void install_lifetime_and_header_privacy_properties(GObjectClass* klass, guint first) {
+  g_object_class_install_property(klass, first, key_lifetime_pspec());
+  g_object_class_install_property(klass, first + 1, encrypted_header_ids_pspec());
+  g_object_class_install_property(klass, first + 2, cryptex_pspec());
+}
+
+void warn_refused_value(GObject* object, const std::string& refused, const char* consequence) {
+  if (refused.empty()) return;
+  g_warning("%s: %s; %s until the property has a valid value", GST_OBJECT_NAME(object),
+            refused.c_str(), consequence);
+}
+
+// The element's category for the log line GST_ELEMENT_ERROR writes.
+#define GST_CAT_DEFAULT category
+bool may_start(GstElement* element, GstDebugCategory* category, const std::string& problem) {
+  if (problem.empty()) return true;
+  GST_ELEMENT_ERROR(element, LIBRARY, SETTINGS, ("Invalid SRTP configuration"),
+                    ("%s", problem.c_str()));
+  return false;
+}
+#undef GST_CAT_DEFAULT
+
 }  // namespace secmedia::gst

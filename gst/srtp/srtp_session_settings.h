@@ -35,4 +35,18 @@ struct SessionSettings {
   SrtpConfig config(const HeaderPrivacyFields& caps_fields = {}) const;
 };
 
+// replay-window-size; each element says in `blurb` which keys it applies to.
+GParamSpec* replay_window_size_pspec(const char* blurb);
+// key-lifetime, encrypted-header-ids and cryptex, installed as properties `first` to `first + 2`.
+void install_lifetime_and_header_privacy_properties(GObjectClass* klass, guint first);
+
+// A value refused when set is told at once with a g_warning, not a bus message: at construction
+// there is no bus yet. `consequence` says what the element does until a valid value comes. Call it
+// outside the element's lock: a log handler may read properties.
+void warn_refused_value(GObject* object, const std::string& refused, const char* consequence);
+// Fail closed at the start: false, with an element error logged in `category`, when `problem` (a
+// refused value, a configuration that can never work) is set. Call it with no lock held: a bus
+// sync handler may read properties.
+bool may_start(GstElement* element, GstDebugCategory* category, const std::string& problem);
+
 }  // namespace secmedia::gst
