@@ -702,6 +702,52 @@ TEST(SrtpEnc, AppendsTheTagWhenTheBufferHasNoTailRoom) {
   EXPECT_EQ(pull_bytes(chain.dec), plain);
 }
 
+// srtpenc and srtpdec change a packet in place only in a memory the buffer alone owns and may write:
+// read-only memory (static data an application wrapped) and a buffer the application still holds
+// are left as they were, and the packet still goes through.
+TEST(SrtpElements, ReadOnlyAndSharedInputIsNeverChanged) {
+  static const std::vector<uint8_t> plain = rtp_packet(1);
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  GstBuffer* read_only =
+      gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY, const_cast<uint8_t*>(plain.data()),
+                                  plain.size(), 0, plain.size(), nullptr, nullptr);
+  ASSERT_EQ(gst_harness_push(chain.enc, read_only), GST_FLOW_OK);
+  GstBuffer* held = to_buffer(rtp_packet(2));
+  gst_buffer_ref(held);
+  ASSERT_EQ(gst_harness_push(chain.enc, held), GST_FLOW_OK);
+  EXPECT_EQ(test::to_bytes(held), rtp_packet(2));
+  gst_buffer_unref(held);
+  EXPECT_EQ(plain, rtp_packet(1));
+
+  GstBuffer* first = gst_harness_pull(chain.enc);
+  GstBuffer* second = gst_harness_pull(chain.enc);
+  ASSERT_TRUE(first && second);
+  const std::vector<uint8_t> first_bytes = test::to_bytes(first);
+  const std::vector<uint8_t> second_bytes = test::to_bytes(second);
+  gst_buffer_unref(first);
+  gst_buffer_unref(second);
+  while (GstEvent* event = gst_harness_try_pull_event(chain.enc)) {
+    gst_harness_push_event(chain.dec, event);
+  }
+  // The decoder's input: the first SRTP packet read-only, the second still held by the test.
+  static std::vector<uint8_t> srtp_read_only;
+  srtp_read_only = first_bytes;
+  ASSERT_EQ(gst_harness_push(
+                chain.dec, gst_buffer_new_wrapped_full(GST_MEMORY_FLAG_READONLY,
+                                                       srtp_read_only.data(), srtp_read_only.size(),
+                                                       0, srtp_read_only.size(), nullptr, nullptr)),
+            GST_FLOW_OK);
+  GstBuffer* held_srtp = to_buffer(second_bytes);
+  gst_buffer_ref(held_srtp);
+  ASSERT_EQ(gst_harness_push(chain.dec, held_srtp), GST_FLOW_OK);
+  EXPECT_EQ(test::to_bytes(held_srtp), second_bytes);
+  gst_buffer_unref(held_srtp);
+  EXPECT_EQ(srtp_read_only, first_bytes);
+  EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(1));
+  EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(2));
+}
+
 // srtpenc asks upstream, in the ALLOCATION query, for the room after the data that the tag needs,
 // so that payloaders allocate buffers it can protect in place.
 TEST(SrtpEnc, AllocationQueryAsksForTailRoom) {
