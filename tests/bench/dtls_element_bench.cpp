@@ -49,6 +49,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_gst_support.h"
 #include "ratio_figure.h"
 
 #ifndef SECMEDIA_GST_PLUGIN_DIR
@@ -59,7 +60,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kConnected = 4;  // connection-state "connected", the same value in both plugins
 constexpr double kTimeoutSeconds = 10;
 
 struct Options {
@@ -227,18 +227,8 @@ class Call {
     }
     // The keys must come with a connected association on every element (not timed: the state may
     // be notified just after the signal).
-    for (GstElement* element : elements_) {
-      int state = -1;
-      while (true) {
-        g_object_get(element, "connection-state", &state, nullptr);
-        if (state == kConnected) break;
-        if (Clock::now() > deadline) {
-          die(std::string(GST_ELEMENT_NAME(element)) + " has its keys but connection-state " +
-              std::to_string(state));
-        }
-        g_usleep(1000);
-      }
-    }
+    const std::string problem = secmedia::bench::wait_until_connected(elements_, deadline);
+    if (!problem.empty()) die(problem);
     drain_bus();
     return times;
   }
@@ -296,13 +286,7 @@ size_t heap_in_use() {
 
 // The file each element came from, so that the driver can check each side loaded its own.
 void print_plugin(const char* factory_name) {
-  GstElementFactory* factory = gst_element_factory_find(factory_name);
-  if (!factory) die(std::string("no element ") + factory_name);
-  GstPlugin* plugin = gst_plugin_feature_get_plugin(GST_PLUGIN_FEATURE(factory));
-  std::printf("PLUGIN %s %s %s\n", factory_name, plugin ? gst_plugin_get_filename(plugin) : "?",
-              plugin ? gst_plugin_get_version(plugin) : "?");
-  if (plugin) gst_object_unref(plugin);
-  gst_object_unref(factory);
+  if (!secmedia::bench::print_plugin(factory_name)) die(std::string("no element ") + factory_name);
 }
 
 // One certificate and key in PEM, made by a throwaway dtlsdec (reading `pem` gives the one in use).

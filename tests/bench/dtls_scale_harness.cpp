@@ -39,12 +39,12 @@
 #include <string>
 #include <string_view>
 #include <vector>
+#include "bench_gst_support.h"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-constexpr int kConnected = 4;  // connection-state "connected", the same value in both plugins
 constexpr int kMediaPackets = 20;
 constexpr size_t kPayloadLength = 160;
 constexpr char kPattern[] = "secmedia-scale-payload-";  // repeated through every RTP payload
@@ -182,11 +182,7 @@ class Scale {
       std::string a = "a", b = "b";
       a += std::to_string(first_id + i);
       b += std::to_string(first_id + i);
-      if (media) {
-        add_media_association(a, b);
-      } else {
-        add_association(a, b);
-      }
+      add_association(a, b, media);
     }
   }
 
@@ -226,18 +222,8 @@ class Scale {
 
   // Not timed: each dtlsdec must say connected.
   void check_connected(Clock::time_point deadline) {
-    for (GstElement* decoder : decoders_) {
-      int state = -1;
-      while (true) {
-        g_object_get(decoder, "connection-state", &state, nullptr);
-        if (state == kConnected) break;
-        if (Clock::now() > deadline) {
-          fail(std::string(GST_ELEMENT_NAME(decoder)) + " keyed but connection-state " +
-               std::to_string(state));
-        }
-        g_usleep(1000);
-      }
-    }
+    const std::string problem = secmedia::bench::wait_until_connected(decoders_, deadline);
+    if (!problem.empty()) fail(problem);
   }
 
   // Sends RTP both ways on every sampled association until each path has delivered kMediaPackets
@@ -297,13 +283,15 @@ class Scale {
   }
 
  private:
-  void add_association(const std::string& a, const std::string& b) {
-    GstElement* a_dec = make("dtlsdec", "dec-" + a);
-    GstElement* b_dec = make("dtlsdec", "dec-" + b);
+  // Two sides, a (the client) and b, each a decoder and an encoder linked to the other's decoder:
+  // dtlsenc/dtlsdec, or with `media` the DTLS-SRTP bins with RTP sent both ways.
+  void add_association(const std::string& a, const std::string& b, bool media) {
+    GstElement* a_dec = make(media ? "dtlssrtpdec" : "dtlsdec", "dec-" + a);
+    GstElement* b_dec = make(media ? "dtlssrtpdec" : "dtlsdec", "dec-" + b);
     g_object_set(a_dec, "connection-id", a.c_str(), nullptr);
     g_object_set(b_dec, "connection-id", b.c_str(), nullptr);
-    GstElement* a_enc = make("dtlsenc", "enc-" + a);
-    GstElement* b_enc = make("dtlsenc", "enc-" + b);
+    GstElement* a_enc = make(media ? "dtlssrtpenc" : "dtlsenc", "enc-" + a);
+    GstElement* b_enc = make(media ? "dtlssrtpenc" : "dtlsenc", "enc-" + b);
     g_object_set(a_enc, "connection-id", a.c_str(), "is-client", TRUE, nullptr);
     g_object_set(b_enc, "connection-id", b.c_str(), nullptr);
     gst_bin_add_many(GST_BIN(pipeline_), a_dec, b_dec, a_enc, b_enc, nullptr);
@@ -311,31 +299,18 @@ class Scale {
     link_pads(b_enc, "src", a_dec, "sink");
     gst_element_set_locked_state(a_enc, TRUE);
     clients_.push_back(a_enc);
+    if (media) {
+      // A to B, then B to A.
+      add_media_path(a_enc, b_dec, 0x5ca1e000u + static_cast<uint32_t>(paths_.size()));
+      add_media_path(b_enc, a_dec, 0x5ca1e000u + static_cast<uint32_t>(paths_.size()));
+      return;
+    }
     for (GstElement* element : {a_dec, b_dec, a_enc, b_enc}) {
       g_signal_connect(element, "on-key-received", G_CALLBACK(on_key_received), &progress_);
     }
     decoders_.push_back(a_dec);
     decoders_.push_back(b_dec);
     ++plain_associations_;
-  }
-
-  void add_media_association(const std::string& a, const std::string& b) {
-    GstElement* a_dec = make("dtlssrtpdec", "dec-" + a);
-    GstElement* b_dec = make("dtlssrtpdec", "dec-" + b);
-    g_object_set(a_dec, "connection-id", a.c_str(), nullptr);
-    g_object_set(b_dec, "connection-id", b.c_str(), nullptr);
-    GstElement* a_enc = make("dtlssrtpenc", "enc-" + a);
-    GstElement* b_enc = make("dtlssrtpenc", "enc-" + b);
-    g_object_set(a_enc, "connection-id", a.c_str(), "is-client", TRUE, nullptr);
-    g_object_set(b_enc, "connection-id", b.c_str(), nullptr);
-    gst_bin_add_many(GST_BIN(pipeline_), a_dec, b_dec, a_enc, b_enc, nullptr);
-    link_pads(a_enc, "src", b_dec, "sink");
-    link_pads(b_enc, "src", a_dec, "sink");
-    gst_element_set_locked_state(a_enc, TRUE);
-    clients_.push_back(a_enc);
-    // A to B, then B to A.
-    add_media_path(a_enc, b_dec, 0x5ca1e000u + static_cast<uint32_t>(paths_.size()));
-    add_media_path(b_enc, a_dec, 0x5ca1e000u + static_cast<uint32_t>(paths_.size()));
   }
 
   void add_media_path(GstElement* enc, GstElement* dec, uint32_t ssrc) {
@@ -411,13 +386,7 @@ class Scale {
 };
 
 void print_plugin(const char* factory_name) {
-  GstElementFactory* factory = gst_element_factory_find(factory_name);
-  if (!factory) fail(std::string("no element ") + factory_name);
-  GstPlugin* plugin = gst_plugin_feature_get_plugin(GST_PLUGIN_FEATURE(factory));
-  std::printf("PLUGIN %s %s %s\n", factory_name, plugin ? gst_plugin_get_filename(plugin) : "?",
-              plugin ? gst_plugin_get_version(plugin) : "?");
-  if (plugin) gst_object_unref(plugin);
-  gst_object_unref(factory);
+  if (!secmedia::bench::print_plugin(factory_name)) fail(std::string("no element ") + factory_name);
 }
 
 Clock::time_point deadline_from(Clock::time_point start, double seconds) {

@@ -44,6 +44,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bench_gst_support.h"
 #include "packets.h"
 #include "ratio_figure.h"
 #include "secmedia/srtp.h"
@@ -540,13 +541,7 @@ void print_result(Kind kind, const char* profile, size_t payload, Timing timing)
 
 // The file each element came from, so that the driver can check each side loaded its own.
 void print_plugin(const char* factory_name) {
-  GstElementFactory* factory = gst_element_factory_find(factory_name);
-  if (!factory) die(std::string("no element ") + factory_name);
-  GstPlugin* plugin = gst_plugin_feature_get_plugin(GST_PLUGIN_FEATURE(factory));
-  std::printf("PLUGIN %s %s %s\n", factory_name, plugin ? gst_plugin_get_filename(plugin) : "?",
-              plugin ? gst_plugin_get_version(plugin) : "?");
-  if (plugin) gst_object_unref(plugin);
-  gst_object_unref(factory);
+  if (!secmedia::bench::print_plugin(factory_name)) die(std::string("no element ") + factory_name);
 }
 
 struct Case {

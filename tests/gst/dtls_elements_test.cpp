@@ -443,54 +443,13 @@ TEST(DtlsElements, DisposeWaitsForAKeyDispatchInFlight) {
   gst_harness_teardown(h_dec);
 }
 
-// What crosses a pad: buffer lists (and the packets in them) and single SRTP/SRTCP buffers
-// (RFC 7983 §7: first byte 128-191; DTLS datagrams are not counted).
-struct ListCounts {
-  std::atomic<guint> lists{0};
-  std::atomic<guint> packets_in_lists{0};
-  std::atomic<guint> largest_list{0};
-  std::atomic<guint> single_srtp{0};
-
-  void watch(GstPad* pad) {
-    gst_pad_add_probe(
-        pad,
-        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-          auto* c = static_cast<ListCounts*>(data);
-          if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-            const guint length = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-            ++c->lists;
-            c->packets_in_lists += length;
-            if (length > c->largest_list) c->largest_list = length;
-          } else {
-            guint8 first = 0;
-            gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, &first, 1);
-            if (first >= 128 && first <= 191) ++c->single_srtp;
-          }
-          return GST_PAD_PROBE_OK;
-        },
-        this, nullptr);
-  }
-};
-
 // Issue 15: dtlsenc had no chain_list, so the lists a payloader makes (kept by srtpenc) were split
 // into single buffers at dtlsenc on their way to the sink.
 TEST(DtlsElements, BufferListsFromSrtpencLeaveDtlsencAsLists) {
   Call call("is-client=1", "is-client=0");
   // A frame's packets in one list (rtpvrawpay sends a list per chunk, ten chunks a frame).
-  GValue item = G_VALUE_INIT;
-  GstIterator* it = gst_bin_iterate_elements(GST_BIN(call.pipeline));
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* e = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* factory = gst_element_get_factory(e);
-    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "rtpvrawpay")) {
-      g_object_set(e, "chunks-per-frame", 1, nullptr);
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  ListCounts in, out;
+  test::set_on_elements_of(call.pipeline, "rtpvrawpay", "chunks-per-frame", 1);
+  test::ListCounts in, out;
   GstElement* aenc = call.element("aenc");
   // What srtpenc sends (its src pad: dtlsenc's sink pad would see a list split by GstPad when
   // dtlsenc takes none), and what dtlsenc sends.

@@ -401,45 +401,17 @@ TEST(DtlsSrtpBins, MediaAndRtcpFlowUnderAeadAes128Gcm) {
 TEST(DtlsSrtpBins, BufferListsFromThePayloaderLeaveTheEncoderAsLists) {
   BinCall call("is-client=true");
   // A frame's packets in one list (rtpvrawpay sends a list per chunk, ten chunks a frame).
-  GValue item = G_VALUE_INIT;
-  GstIterator* it = gst_bin_iterate_elements(GST_BIN(call.pipeline));
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto* e = GST_ELEMENT(g_value_get_object(&item));
-    GstElementFactory* factory = gst_element_get_factory(e);
-    if (factory && g_str_equal(GST_OBJECT_NAME(factory), "rtpvrawpay")) {
-      g_object_set(e, "chunks-per-frame", 1, nullptr);
-    }
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  struct Counts {
-    std::atomic<guint> lists{0}, largest{0}, single_srtp{0};
-  } counts;
+  test::set_on_elements_of(call.pipeline, "rtpvrawpay", "chunks-per-frame", 1);
+  test::ListCounts counts;
   GstElement* aenc = call.element("aenc");
   GstPad* src = gst_element_get_static_pad(aenc, "src");
-  gst_pad_add_probe(
-      src, static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
-      [](GstPad*, GstPadProbeInfo* info, gpointer data) {
-        auto* c = static_cast<Counts*>(data);
-        if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-          const guint length = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
-          ++c->lists;
-          if (length > c->largest) c->largest = length;
-        } else {
-          guint8 first = 0;
-          gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, &first, 1);
-          if (first >= 128 && first <= 191) ++c->single_srtp;  // RFC 7983 §7: not DTLS
-        }
-        return GST_PAD_PROBE_OK;
-      },
-      &counts, nullptr);
+  counts.watch(src);
   gst_object_unref(src);
   gst_object_unref(aenc);
   call.play();
   EXPECT_EQ(call.wait([&] { return call.rtp_received >= 40 && counts.lists >= 10; }), "");
   EXPECT_GE(counts.lists.load(), 10u);
-  EXPECT_GE(counts.largest.load(), 2u);
+  EXPECT_GE(counts.largest_list.load(), 2u);
   EXPECT_EQ(counts.single_srtp.load(), 0u) << "lists were split into single buffers";
 }
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <openssl/crypto.h>
 
+#include <atomic>
 #include <cstdio>
 #include <functional>
 #include <string>
@@ -100,6 +101,53 @@ inline guint64 drop_count(GstElement* element, const char* cause) {
   if (stats) gst_structure_free(stats);
   return count;
 }
+
+// Sets an integer property on every element of `bin` (recursively) made by `factory_name`.
+inline void set_on_elements_of(GstElement* bin, const char* factory_name, const char* property,
+                               int value) {
+  GValue item = G_VALUE_INIT;
+  GstIterator* it = gst_bin_iterate_recurse(GST_BIN(bin));
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto* e = GST_ELEMENT(g_value_get_object(&item));
+    GstElementFactory* factory = gst_element_get_factory(e);
+    if (factory && g_str_equal(GST_OBJECT_NAME(factory), factory_name)) {
+      g_object_set(e, property, value, nullptr);
+    }
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
+// What crosses a pad: buffer lists (and the packets in them) and single SRTP/SRTCP buffers
+// (RFC 7983 §7: first byte 128-191; DTLS datagrams are not counted).
+struct ListCounts {
+  std::atomic<guint> lists{0};
+  std::atomic<guint> packets_in_lists{0};
+  std::atomic<guint> largest_list{0};
+  std::atomic<guint> single_srtp{0};
+
+  void watch(GstPad* pad) {
+    gst_pad_add_probe(
+        pad,
+        static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+        [](GstPad*, GstPadProbeInfo* info, gpointer data) {
+          auto* c = static_cast<ListCounts*>(data);
+          if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+            const guint length = gst_buffer_list_length(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
+            ++c->lists;
+            c->packets_in_lists += length;
+            if (length > c->largest_list) c->largest_list = length;
+          } else {
+            guint8 first = 0;
+            gst_buffer_extract(GST_PAD_PROBE_INFO_BUFFER(info), 0, &first, 1);
+            if (first >= 128 && first <= 191) ++c->single_srtp;
+          }
+          return GST_PAD_PROBE_OK;
+        },
+        this, nullptr);
+  }
+};
 
 // Runs every test, then asks GStreamer's leaks tracer (GST_TRACERS=leaks, set by
 // tests/gst/meson.build) for objects still alive: a leaked buffer, event, caps or element fails the
