@@ -98,9 +98,10 @@ std::unique_ptr<SrtpSession> legitimate_sender(bool preset_roc) {
   return session;
 }
 
-GstBuffer* authentic_packet(SrtpSession& sender, uint16_t sequence) {
+GstBuffer* authentic_packet(SrtpSession& sender, uint16_t sequence,
+                            uint32_t ssrc = kLegitimateSsrc) {
   RtpSpec spec;
-  spec.ssrc = kLegitimateSsrc;
+  spec.ssrc = ssrc;
   spec.sequence = sequence;
   std::vector<uint8_t> packet = make_rtp(spec);
   size_t length = packet.size();
@@ -276,15 +277,9 @@ TEST(ManySsrcs, RequestKeyOncePerSsrcAndEveryPacketDecrypts) {
   auto sender = legitimate_sender(false);
   for (uint16_t round = 0; round < kRounds; ++round) {
     for (uint32_t i = 0; i < kSsrcs; ++i) {
-      RtpSpec spec;
-      spec.ssrc = kFirstSsrc + i;
-      spec.sequence = static_cast<uint16_t>(100 + round);
-      std::vector<uint8_t> packet = make_rtp(spec);
-      size_t length = packet.size();
-      packet.resize(length + sender->rtp_overhead());
-      ASSERT_EQ(sender->protect_rtp(packet, length), SrtpStatus::ok);
-      packet.resize(length);
-      ASSERT_EQ(gst_harness_push(h, to_buffer(packet)), GST_FLOW_OK);
+      ASSERT_EQ(gst_harness_push(h, authentic_packet(*sender, static_cast<uint16_t>(100 + round),
+                                                     kFirstSsrc + i)),
+                GST_FLOW_OK);
       gst_buffer_unref(gst_harness_pull(h));
     }
   }
@@ -302,15 +297,7 @@ TEST(ManySsrcs, RequestKeyOncePerSsrcAndEveryPacketDecrypts) {
 
   // remove-key forgets one SSRC: its next packet asks again.
   g_signal_emit_by_name(h->element, "remove-key", kFirstSsrc);
-  RtpSpec spec;
-  spec.ssrc = kFirstSsrc;
-  spec.sequence = 100 + kRounds;
-  std::vector<uint8_t> packet = make_rtp(spec);
-  size_t length = packet.size();
-  packet.resize(length + sender->rtp_overhead());
-  ASSERT_EQ(sender->protect_rtp(packet, length), SrtpStatus::ok);
-  packet.resize(length);
-  ASSERT_EQ(gst_harness_push(h, to_buffer(packet)), GST_FLOW_OK);
+  ASSERT_EQ(gst_harness_push(h, authentic_packet(*sender, 100 + kRounds, kFirstSsrc)), GST_FLOW_OK);
   EXPECT_EQ(asked, static_cast<int>(kSsrcs) + 1);
   EXPECT_EQ(gst_harness_buffers_received(h), guint{kSsrcs} * kRounds + 1);
   gst_harness_teardown(h);
