@@ -54,19 +54,19 @@ GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, 
 // for a lock while pushing, so two associations pushing into each other cannot deadlock.
 struct SrcQueue {
   std::mutex lock;
-  std::condition_variable idle;      // `pushing` went false
+  std::condition_variable idle;      // no thread is pushing any more
   std::deque<GstMiniObject*> items;  // GstBuffer, GstBufferList (SRTP) or GstEvent (EOS)
   bool active = false;               // src is active: items may be pushed
-  bool pushing = false;              // a thread is pushing items
-  std::thread::id pusher;
-  bool pool_job = false;  // a pool job is on its way
-  bool started = false;   // stream-start, caps and segment sent (by the pusher)
+  std::thread::id pusher;            // the thread pushing items; none when default
+  bool pool_job = false;             // a pool job is on its way
+  bool started = false;              // stream-start, caps and segment sent (by the pusher)
   // A reference until the element's dispose closes the queue (null from then on): a pool job may
   // still hold the queue after that, and must find nothing of GStreamer's in it.
   GstPad* src = nullptr;
   std::atomic<guint64> srtp_forwarded{0};
 
   explicit SrcQueue(GstPad* pad) : src(GST_PAD(gst_object_ref(pad))) {}
+  bool pushing() const { return pusher != std::thread::id(); }
   ~SrcQueue() {
     for (GstMiniObject* item : items) gst_mini_object_unref(item);
     if (src) gst_object_unref(src);
@@ -109,7 +109,7 @@ EncoderState::EncoderState(GstElement* element)
           },
           [this](DtlsElementLink& link) { link.set_is_client(is_client); }) {}
 
-// By the thread pushing (SrcQueue::pushing).
+// By the thread pushing (SrcQueue::pusher).
 void ensure_src_started(SrcQueue& queue) {
   if (queue.started) return;
   queue.started = true;
@@ -140,14 +140,13 @@ void push_item(SrcQueue& queue, GstMiniObject* item) {
   }
 }
 
-// The thread that set `pushing` pushes until the queue is empty (or src stops), then lets go.
+// The thread that made itself `pusher` pushes until the queue is empty (or src stops), then lets go.
 void push_queued(SrcQueue& queue) {
   for (;;) {
     std::deque<GstMiniObject*> batch;
     {
       std::lock_guard guard(queue.lock);
       if (queue.items.empty() || !queue.active) {
-        queue.pushing = false;
         queue.pusher = {};
         queue.idle.notify_all();
         return;
@@ -169,7 +168,7 @@ void close_queue(SrcQueue& queue) {
     std::unique_lock guard(queue.lock);
     queue.active = false;
     if (queue.pusher != std::this_thread::get_id()) {
-      queue.idle.wait(guard, [&] { return !queue.pushing; });
+      queue.idle.wait(guard, [&] { return !queue.pushing(); });
     }
     left.swap(queue.items);
     src = std::exchange(queue.src, nullptr);
@@ -182,8 +181,7 @@ void push_from_pool(const std::shared_ptr<SrcQueue>& queue) {
   {
     std::lock_guard guard(queue->lock);
     queue->pool_job = false;
-    if (queue->pushing || !queue->active || queue->items.empty()) return;
-    queue->pushing = true;
+    if (queue->pushing() || !queue->active || queue->items.empty()) return;
     queue->pusher = std::this_thread::get_id();
   }
   push_queued(*queue);
@@ -214,12 +212,11 @@ void enqueue(const std::shared_ptr<SrcQueue>& queue, std::vector<GstMiniObject*>
       return;
     }
     queue->items.insert(queue->items.end(), items.begin(), items.end());
-    if (queue->pushing || !queue->active) return;
+    if (queue->pushing() || !queue->active) return;
     if (!may_push_here) {
       schedule_pool_locked(queue);
       return;
     }
-    queue->pushing = true;
     queue->pusher = std::this_thread::get_id();
   }
   push_queued(*queue);
@@ -278,20 +275,19 @@ gboolean src_activate_mode(GstPad*, GstObject* parent, GstPadMode mode, gboolean
 GstFlowReturn forward_media(SrcQueue& queue, GstMiniObject* media, guint packets) {
   {
     std::unique_lock guard(queue.lock);
-    if (queue.pushing && queue.pusher == std::this_thread::get_id()) {
+    if (queue.pusher == std::this_thread::get_id()) {
       // Called from inside this thread's own push (a pipeline that loops back): the push in
       // progress takes it along.
       queue.srtp_forwarded += packets;
       queue.items.push_back(media);
       return GST_FLOW_OK;
     }
-    queue.idle.wait(guard, [&] { return !queue.pushing; });
+    queue.idle.wait(guard, [&] { return !queue.pushing(); });
     if (!queue.src) {
       guard.unlock();
       gst_mini_object_unref(media);
       return GST_FLOW_FLUSHING;
     }
-    queue.pushing = true;
     queue.pusher = std::this_thread::get_id();
   }
   std::deque<GstMiniObject*> before;
@@ -305,7 +301,7 @@ GstFlowReturn forward_media(SrcQueue& queue, GstMiniObject* media, guint packets
   const GstFlowReturn ret = GST_IS_BUFFER_LIST(media)
                                 ? gst_pad_push_list(queue.src, GST_BUFFER_LIST(media))
                                 : gst_pad_push(queue.src, GST_BUFFER(media));
-  push_queued(queue);  // what came meanwhile; lets go of `pushing`
+  push_queued(queue);  // what came meanwhile; lets go of `pusher`
   return ret;
 }
 
@@ -446,7 +442,7 @@ GstStateChangeReturn change_state(GstElement* element, GstStateChange transition
     }
     on_outputs(self, *outputs);
     std::lock_guard guard(state.queue->lock);
-    if (!state.queue->items.empty() && !state.queue->pushing) schedule_pool_locked(state.queue);
+    if (!state.queue->items.empty() && !state.queue->pushing()) schedule_pool_locked(state.queue);
   }
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     const std::shared_ptr<DtlsPeer> peer = state.half.peer();
