@@ -266,9 +266,10 @@ def markdown(rows, log_dir, chart_names, elements, core, scale, stability):
     # The numbers behind the SRTP chart.
     if core or elements:
         out += ["SRTP CPU ns per packet (medians): core ours / floor / libsrtp2; elements net of the "
-                "pipeline, ours / gst-plugins-bad:", "",
-                "| op | profile | size | core ours | floor | libsrtp2 | element ours | element gst-plugins-bad |",
-                "|---|---|---|---|---|---|---|---|"]
+                "pipeline, ours / gst-plugins-bad / a do-nothing element (what GStreamer charges any "
+                "element in the path):", "",
+                "| op | profile | size | core ours | floor | libsrtp2 | element ours | element gst-plugins-bad | do-nothing element |",
+                "|---|---|---|---|---|---|---|---|---|"]
         for op, el in (("protect", "enc"), ("unprotect", "dec")):
             for p in PROFILES:
                 for s in SIZES:
@@ -276,6 +277,7 @@ def markdown(rows, log_dir, chart_names, elements, core, scale, stability):
                              for impl in ("ours", "floor", "libsrtp2")]
                     cells += [R.median(elements.get((side, el, p, s), []))
                               for side in ("ours", "gst-plugins-bad")]
+                    cells.append(R.median(elements.get(("any", "pass", "-", s), [])))
                     out.append(f"| {op} | {p} | {s} | " +
                                " | ".join("-" if math.isnan(c) else f"{c:.0f}" for c in cells) + " |")
         out.append("")

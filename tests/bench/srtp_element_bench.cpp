@@ -4,6 +4,8 @@
 // per buffer, exactly the packet's size):
 //   base    appsrc ! fakesink                      what the pipeline costs without SRTP
 //   enc     appsrc(RTP) ! srtpenc ! fakesink
+//   pass    appsrc(RTP) ! a do-nothing element ! fakesink: what any element in the path costs,
+//           with no work of its own (the least an srtpenc or srtpdec can cost net of base)
 //   dec     appsrc(SRTP, keyed by caps) ! srtpdec ! fakesink
 // The net cost of each element is its pipeline less the median base of the same packet size. The
 // SRTP input of dec is protected beforehand by secmedia's core (deterministic: the same bytes either
@@ -42,6 +44,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "bench_gst_support.h"
@@ -87,6 +90,7 @@ constexpr size_t kScalingPayload = 1200;
 
 enum class Kind {
   base,
+  pass,
   enc,
   dec,
   dec_one_ssrc,
@@ -100,6 +104,8 @@ const char* kind_name(Kind kind) {
   switch (kind) {
     case Kind::base:
       return "base";
+    case Kind::pass:
+      return "pass";
     case Kind::enc:
       return "enc";
     case Kind::dec:
@@ -305,6 +311,46 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
   return GST_PAD_PROBE_OK;
 }
 
+// The pass case's element: a sink pad and a src pad, every buffer pushed on as it came, events and
+// queries to the other pad. What GStreamer charges for an element in the path (a pad push, the
+// stream lock, the checks for probes) and nothing else. Registered in this process only.
+struct BenchPass {
+  GstElement parent;
+  GstPad* src;
+};
+struct BenchPassClass {
+  GstElementClass parent_class;
+};
+G_DEFINE_TYPE(BenchPass, bench_pass, GST_TYPE_ELEMENT)
+
+GstStaticPadTemplate bench_pass_sink =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+GstStaticPadTemplate bench_pass_src =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+GstFlowReturn bench_pass_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
+  return gst_pad_push(reinterpret_cast<BenchPass*>(parent)->src, buffer);
+}
+
+void bench_pass_class_init(BenchPassClass* klass) {
+  GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
+  gst_element_class_add_static_pad_template(element_class, &bench_pass_sink);
+  gst_element_class_add_static_pad_template(element_class, &bench_pass_src);
+  gst_element_class_set_static_metadata(element_class, "Pass (benchmark)", "Generic",
+                                        "Pushes every buffer on as it came", "secmedia benchmarks");
+}
+
+void bench_pass_init(BenchPass* self) {
+  GstPad* sink = gst_pad_new_from_static_template(&bench_pass_sink, "sink");
+  gst_pad_set_chain_function(sink, bench_pass_chain);
+  GST_PAD_SET_PROXY_CAPS(sink);
+  GST_PAD_SET_PROXY_ALLOCATION(sink);
+  gst_element_add_pad(GST_ELEMENT(self), sink);
+  self->src = gst_pad_new_from_static_template(&bench_pass_src, "src");
+  GST_PAD_SET_PROXY_CAPS(self->src);
+  gst_element_add_pad(GST_ELEMENT(self), self->src);
+}
+
 struct Branch {
   GstElement* appsrc = nullptr;
   GstElement* sink = nullptr;
@@ -352,6 +398,10 @@ void add_branch(Pipeline& p, Kind kind, const Profile* profile, bool keep_last_s
       on_sink_pad, b.marks.get(), nullptr);
   if (kind == Kind::base || kind == Kind::base_ssrc) {
     link(src_pad, sink_pad);
+  } else if (kind == Kind::pass) {
+    GstElement* pass = make_element("secmediabenchpass", ("pass" + suffix).c_str());
+    gst_bin_add(GST_BIN(p.pipeline), pass);
+    if (!gst_element_link_many(b.appsrc, pass, b.sink, nullptr)) die("cannot link the pass case");
   } else if (srtp_in) {
     GstElement* dec = make_element("srtpdec", ("dec" + suffix).c_str());
     g_signal_connect(dec, "request-key", G_CALLBACK(on_request_key), const_cast<Profile*>(profile));
@@ -473,8 +523,19 @@ Timing run_once(Kind kind, const Profile* profile, size_t payload, size_t count,
   Pipeline p;
   p.pipeline = gst_pipeline_new("bench");
   for (int i = 0; i < branches; ++i) add_branch(p, kind, profile, check, untimed, i);
-  std::vector<std::vector<GstBuffer*>> inputs;
-  for (int i = 0; i < branches; ++i) inputs.push_back(make_input(packets));
+  // Each branch's input is made by a thread of its own, as each stream's packets come from a source
+  // of its own (its udpsrc or payloader thread). glibc gives every thread an arena of its own, and
+  // a buffer goes back to the arena it came from when fakesink frees it: made by one thread for
+  // both branches, the two streaming threads would queue on that one arena's lock on every packet
+  // (perf: __lll_lock_wake_private in free), which is the benchmark's doing, not srtpenc's.
+  std::vector<std::vector<GstBuffer*>> inputs(static_cast<size_t>(branches));
+  {
+    std::vector<std::thread> makers;
+    for (auto& input : inputs) {
+      makers.emplace_back([&input, &packets] { input = make_input(packets); });
+    }
+    for (auto& maker : makers) maker.join();
+  }
 
   if (gst_element_set_state(p.pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
     die(label + ": cannot pause: " + bus_error(p.pipeline));
@@ -552,6 +613,9 @@ struct Case {
 
 int worker(const Options& options) {
   gst_init(nullptr, nullptr);
+  if (!gst_element_register(nullptr, "secmediabenchpass", GST_RANK_NONE, bench_pass_get_type())) {
+    die("cannot register the pass element");
+  }
   print_plugin("srtpenc");
   print_plugin("srtpdec");
 
@@ -564,7 +628,10 @@ int worker(const Options& options) {
       cases.push_back({Kind::enc, &profile, payload});
       cases.push_back({Kind::dec, &profile, payload});
     }
-    if (any) cases.push_back({Kind::base, nullptr, payload});
+    if (any) {
+      cases.push_back({Kind::base, nullptr, payload});
+      cases.push_back({Kind::pass, nullptr, payload});
+    }
   }
   if (options.scaling) {
     const Profile* profile = &kProfiles[0];
@@ -582,7 +649,8 @@ int worker(const Options& options) {
   };
   if (options.warm_up) {
     for (const Case& c : cases) {
-      if (c.kind == Kind::base || c.kind == Kind::enc || c.kind == Kind::dec) {
+      if (c.kind == Kind::base || c.kind == Kind::pass || c.kind == Kind::enc ||
+          c.kind == Kind::dec) {
         run_once(c.kind, c.profile, c.payload, kWarmUpPackets, true);
       }
     }
@@ -776,6 +844,19 @@ void print_report(const Options& options, const SampleMap (&by_side)[2]) {
         lines.push_back(std::string(op) + "/" + profile.name + "/" + std::to_string(payload));
       }
     }
+  }
+  // The do-nothing element is the same on both sides: all runs of both make its figure.
+  for (size_t payload : kPayloadSizes) {
+    std::vector<double> pass = get(ours, sample_key("cpu", "pass", "-", payload));
+    const auto& more = get(bad, sample_key("cpu", "pass", "-", payload));
+    pass.insert(pass.end(), more.begin(), more.end());
+    if (pass.empty()) continue;
+    pass = minus(pass, baseline(payload));
+    std::printf(
+        "# pass: appsrc ! (a do-nothing element) ! fakesink, %zu B, net CPU ns per packet %.1f "
+        "(spread %.1f-%.1f): what GStreamer charges any element in the path\n",
+        payload, quantile(pass, 0.5), quantile(pass, 0.1), quantile(pass, 0.9));
+    for (double v : pass) std::printf("SAMPLE srtp-element any pass - %zu %.1f\n", payload, v);
   }
   for (const Profile& profile : kProfiles) {
     for (size_t payload : kPayloadSizes) {
