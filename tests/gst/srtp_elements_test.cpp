@@ -748,6 +748,31 @@ TEST(SrtpElements, ReadOnlyAndSharedInputIsNeverChanged) {
   EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(2));
 }
 
+// srtpdec reads the header that picks the keys from the buffer's first memory; a header split across
+// memories (5 + 5 + the rest) must still be read whole, or the SSRC is wrong and the packet dropped.
+TEST(SrtpElements, HeaderSplitAcrossMemoriesIsReadWhole) {
+  EncDecChain chain;
+  set_key(chain.enc->element, kKey30);
+  ASSERT_EQ(gst_harness_push(chain.enc, to_buffer(rtp_packet(1))), GST_FLOW_OK);
+  GstBuffer* protected_buffer = gst_harness_pull(chain.enc);
+  ASSERT_TRUE(protected_buffer);
+  const std::vector<uint8_t> srtp = test::to_bytes(protected_buffer);
+  gst_buffer_unref(protected_buffer);
+  while (GstEvent* event = gst_harness_try_pull_event(chain.enc)) {
+    gst_harness_push_event(chain.dec, event);
+  }
+  GstBuffer* split = gst_buffer_new();
+  for (const auto& [offset, length] :
+       {std::pair<size_t, size_t>{0, 5}, {5, 5}, {10, srtp.size() - 10}}) {
+    gpointer part = g_memdup2(srtp.data() + offset, length);
+    gst_buffer_append_memory(split, gst_memory_new_wrapped(static_cast<GstMemoryFlags>(0), part,
+                                                           length, 0, length, part, g_free));
+  }
+  ASSERT_EQ(gst_buffer_n_memory(split), 3u);
+  ASSERT_EQ(gst_harness_push(chain.dec, split), GST_FLOW_OK);
+  EXPECT_EQ(pull_bytes(chain.dec), rtp_packet(1));
+}
+
 // srtpenc asks upstream, in the ALLOCATION query, for the room after the data that the tag needs,
 // so that payloaders allocate buffers it can protect in place.
 TEST(SrtpEnc, AllocationQueryAsksForTailRoom) {
