@@ -6,6 +6,10 @@
 //   enc     appsrc(RTP) ! srtpenc ! fakesink
 //   pass    appsrc(RTP) ! a do-nothing element ! fakesink: what any element in the path costs,
 //           with no work of its own (the least an srtpenc or srtpdec can cost net of base)
+//   openssl-enc, openssl-dec
+//           the same element running the raw OpenSSL floor (raw_openssl_floor.h) on each buffer in
+//           place: the floor where an element runs, with GStreamer's code between two packets
+//           (enc writes its tag aside: no room is made for it, which makes this floor lower still)
 //   dec     appsrc(SRTP, keyed by caps) ! srtpdec ! fakesink
 // The net cost of each element is its pipeline less the median base of the same packet size. The
 // SRTP input of dec is protected beforehand by secmedia's core (deterministic: the same bytes either
@@ -30,6 +34,7 @@
 #include <time.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -50,6 +55,7 @@
 #include "bench_gst_support.h"
 #include "packets.h"
 #include "ratio_figure.h"
+#include "raw_openssl_floor.h"
 #include "secmedia/srtp.h"
 
 #ifndef SECMEDIA_GST_PLUGIN_DIR
@@ -91,6 +97,8 @@ constexpr size_t kScalingPayload = 1200;
 enum class Kind {
   base,
   pass,
+  openssl_enc,
+  openssl_dec,
   enc,
   dec,
   dec_one_ssrc,
@@ -106,6 +114,10 @@ const char* kind_name(Kind kind) {
       return "base";
     case Kind::pass:
       return "pass";
+    case Kind::openssl_enc:
+      return "openssl-enc";
+    case Kind::openssl_dec:
+      return "openssl-dec";
     case Kind::enc:
       return "enc";
     case Kind::dec:
@@ -122,6 +134,12 @@ const char* kind_name(Kind kind) {
       return "enc-2-threads";
   }
   return "?";
+}
+
+// The cases whose input is SRTP (protected beforehand by the core).
+bool takes_srtp(Kind kind) {
+  return kind == Kind::dec || kind == Kind::openssl_dec || kind == Kind::dec_one_ssrc ||
+         kind == Kind::dec_many_ssrcs;
 }
 
 struct Options {
@@ -317,6 +335,7 @@ GstPadProbeReturn on_sink_pad(GstPad*, GstPadProbeInfo* info, gpointer data) {
 struct BenchPass {
   GstElement parent;
   GstPad* src;
+  secmedia::bench::RawOpensslFloor* floor;  // the openssl cases only; owned by the Branch
 };
 struct BenchPassClass {
   GstElementClass parent_class;
@@ -328,8 +347,27 @@ GstStaticPadTemplate bench_pass_sink =
 GstStaticPadTemplate bench_pass_src =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
+// The floor in place over the buffer's bytes; unprotect shrinks the buffer to the plain packet.
+bool apply_floor(secmedia::bench::RawOpensslFloor& floor, GstBuffer* buffer) {
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READWRITE)) return false;
+  size_t length = map.size;
+  std::array<uint8_t, 16> tag;  // protect: the tag, kept aside
+  const bool ok = floor.process(map.data, map.size, length, tag.data());
+  gst_buffer_unmap(buffer, &map);
+  if (ok && length < map.size) gst_buffer_set_size(buffer, static_cast<gssize>(length));
+  return ok;
+}
+
 GstFlowReturn bench_pass_chain(GstPad*, GstObject* parent, GstBuffer* buffer) {
-  return gst_pad_push(reinterpret_cast<BenchPass*>(parent)->src, buffer);
+  auto* self = reinterpret_cast<BenchPass*>(parent);
+  if (self->floor && !apply_floor(*self->floor, buffer)) {
+    gst_buffer_unref(buffer);
+    GST_ELEMENT_ERROR(self, STREAM, FAILED, ("the raw OpenSSL floor failed"),
+                      ("%s", self->floor->error().c_str()));
+    return GST_FLOW_ERROR;
+  }
+  return gst_pad_push(self->src, buffer);
 }
 
 void bench_pass_class_init(BenchPassClass* klass) {
@@ -357,6 +395,7 @@ struct Branch {
   GstElement* enc = nullptr;
   GstPad* enc_sink = nullptr;  // the requested pad, released at the end
   std::unique_ptr<Marks> marks = std::make_unique<Marks>();
+  std::unique_ptr<secmedia::bench::RawOpensslFloor> floor;  // the openssl cases' element's
 };
 
 struct Pipeline {
@@ -371,8 +410,7 @@ void add_branch(Pipeline& p, Kind kind, const Profile* profile, bool keep_last_s
   b.marks->untimed = untimed;
   const std::string suffix = std::to_string(index);
   b.appsrc = make_element("appsrc", ("src" + suffix).c_str());
-  const bool srtp_in =
-      kind == Kind::dec || kind == Kind::dec_one_ssrc || kind == Kind::dec_many_ssrcs;
+  const bool srtp_in = takes_srtp(kind);
   const uint32_t ssrc = kSsrc;  // each branch has an srtpenc of its own
   GstCaps* caps = srtp_in ? srtp_caps(*profile, ssrc)
                           : gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING,
@@ -398,8 +436,18 @@ void add_branch(Pipeline& p, Kind kind, const Profile* profile, bool keep_last_s
       on_sink_pad, b.marks.get(), nullptr);
   if (kind == Kind::base || kind == Kind::base_ssrc) {
     link(src_pad, sink_pad);
-  } else if (kind == Kind::pass) {
+  } else if (kind == Kind::pass || kind == Kind::openssl_enc || kind == Kind::openssl_dec) {
     GstElement* pass = make_element("secmediabenchpass", ("pass" + suffix).c_str());
+    if (kind != Kind::pass) {
+      const std::vector<uint8_t> key = from_hex(profile->key_hex);
+      b.floor = std::make_unique<secmedia::bench::RawOpensslFloor>(
+          *secmedia::profile_from_name(profile->name),
+          kind == Kind::openssl_enc ? secmedia::SrtpDirection::protect
+                                    : secmedia::SrtpDirection::unprotect,
+          std::span(key).first(profile->key_length), std::span(key).subspan(profile->key_length));
+      if (!b.floor->reset()) die("cannot key the raw OpenSSL floor: " + b.floor->error());
+      reinterpret_cast<BenchPass*>(pass)->floor = b.floor.get();
+    }
     gst_bin_add(GST_BIN(p.pipeline), pass);
     if (!gst_element_link_many(b.appsrc, pass, b.sink, nullptr)) die("cannot link the pass case");
   } else if (srtp_in) {
@@ -480,12 +528,13 @@ void check_last_sample(GstElement* sink, Kind kind, const Profile* profile,
   GstBuffer* buffer = gst_sample_get_buffer(sample);
   GstMapInfo map;
   if (!buffer || !gst_buffer_map(buffer, &map, GST_MAP_READ)) die(label + ": unreadable sample");
+  // openssl-enc keeps its tag aside: the packet's own length.
+  const bool encrypted = kind == Kind::enc || kind == Kind::openssl_enc;
+  const size_t tag = kind == Kind::enc ? profile->tag_length : 0;
   const bool ok =
-      kind == Kind::enc
-          ? map.size == last.size() + profile->tag_length &&
-                std::memcmp(map.data, last.data(), 12) == 0 &&
-                std::memcmp(map.data + 12, last.data() + 12, last.size() - 12) != 0
-          : map.size == last.size() && std::memcmp(map.data, last.data(), map.size) == 0;
+      encrypted ? map.size == last.size() + tag && std::memcmp(map.data, last.data(), 12) == 0 &&
+                      std::memcmp(map.data + 12, last.data() + 12, last.size() - 12) != 0
+                : map.size == last.size() && std::memcmp(map.data, last.data(), map.size) == 0;
   if (!ok) {
     die(label + ": last packet out is wrong (" + std::to_string(map.size) + " bytes, " +
         hex_prefix(map.data, map.size) + "...; expected " + std::to_string(last.size()) +
@@ -516,8 +565,7 @@ Timing run_once(Kind kind, const Profile* profile, size_t payload, size_t count,
   // The ssrc cases time the packets after every SSRC's first one (its request-key).
   const size_t untimed = ssrc_case ? kManySsrcs : kUntimedPackets;
   const size_t ssrcs = kind == Kind::dec_many_ssrcs ? kManySsrcs : 1;
-  const bool srtp_in =
-      kind == Kind::dec || kind == Kind::dec_one_ssrc || kind == Kind::dec_many_ssrcs;
+  const bool srtp_in = takes_srtp(kind);
   const Packets& packets = packets_for_case(payload, count, ssrcs, srtp_in ? profile : nullptr);
 
   Pipeline p;
@@ -627,6 +675,8 @@ int worker(const Options& options) {
       any = true;
       cases.push_back({Kind::enc, &profile, payload});
       cases.push_back({Kind::dec, &profile, payload});
+      cases.push_back({Kind::openssl_enc, &profile, payload});
+      cases.push_back({Kind::openssl_dec, &profile, payload});
     }
     if (any) {
       cases.push_back({Kind::base, nullptr, payload});
@@ -650,7 +700,7 @@ int worker(const Options& options) {
   if (options.warm_up) {
     for (const Case& c : cases) {
       if (c.kind == Kind::base || c.kind == Kind::pass || c.kind == Kind::enc ||
-          c.kind == Kind::dec) {
+          c.kind == Kind::dec || c.kind == Kind::openssl_enc || c.kind == Kind::openssl_dec) {
         run_once(c.kind, c.profile, c.payload, kWarmUpPackets, true);
       }
     }
@@ -857,6 +907,37 @@ void print_report(const Options& options, const SampleMap (&by_side)[2]) {
         "(spread %.1f-%.1f): what GStreamer charges any element in the path\n",
         payload, quantile(pass, 0.5), quantile(pass, 0.1), quantile(pass, 0.9));
     for (double v : pass) std::printf("SAMPLE srtp-element any pass - %zu %.1f\n", payload, v);
+  }
+  // The raw OpenSSL floor in a do-nothing element: the same on both sides, like pass. Ours is set
+  // against it with the samples of our workers, which ran close to ours.
+  for (const Profile& profile : kProfiles) {
+    for (size_t payload : kPayloadSizes) {
+      if (!selected(options, profile, payload)) continue;
+      const double base = baseline(payload);
+      for (const char* op : {"enc", "dec"}) {
+        const std::string floor_kind = std::string("openssl-") + op;
+        std::vector<double> floor = get(ours, sample_key("cpu", floor_kind, profile.name, payload));
+        const auto& more = get(bad, sample_key("cpu", floor_kind, profile.name, payload));
+        floor.insert(floor.end(), more.begin(), more.end());
+        if (floor.empty()) continue;
+        floor = minus(floor, base);
+        std::printf(
+            "# %s: appsrc ! (the raw OpenSSL floor in a do-nothing element) ! fakesink, %s "
+            "%zu B, net CPU ns per packet %.1f (spread %.1f-%.1f)\n",
+            floor_kind.c_str(), profile.name, payload, quantile(floor, 0.5), quantile(floor, 0.1),
+            quantile(floor, 0.9));
+        for (double v : floor) {
+          std::printf("SAMPLE srtp-element any %s %s %zu %.1f\n", floor_kind.c_str(), profile.name,
+                      payload, v);
+        }
+        secmedia::bench::print_ratio(
+            "srtp-element", std::string(op) + "/" + profile.name + "/" + std::to_string(payload),
+            secmedia::bench::ratio_of(
+                minus(get(ours, sample_key("cpu", op, profile.name, payload)), base),
+                minus(get(ours, sample_key("cpu", floor_kind, profile.name, payload)), base)),
+            "openssl-in-element");
+      }
+    }
   }
   for (const Profile& profile : kProfiles) {
     for (size_t payload : kPayloadSizes) {
