@@ -8,22 +8,26 @@ namespace secmedia::detail {
 ReplayWindow::ReplayWindow(size_t window_size)
     : window_size_(static_cast<uint32_t>(window_size)),
       ring_bits_(static_cast<uint32_t>((window_size + 63) / 64 * 64)) {
-  bits_ = std::make_unique<uint64_t[]>(ring_bits_ / 64);
+  if (ring_bits_ / 64 > kInlineWords) heap_bits_ = std::make_unique<uint64_t[]>(ring_bits_ / 64);
 }
 
 bool ReplayWindow::test_bit(uint64_t index) const {
   const uint64_t slot = index % ring_bits_;
-  return (bits_[slot / 64] >> (slot % 64)) & 1;
+  return (words()[slot / 64] >> (slot % 64)) & 1;
 }
 
 void ReplayWindow::set_bit(uint64_t index) {
   const uint64_t slot = index % ring_bits_;
-  bits_[slot / 64] |= uint64_t{1} << (slot % 64);
+  words()[slot / 64] |= uint64_t{1} << (slot % 64);
 }
 
 void ReplayWindow::clear_bit(uint64_t index) {
   const uint64_t slot = index % ring_bits_;
-  bits_[slot / 64] &= ~(uint64_t{1} << (slot % 64));
+  words()[slot / 64] &= ~(uint64_t{1} << (slot % 64));
+}
+
+void ReplayWindow::clear_all() {
+  std::fill_n(words(), ring_bits_ / 64, 0);
 }
 
 ReplayVerdict ReplayWindow::check(uint64_t index) const {
@@ -34,13 +38,13 @@ ReplayVerdict ReplayWindow::check(uint64_t index) const {
 
 void ReplayWindow::accept(uint64_t index) {
   if (!started_) {
-    std::fill_n(bits_.get(), ring_bits_ / 64, 0);
+    clear_all();
     started_ = true;
     highest_ = index;
   } else if (index > highest_) {
     const uint64_t advance = index - highest_;
     if (advance >= ring_bits_) {
-      std::fill_n(bits_.get(), ring_bits_ / 64, 0);
+      clear_all();
     } else {
       // The slots of the indices we skip now belong to indices that fell out of the ring.
       for (uint64_t skipped = highest_ + 1; skipped < index; ++skipped) clear_bit(skipped);
@@ -51,7 +55,7 @@ void ReplayWindow::accept(uint64_t index) {
 }
 
 void ReplayWindow::reset_highest(uint64_t index, bool started) {
-  std::fill_n(bits_.get(), ring_bits_ / 64, 0);
+  clear_all();
   highest_ = index;
   started_ = started;
   if (started) set_bit(index);

@@ -46,6 +46,23 @@ TEST(ReplayWindow, MaximumSizeWindow) {
   EXPECT_EQ(window.check(40000 - 32768), ReplayVerdict::too_old);
 }
 
+// A window of up to 128 packets keeps its bits inside the object: moving it (as a stream's state is
+// built) must carry the history along, for the inline bits as for allocated ones.
+TEST(ReplayWindow, MovedWindowKeepsItsHistory) {
+  for (const size_t size : {size_t{64}, size_t{128}, size_t{129}, size_t{1024}}) {
+    ReplayWindow original(size);
+    for (uint64_t i = 5000; i < 5010; i += 2) original.accept(i);
+    ReplayWindow moved(std::move(original));
+    ReplayWindow assigned;
+    assigned = std::move(moved);
+    EXPECT_EQ(assigned.check(5008), ReplayVerdict::duplicate) << size;
+    EXPECT_EQ(assigned.check(5007), ReplayVerdict::fresh) << size;
+    EXPECT_EQ(assigned.check(5008 - size), ReplayVerdict::too_old) << size;
+    assigned.accept(5007);
+    EXPECT_EQ(assigned.check(5007), ReplayVerdict::duplicate) << size;
+  }
+}
+
 TEST(Rfc3711Section3_3_1, IndexEstimation) {
   // Within one ROC period.
   EXPECT_EQ(estimate_srtp_index(0x0000'1000, 0x1001), 0x0000'1001u);
