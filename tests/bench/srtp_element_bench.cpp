@@ -845,11 +845,15 @@ void print_report(const Options& options, const SampleMap (&by_side)[2]) {
   const SampleMap& bad = by_side[static_cast<int>(Side::gst_plugins_bad)];
   // appsrc ! fakesink loads no SRTP plugin: the same pipeline on both sides, so all runs of both
   // sides make the baseline of both (its median).
-  auto baseline = [&](size_t payload) {
-    std::vector<double> all = get(ours, sample_key("cpu", "base", "-", payload));
-    const auto& more = get(bad, sample_key("cpu", "base", "-", payload));
+  // All runs of both sides, for the pipelines that are the same on either side (no SRTP plugin).
+  auto both_sides = [&](const std::string& key) {
+    std::vector<double> all = get(ours, key);
+    const auto& more = get(bad, key);
     all.insert(all.end(), more.begin(), more.end());
-    return quantile(all, 0.5);
+    return all;
+  };
+  auto baseline = [&](size_t payload) {
+    return quantile(both_sides(sample_key("cpu", "base", "-", payload)), 0.5);
   };
   std::printf(
       "# srtp-element: CPU ns per packet, median of %d runs of each pipeline per side (%d rounds "
@@ -866,13 +870,7 @@ void print_report(const Options& options, const SampleMap (&by_side)[2]) {
     for (size_t payload : kPayloadSizes) {
       if (!selected(options, profile, payload)) continue;
       const double base = baseline(payload);
-      double base_wall = 0;
-      {
-        std::vector<double> all = get(ours, sample_key("wall", "base", "-", payload));
-        const auto& more = get(bad, sample_key("wall", "base", "-", payload));
-        all.insert(all.end(), more.begin(), more.end());
-        base_wall = quantile(all, 0.5);
-      }
+      const double base_wall = quantile(both_sides(sample_key("wall", "base", "-", payload)), 0.5);
       for (const char* op : {"enc", "dec"}) {
         const auto net_ours = minus(get(ours, sample_key("cpu", op, profile.name, payload)), base);
         const auto net_bad = minus(get(bad, sample_key("cpu", op, profile.name, payload)), base);
@@ -897,58 +895,50 @@ void print_report(const Options& options, const SampleMap (&by_side)[2]) {
   }
   // The do-nothing element is the same on both sides: all runs of both make its figure.
   for (size_t payload : kPayloadSizes) {
-    std::vector<double> pass = get(ours, sample_key("cpu", "pass", "-", payload));
-    const auto& more = get(bad, sample_key("cpu", "pass", "-", payload));
-    pass.insert(pass.end(), more.begin(), more.end());
-    if (pass.empty()) continue;
-    pass = minus(pass, baseline(payload));
+    const std::vector<double> all = both_sides(sample_key("cpu", "pass", "-", payload));
+    if (all.empty()) continue;
+    const std::vector<double> pass = minus(all, baseline(payload));
     std::printf(
         "# pass: appsrc ! (a do-nothing element) ! fakesink, %zu B, net CPU ns per packet %.1f "
         "(spread %.1f-%.1f): what GStreamer charges any element in the path\n",
         payload, quantile(pass, 0.5), quantile(pass, 0.1), quantile(pass, 0.9));
     for (double v : pass) std::printf("SAMPLE srtp-element any pass - %zu %.1f\n", payload, v);
   }
-  // The raw OpenSSL floor in a do-nothing element: the same on both sides, like pass. Ours is set
-  // against it with the samples of our workers, which ran close to ours.
+  // Each element against the raw OpenSSL floor in a do-nothing element (the same on both sides, like
+  // pass; ours is set against the floor's runs in our workers, which ran close to ours) and against
+  // gst-plugins-bad's element.
   for (const Profile& profile : kProfiles) {
     for (size_t payload : kPayloadSizes) {
       if (!selected(options, profile, payload)) continue;
       const double base = baseline(payload);
       for (const char* op : {"enc", "dec"}) {
+        const std::string figure =
+            std::string(op) + "/" + profile.name + "/" + std::to_string(payload);
+        const auto net_ours = minus(get(ours, sample_key("cpu", op, profile.name, payload)), base);
         const std::string floor_kind = std::string("openssl-") + op;
-        std::vector<double> floor = get(ours, sample_key("cpu", floor_kind, profile.name, payload));
-        const auto& more = get(bad, sample_key("cpu", floor_kind, profile.name, payload));
-        floor.insert(floor.end(), more.begin(), more.end());
-        if (floor.empty()) continue;
-        floor = minus(floor, base);
-        std::printf(
-            "# %s: appsrc ! (the raw OpenSSL floor in a do-nothing element) ! fakesink, %s "
-            "%zu B, net CPU ns per packet %.1f (spread %.1f-%.1f)\n",
-            floor_kind.c_str(), profile.name, payload, quantile(floor, 0.5), quantile(floor, 0.1),
-            quantile(floor, 0.9));
-        for (double v : floor) {
-          std::printf("SAMPLE srtp-element any %s %s %zu %.1f\n", floor_kind.c_str(), profile.name,
-                      payload, v);
+        const std::vector<double> floor =
+            minus(both_sides(sample_key("cpu", floor_kind, profile.name, payload)), base);
+        if (!floor.empty()) {
+          std::printf(
+              "# %s: appsrc ! (the raw OpenSSL floor in a do-nothing element) ! fakesink, %s "
+              "%zu B, net CPU ns per packet %.1f (spread %.1f-%.1f)\n",
+              floor_kind.c_str(), profile.name, payload, quantile(floor, 0.5), quantile(floor, 0.1),
+              quantile(floor, 0.9));
+          for (double v : floor) {
+            std::printf("SAMPLE srtp-element any %s %s %zu %.1f\n", floor_kind.c_str(),
+                        profile.name, payload, v);
+          }
+          secmedia::bench::print_ratio(
+              "srtp-element", figure,
+              secmedia::bench::ratio_of(
+                  net_ours,
+                  minus(get(ours, sample_key("cpu", floor_kind, profile.name, payload)), base)),
+              "openssl-in-element");
         }
         secmedia::bench::print_ratio(
-            "srtp-element", std::string(op) + "/" + profile.name + "/" + std::to_string(payload),
+            "srtp-element", figure,
             secmedia::bench::ratio_of(
-                minus(get(ours, sample_key("cpu", op, profile.name, payload)), base),
-                minus(get(ours, sample_key("cpu", floor_kind, profile.name, payload)), base)),
-            "openssl-in-element");
-      }
-    }
-  }
-  for (const Profile& profile : kProfiles) {
-    for (size_t payload : kPayloadSizes) {
-      if (!selected(options, profile, payload)) continue;
-      const double base = baseline(payload);
-      for (const char* op : {"enc", "dec"}) {
-        secmedia::bench::print_ratio(
-            "srtp-element", std::string(op) + "/" + profile.name + "/" + std::to_string(payload),
-            secmedia::bench::ratio_of(
-                minus(get(ours, sample_key("cpu", op, profile.name, payload)), base),
-                minus(get(bad, sample_key("cpu", op, profile.name, payload)), base)),
+                net_ours, minus(get(bad, sample_key("cpu", op, profile.name, payload)), base)),
             "gst-plugins-bad");
       }
     }
