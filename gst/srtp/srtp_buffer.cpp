@@ -8,13 +8,12 @@ namespace secmedia::gst {
 
 namespace {
 
-// The buffer's one memory when the buffer is writable and no other buffer shares that memory, so
-// that it may be changed in place; null otherwise (several memories, shared or read-only ones take
-// the GstBuffer calls, which copy what they must). Mapping and resizing that memory directly costs a
-// third of what gst_buffer_map, gst_buffer_unmap and gst_buffer_set_size do (about 220 against 740
-// instructions a packet under callgrind), which was half of what srtpdec adds to the core's work
-// besides the pad push (issue 15).
-// The same, for a buffer already known to be writable (one check less a packet).
+// The one memory of a buffer already known to be writable, when no other buffer shares that memory,
+// so that it may be changed in place; null otherwise (several memories, shared or read-only ones
+// take the GstBuffer calls, which copy what they must). Mapping and resizing that memory directly
+// costs a third of what gst_buffer_map, gst_buffer_unmap and gst_buffer_set_size do (about 220
+// against 740 instructions a packet under callgrind), which was half of what srtpdec adds to the
+// core's work besides the pad push (issue 15).
 GstMemory* sole_memory_of_writable(GstBuffer* writable) {
   if (gst_buffer_n_memory(writable) != 1) return nullptr;
   GstMemory* memory = gst_buffer_peek_memory(writable, 0);
@@ -23,38 +22,33 @@ GstMemory* sole_memory_of_writable(GstBuffer* writable) {
   return gst_memory_is_writable(memory) && !GST_MEMORY_IS_READONLY(memory) ? memory : nullptr;
 }
 
+// The same for any buffer: null when the buffer itself is shared.
 GstMemory* sole_writable_memory(GstBuffer* buffer) {
   return gst_buffer_is_writable(buffer) ? sole_memory_of_writable(buffer) : nullptr;
 }
 
-// Runs the core transform of `kind` over `memory` in place, then shrinks or grows the memory to
-// the transform's output. `length` is the packet's length on entry (the memory may be longer by
-// the room for the tag).
+// The core transform of `kind` over `bytes` in place; `length` is the packet's length on entry
+// (`bytes` may be longer by the room for the tag) and the transform's output on return.
+SrtpStatus transform_bytes(std::span<uint8_t> bytes, size_t& length, bool protect, PacketKind kind,
+                           SrtpSession& session) {
+  if (protect) {
+    return kind == PacketKind::rtcp ? session.protect_rtcp(bytes, length)
+                                    : session.protect_rtp(bytes, length);
+  }
+  return kind == PacketKind::rtcp ? session.unprotect_rtcp(bytes, length)
+                                  : session.unprotect_rtp(bytes, length);
+}
+
+// The same over `memory`, which then shrinks or grows to the transform's output.
 SrtpStatus transform_memory(GstMemory* memory, size_t length, bool protect, PacketKind kind,
                             SrtpSession& session) {
   GstMapInfo map;
   if (!gst_memory_map(memory, &map, GST_MAP_READWRITE)) return SrtpStatus::malformed;
-  const std::span<uint8_t> bytes(map.data, map.size);
-  SrtpStatus status;
-  if (protect) {
-    status = kind == PacketKind::rtcp ? session.protect_rtcp(bytes, length)
-                                      : session.protect_rtp(bytes, length);
-  } else {
-    status = kind == PacketKind::rtcp ? session.unprotect_rtcp(bytes, length)
-                                      : session.unprotect_rtp(bytes, length);
-  }
+  const SrtpStatus status =
+      transform_bytes(std::span<uint8_t>(map.data, map.size), length, protect, kind, session);
   gst_memory_unmap(memory, &map);
   if (status == SrtpStatus::ok) gst_memory_resize(memory, 0, length);
   return status;
-}
-
-}  // namespace
-
-std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
-  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
-  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
-  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
-  return bytes;
 }
 
 // RTP in a writable buffer without room after it: encrypt in place and append the tag as a second,
@@ -88,6 +82,15 @@ GstBuffer* protect_with_appended_trailer(SrtpSession& session, GstBuffer* buffer
   return buffer;
 }
 
+}  // namespace
+
+std::vector<uint8_t> buffer_bytes(GstBuffer* buffer) {
+  std::vector<uint8_t> bytes(gst_buffer_get_size(buffer));
+  if (bytes.empty()) return bytes;  // an empty vector's data() is null, which extract refuses
+  gst_buffer_extract(buffer, 0, bytes.data(), bytes.size());
+  return bytes;
+}
+
 GstBuffer* protect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind kind,
                           SrtpStatus& status) {
   const gsize overhead =
@@ -115,7 +118,7 @@ GstBuffer* protect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind ki
   GstBuffer* out = gst_buffer_new_allocate(nullptr, size + overhead, nullptr);
   GstMemory* memory = out ? gst_buffer_peek_memory(out, 0) : nullptr;
   GstMapInfo map;
-  if (!memory || !gst_memory_map(memory, &map, GST_MAP_WRITE)) {
+  if (!memory || !gst_memory_map(memory, &map, GST_MAP_READWRITE)) {
     if (out) gst_buffer_unref(out);
     gst_buffer_unref(buffer);
     status = SrtpStatus::malformed;
@@ -123,13 +126,16 @@ GstBuffer* protect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind ki
   }
   gst_buffer_copy_into(out, buffer, GST_BUFFER_COPY_METADATA, 0, static_cast<gsize>(-1));
   gst_buffer_extract(buffer, 0, map.data, size);
-  gst_memory_unmap(memory, &map);
   gst_buffer_unref(buffer);
-  status = transform_memory(memory, size, true, kind, session);
+  // Protected while the copy is still mapped: one map of the new memory a packet, not two.
+  size_t length = size;
+  status = transform_bytes(std::span<uint8_t>(map.data, map.size), length, true, kind, session);
+  gst_memory_unmap(memory, &map);
   if (status != SrtpStatus::ok) {
     gst_buffer_unref(out);
     return nullptr;
   }
+  gst_memory_resize(memory, 0, length);
   return out;
 }
 
@@ -152,9 +158,7 @@ GstBuffer* unprotect_buffer(SrtpSession& session, GstBuffer* buffer, PacketKind 
     return nullptr;
   }
   size_t length = map.size;
-  const std::span<uint8_t> bytes(map.data, map.size);
-  status = kind == PacketKind::rtcp ? session.unprotect_rtcp(bytes, length)
-                                    : session.unprotect_rtp(bytes, length);
+  status = transform_bytes(std::span<uint8_t>(map.data, map.size), length, false, kind, session);
   gst_buffer_unmap(buffer, &map);
   if (status != SrtpStatus::ok) {
     gst_buffer_unref(buffer);
